@@ -1,0 +1,3 @@
+"""Midtier: opportunity intelligence for independent developers."""
+
+__version__ = "0.1.0"

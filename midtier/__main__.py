@@ -1,0 +1,3 @@
+from midtier.cli import main
+
+raise SystemExit(main())

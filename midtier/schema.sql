@@ -1,0 +1,77 @@
+-- Midtier's own tables: the raw landing zone written by spiders and the importer, and the
+-- quality tables written by the Great Expectations checks. dbt owns everything else.
+-- Idempotent: applied before every load.
+
+create schema if not exists raw;
+create schema if not exists quality;
+
+create table if not exists raw.crawl_runs (
+    crawl_run_id     text primary key,
+    source           text not null,
+    kind             text not null default 'crawl',      -- crawl | import
+    base_url         text,
+    status           text not null default 'running',    -- running | succeeded | partial | failed
+    started_at       timestamptz not null default now(),
+    finished_at      timestamptz,
+    duration_seconds double precision,
+    items_seen       integer not null default 0,
+    items_new        integer not null default 0,
+    items_updated    integer not null default 0,
+    items_unchanged  integer not null default 0,
+    items_rejected   integer not null default 0,
+    http_errors      integer not null default 0,
+    error            text
+);
+
+create table if not exists raw.postings (
+    source             text not null,
+    source_posting_id  text not null,
+    url                text,
+    apply_url          text,
+    title              text,
+    company            text,
+    description_html   text,
+    description_text   text,
+    budget_text        text,            -- the pay as the source wrote it
+    salary_min         numeric,         -- structured pay fields when the source has them
+    salary_max         numeric,
+    salary_currency    text,
+    salary_period      text,
+    tags               text[] not null default '{}',
+    location           text,
+    employment_type    text,            -- as the source labels it (full-time, contract, ...)
+    posted_at          timestamptz,
+    payload            jsonb not null,  -- the whole original item, untouched
+    content_hash       text not null,
+    fetched_at         timestamptz not null,
+    first_seen_at      timestamptz not null,
+    last_seen_at       timestamptz not null,
+    closed_at          timestamptz,
+    crawl_run_id       text not null references raw.crawl_runs (crawl_run_id),
+    primary key (source, source_posting_id)
+);
+
+create index if not exists postings_last_seen_at_idx on raw.postings (last_seen_at);
+
+create table if not exists raw.rejects (
+    reject_id     bigserial primary key,
+    source        text not null,
+    crawl_run_id  text references raw.crawl_runs (crawl_run_id),
+    url           text,
+    payload       text,            -- text, not jsonb: what failed may not be JSON at all
+    error         text not null,
+    rejected_at   timestamptz not null default now()
+);
+
+create index if not exists rejects_crawl_run_id_idx on raw.rejects (crawl_run_id);
+
+create table if not exists quality.validation_results (
+    validation_id    text not null,
+    suite_name       text not null,
+    success          boolean not null,
+    evaluated        integer not null,
+    failed           integer not null,
+    result           jsonb not null,
+    validated_at     timestamptz not null default now(),
+    primary key (validation_id, suite_name)
+);

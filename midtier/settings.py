@@ -1,0 +1,64 @@
+"""Settings read from the environment, with defaults that work on a fresh clone.
+
+Every piece of state (database files, logs, exports, Airflow and dbt artefacts) lives
+under ``MIDTIER_HOME`` so a checkout can be wiped by deleting one folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str | None
+    pg_port: int
+    user_agent: str
+    contact_url: str
+
+    @property
+    def postgres_dir(self) -> Path:
+        return self.home / "postgres"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.home / "exports"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return self.home / "dbt" / "target"
+
+    @property
+    def dbt_log_dir(self) -> Path:
+        return self.home / "dbt" / "logs"
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return not self.database_url
+
+
+def load_settings() -> Settings:
+    home = Path(os.environ.get("MIDTIER_HOME") or PROJECT_ROOT / ".midtier").resolve()
+    contact_url = os.environ.get("MIDTIER_CONTACT_URL", "https://github.com/midtier/midtier")
+    return Settings(
+        home=home,
+        database_url=os.environ.get("DATABASE_URL") or None,
+        pg_port=int(os.environ.get("MIDTIER_PG_PORT", "54329")),
+        user_agent=os.environ.get(
+            "MIDTIER_USER_AGENT", f"MidtierBot/0.1 (+{contact_url}; job-market research crawler)"
+        ),
+        contact_url=contact_url,
+    )

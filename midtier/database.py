@@ -85,14 +85,16 @@ class EmbeddedPostgres:
         if os.geteuid() != 0:
             return {}
         try:
-            pwd.getpwnam(SYSTEM_USER)
+            entry = pwd.getpwnam(SYSTEM_USER)
         except KeyError:
             subprocess.run(
                 ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
                 check=True,
                 capture_output=True,
             )
-        return {"user": SYSTEM_USER}
+            entry = pwd.getpwnam(SYSTEM_USER)
+        # Drop root's group too: a process left in group root is denied by 0701 parent dirs.
+        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
     def _hand_over(self, path: Path) -> None:
         """Let the unprivileged server user traverse to and own ``path``."""
@@ -106,14 +108,16 @@ class EmbeddedPostgres:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
     def _tool(self, name: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(
+        result = subprocess.run(
             [str(self.bin / name), *args],
-            check=check,
             capture_output=True,
             text=True,
             cwd=self.root,
             **self._run_as(),
         )
+        if check and result.returncode != 0:
+            raise DatabaseError(f"{name} failed ({result.returncode}): {result.stderr.strip()}")
+        return result
 
     # -- lifecycle ----------------------------------------------------------------------
     @contextlib.contextmanager

@@ -1,0 +1,39 @@
+# Midtier: `make demo` runs the whole pipeline on bundled data; `make test` runs the test suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install browser demo test test-all stop clean
+
+install: $(STAMP)
+
+$(STAMP):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install -r requirements.txt
+	$(BIN)/pip install --no-deps -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+# Debian's chromium, for the headless screenshot tests.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+		$(SUDO) apt-get install -y --no-install-recommends chromium; }
+
+demo: install
+	$(BIN)/midtier run --offline
+	$(BIN)/midtier dashboard --background
+
+test: install browser
+	$(BIN)/python -m pytest -m "not slow"
+
+test-all: install browser
+	$(BIN)/python -m pytest
+
+stop:
+	-$(BIN)/midtier dashboard --stop
+	-$(BIN)/midtier db down
+
+clean: stop
+	rm -rf .midtier

@@ -1,0 +1,209 @@
+"""The `midtier` command line. Run `midtier --help` (or `python -m midtier --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from midtier import __version__
+
+EPILOG = """\
+environment:
+  MIDTIER_HOME        where all state lives (database, logs, exports); default ./.midtier
+  DATABASE_URL        use this PostgreSQL server instead of the embedded one
+  MIDTIER_PG_PORT     port for the embedded server (default 54329; a free one if taken)
+  MIDTIER_CONTACT_URL contact URL sent in the crawler's User-Agent
+
+examples:
+  midtier run --offline            whole pipeline on the bundled demo data
+  midtier crawl remoteok           crawl one source from the web
+  midtier import jobs.jsonl --source community
+  midtier dashboard                serve the dashboard on http://127.0.0.1:8501
+"""
+
+
+def _echo(message: str) -> None:
+    print(message, flush=True)
+
+
+# -- commands -------------------------------------------------------------------------------
+def cmd_db(args) -> int:
+    from midtier import database
+    from midtier.settings import load_settings
+
+    settings = load_settings()
+    if settings.database_url:
+        if args.action == "url":
+            print(settings.database_url)
+        else:
+            print("DATABASE_URL is set: Midtier uses that server and does not start or stop it.")
+        return 0
+    server = database.EmbeddedPostgres(settings)
+    if args.action == "up":
+        url = server.start()
+        database.apply_schema(url)
+        print(url)
+    elif args.action == "down":
+        print("stopped" if server.stop() else "not running")
+    else:
+        if not server.is_running():
+            print("the embedded server is not running: run `midtier db up`", file=sys.stderr)
+            return 1
+        print(server.url())
+    return 0
+
+
+def cmd_crawl(args) -> int:
+    from midtier import steps
+    from midtier.sources import SOURCES
+
+    if args.source not in SOURCES:
+        print(f"unknown source {args.source!r}; known: {', '.join(sorted(SOURCES))}", file=sys.stderr)
+        return 2
+    if args.offline:
+        summary = steps.offline_crawl(args.source, echo=_echo)
+    else:
+        summary = steps.crawl(args.source, args.base_url, echo=_echo)
+    return 0 if summary.status != "failed" else 1
+
+
+def cmd_import(args) -> int:
+    from midtier import steps
+    from midtier.importer import ImportFileError
+
+    try:
+        summary = steps.import_postings(Path(args.file), args.source, echo=_echo)
+    except ImportFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0 if summary.status != "failed" else 1
+
+
+def cmd_transform(args) -> int:
+    from midtier import steps
+
+    steps.transform(echo=_echo)
+    return 0
+
+
+def cmd_check(args) -> int:
+    from midtier import steps
+
+    summary = steps.check(echo=_echo)
+    return 0 if all(suite.success for suite in summary.suites if suite.critical) else 1
+
+
+def cmd_export(args) -> int:
+    from midtier import steps
+
+    steps.export(Path(args.out) if args.out else None, echo=_echo)
+    return 0
+
+
+def cmd_run(args) -> int:
+    from midtier import orchestration
+
+    orchestration.run_pipeline(offline=args.offline, echo=_echo)
+    _echo("pipeline finished: `midtier dashboard` serves the results")
+    return 0
+
+
+def cmd_dashboard(args) -> int:
+    from midtier import dashboard_server
+
+    if args.stop:
+        print("stopped" if dashboard_server.stop() else "not running")
+        return 0
+    return dashboard_server.serve(address=args.address, port=args.port,
+                                  background=args.background, echo=_echo)
+
+
+# -- parser ---------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="midtier",
+        description="Midtier: collect contract-work postings, normalise them, check them, "
+                    "and serve a curated feed, rate analytics and newsletter exports.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"midtier {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = commands.add_parser("db", help="start, stop or locate the database",
+                             description="Manage the embedded PostgreSQL under MIDTIER_HOME.")
+    db.add_argument("action", choices=["up", "down", "url"],
+                    help="up: start (and create tables); down: stop; url: print the URL")
+    db.set_defaults(handler=cmd_db)
+
+    crawl = commands.add_parser("crawl", help="crawl one source into raw.postings",
+                                description="Run one source's spider; the run is recorded in raw.crawl_runs.")
+    crawl.add_argument("source", help="source name, e.g. remoteok")
+    where = crawl.add_mutually_exclusive_group()
+    where.add_argument("--base-url", metavar="URL",
+                       help="replace scheme and host of every request (e.g. a local mirror)")
+    where.add_argument("--offline", action="store_true",
+                       help="crawl the bundled recorded responses instead of the web")
+    crawl.set_defaults(handler=cmd_crawl)
+
+    importer = commands.add_parser("import", help="load postings from a JSONL or CSV file",
+                                   description="Load postings through the same pipeline as the spiders. "
+                                               "Fields: source, source_posting_id, url, title, company, "
+                                               "description, budget_text, tags, location, posted_at.")
+    importer.add_argument("file", help="a .jsonl/.ndjson or .csv file")
+    importer.add_argument("--source", required=True, metavar="NAME",
+                          help="source name for rows that do not carry one")
+    importer.set_defaults(handler=cmd_import)
+
+    commands.add_parser("transform", help="build the dbt project (seeds, models, tests)").set_defaults(
+        handler=cmd_transform)
+    commands.add_parser("check", help="run the Great Expectations data checks").set_defaults(
+        handler=cmd_check)
+
+    export = commands.add_parser("export", help="write the newsletter exports (RSS, CSV)")
+    export.add_argument("--out", metavar="DIR", help="output folder (default MIDTIER_HOME/exports)")
+    export.set_defaults(handler=cmd_export)
+
+    run = commands.add_parser("run", help="run the whole pipeline through Airflow",
+                              description="ingest -> transform -> check -> export, as Airflow DAG runs.")
+    run.add_argument("--offline", action="store_true", help="use the bundled demo data, no network")
+    run.set_defaults(handler=cmd_run)
+
+    dashboard = commands.add_parser("dashboard", help="serve the Streamlit dashboard")
+    dashboard.add_argument("--address", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    dashboard.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    dashboard.add_argument("--background", action="store_true",
+                           help="start in the background, wait until healthy, then return")
+    dashboard.add_argument("--stop", action="store_true", help="stop a background dashboard")
+    dashboard.set_defaults(handler=cmd_dashboard)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from midtier.database import DatabaseError
+
+    try:
+        return args.handler(args)
+    except DatabaseError as error:
+        print(f"database error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # the CLI's last line of defence: one clear line, details with -v
+        if args.verbose or os.environ.get("MIDTIER_DEBUG"):
+            raise
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

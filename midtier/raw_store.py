@@ -1,0 +1,248 @@
+"""The raw landing zone: idempotent upserts of postings, rejects and crawl-run bookkeeping.
+
+Every write goes through a batch merge: rows land in a session-local staging table, then one
+set-based statement inserts new postings and refreshes changed ones, so a batch is applied
+whole or not at all and re-running the same crawl adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import psycopg2.extras
+
+from midtier.database import connect
+
+POSTING_COLUMNS = (
+    "source", "source_posting_id", "url", "apply_url", "title", "company",
+    "description_html", "description_text", "budget_text", "salary_min", "salary_max",
+    "salary_currency", "salary_period", "tags", "location", "employment_type", "posted_at",
+    "payload", "content_hash", "fetched_at", "first_seen_at", "last_seen_at", "crawl_run_id",
+)
+# Columns that describe the posting itself (url .. payload): replaced only when the content
+# hash changes.
+CONTENT_COLUMNS = POSTING_COLUMNS[POSTING_COLUMNS.index("url"):POSTING_COLUMNS.index("content_hash")]
+
+
+@dataclass
+class RunCounts:
+    seen: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+    def add(self, other: "RunCounts") -> None:
+        for name in ("seen", "new", "updated", "unchanged", "rejected"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class RunSummary:
+    crawl_run_id: str
+    source: str
+    status: str
+    counts: RunCounts = field(default_factory=RunCounts)
+    http_errors: int = 0
+    error: str | None = None
+    duration_seconds: float = 0.0
+
+    def describe(self) -> str:
+        c = self.counts
+        text = (
+            f"{self.source}: {self.status} — {c.seen} seen, {c.new} new, {c.updated} updated, "
+            f"{c.unchanged} unchanged, {c.rejected} rejected, {self.http_errors} HTTP errors "
+            f"in {self.duration_seconds:.1f}s (run {self.crawl_run_id})"
+        )
+        return text + (f"\n  error: {self.error}" if self.error else "")
+
+
+def new_run_id(source: str) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    return f"{source}-{stamp}-{uuid.uuid4().hex[:8]}"
+
+
+class RawStore:
+    """A connection to the raw schema. Use as a context manager; it closes the connection."""
+
+    def __init__(self, url: str | None = None):
+        self.conn = connect(url)
+
+    def __enter__(self) -> "RawStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- runs ---------------------------------------------------------------------------
+    def start_run(self, source: str, *, kind: str = "crawl", base_url: str | None = None,
+                  crawl_run_id: str | None = None) -> str:
+        crawl_run_id = crawl_run_id or new_run_id(source)
+        with self.conn, self.conn.cursor() as cur:
+            cur.execute(
+                """
+                insert into raw.crawl_runs (crawl_run_id, source, kind, base_url)
+                values (%s, %s, %s, %s)
+                on conflict (crawl_run_id) do nothing
+                """,
+                (crawl_run_id, source, kind, base_url),
+            )
+        return crawl_run_id
+
+    def record_progress(self, crawl_run_id: str, counts: RunCounts) -> None:
+        with self.conn, self.conn.cursor() as cur:
+            cur.execute(
+                """
+                update raw.crawl_runs set items_seen = %s, items_new = %s, items_updated = %s,
+                       items_unchanged = %s, items_rejected = %s
+                where crawl_run_id = %s
+                """,
+                (counts.seen, counts.new, counts.updated, counts.unchanged, counts.rejected,
+                 crawl_run_id),
+            )
+
+    def finish_run(self, summary: RunSummary) -> None:
+        c = summary.counts
+        with self.conn, self.conn.cursor() as cur:
+            cur.execute(
+                """
+                update raw.crawl_runs
+                set status = %s, finished_at = now(),
+                    duration_seconds = extract(epoch from now() - started_at),
+                    items_seen = %s, items_new = %s, items_updated = %s, items_unchanged = %s,
+                    items_rejected = %s, http_errors = %s, error = %s
+                where crawl_run_id = %s
+                returning duration_seconds
+                """,
+                (summary.status, c.seen, c.new, c.updated, c.unchanged, c.rejected,
+                 summary.http_errors, summary.error, summary.crawl_run_id),
+            )
+            row = cur.fetchone()
+            summary.duration_seconds = float(row[0]) if row else 0.0
+
+    def fail_run(self, crawl_run_id: str, error: str) -> None:
+        """Close a run that died before its own bookkeeping could (crashed process)."""
+        with self.conn, self.conn.cursor() as cur:
+            cur.execute(
+                """
+                update raw.crawl_runs
+                set status = 'failed', finished_at = now(),
+                    duration_seconds = extract(epoch from now() - started_at),
+                    error = coalesce(error, %s)
+                where crawl_run_id = %s and status = 'running'
+                """,
+                (error, crawl_run_id),
+            )
+
+    def run_summary(self, crawl_run_id: str) -> RunSummary | None:
+        with self.conn, self.conn.cursor() as cur:
+            cur.execute(
+                """
+                select source, status, items_seen, items_new, items_updated, items_unchanged,
+                       items_rejected, http_errors, error, coalesce(duration_seconds, 0)
+                from raw.crawl_runs where crawl_run_id = %s
+                """,
+                (crawl_run_id,),
+            )
+            row = cur.fetchone()
+        if row is None:
+            return None
+        return RunSummary(
+            crawl_run_id=crawl_run_id, source=row[0], status=row[1],
+            counts=RunCounts(*row[2:7]), http_errors=row[7], error=row[8],
+            duration_seconds=float(row[9]),
+        )
+
+    # -- data ---------------------------------------------------------------------------
+    def add_rejects(self, crawl_run_id: str | None, rejects: list[dict]) -> None:
+        if not rejects:
+            return
+        with self.conn, self.conn.cursor() as cur:
+            psycopg2.extras.execute_values(
+                cur,
+                "insert into raw.rejects (source, crawl_run_id, url, payload, error) values %s",
+                [(r["source"], crawl_run_id, r.get("url"), r.get("payload"), r["error"])
+                 for r in rejects],
+            )
+
+    def upsert_postings(self, rows: list[dict]) -> RunCounts:
+        """Merge prepared rows (dicts keyed by POSTING_COLUMNS) into raw.postings in one transaction."""
+        counts = RunCounts(seen=len(rows))
+        if not rows:
+            return counts
+        columns = ", ".join(POSTING_COLUMNS)
+        with self.conn, self.conn.cursor() as cur:
+            cur.execute(
+                "create temp table if not exists incoming_postings "
+                "(like raw.postings including defaults) on commit delete rows"
+            )
+            psycopg2.extras.execute_values(
+                cur,
+                f"insert into incoming_postings ({columns}) values %s",
+                [tuple(_adapt(row[name]) for name in POSTING_COLUMNS) for row in rows],
+                page_size=500,
+            )
+            # The same posting twice in one batch: keep the last fetched copy.
+            cur.execute(
+                """
+                create temp table if not exists batch_postings
+                (like raw.postings including defaults) on commit delete rows
+                """
+            )
+            cur.execute(
+                f"""
+                insert into batch_postings ({columns})
+                select distinct on (source, source_posting_id) {columns}
+                from incoming_postings
+                order by source, source_posting_id, fetched_at desc
+                """
+            )
+            cur.execute(
+                """
+                select count(*) filter (where p.source is null),
+                       count(*) filter (where p.content_hash <> b.content_hash),
+                       count(*) filter (where p.content_hash = b.content_hash)
+                from batch_postings b
+                left join raw.postings p using (source, source_posting_id)
+                """
+            )
+            counts.new, counts.updated, counts.unchanged = cur.fetchone()
+            refreshed = ", ".join(f"{name} = excluded.{name}" for name in CONTENT_COLUMNS)
+            cur.execute(
+                f"""
+                insert into raw.postings ({columns})
+                select {columns} from batch_postings
+                on conflict (source, source_posting_id) do update set
+                    {refreshed},
+                    content_hash = excluded.content_hash,
+                    fetched_at = excluded.fetched_at,
+                    last_seen_at = greatest(raw.postings.last_seen_at, excluded.last_seen_at),
+                    crawl_run_id = excluded.crawl_run_id,
+                    closed_at = null
+                where raw.postings.content_hash <> excluded.content_hash
+                """
+            )
+            cur.execute(
+                """
+                update raw.postings p
+                set last_seen_at = greatest(p.last_seen_at, b.last_seen_at),
+                    fetched_at = b.fetched_at, crawl_run_id = b.crawl_run_id, closed_at = null
+                from batch_postings b
+                where p.source = b.source and p.source_posting_id = b.source_posting_id
+                  and p.content_hash = b.content_hash
+                """
+            )
+        return counts
+
+
+def _adapt(value):
+    if isinstance(value, dict):
+        return psycopg2.extras.Json(value, dumps=lambda v: json.dumps(v, ensure_ascii=False))
+    return value
+

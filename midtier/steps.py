@@ -1,0 +1,137 @@
+"""The pipeline's steps. Airflow tasks and the CLI both call these; nothing else runs them.
+
+Each step resolves the database itself (embedded server or ``DATABASE_URL``), so a task can
+run in any process. Progress goes to ``echo`` (the CLI prints it, Airflow logs it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from midtier import database
+from midtier.raw_store import RawStore, RunSummary, new_run_id
+from midtier.settings import PROJECT_ROOT, load_settings
+from midtier.sources import SOURCES, get_source
+
+log = logging.getLogger(__name__)
+Echo = Callable[[str], None]
+
+
+def _log_echo(message: str) -> None:
+    log.info(message)
+
+
+def prepare_database() -> str:
+    """Start the embedded server if needed, create Midtier's tables, return the URL."""
+    url = database.database_url()
+    database.apply_schema(url)
+    return url
+
+
+def crawl(source: str, base_url: str | None = None, *, echo: Echo = _log_echo) -> RunSummary:
+    """Run one spider in its own process (Twisted's reactor cannot restart in ours)."""
+    get_source(source)
+    url = prepare_database()
+    settings = load_settings()
+    run_id = new_run_id(source)
+    log_file = settings.logs_dir / "crawl" / f"{run_id}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "scrapy", "crawl", source, "-a", f"run_id={run_id}",
+               "-s", f"LOG_FILE={log_file}"]
+    if base_url:
+        command += ["-a", f"base_url={base_url}"]
+    env = {**os.environ, "DATABASE_URL": url}
+    echo(f"crawling {source}{f' from {base_url}' if base_url else ''} (log: {log_file})")
+    with RawStore(url) as store:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        shown = -1
+        while process.poll() is None:
+            time.sleep(1)
+            current = store.run_summary(run_id)
+            if current and current.counts.seen + current.counts.rejected != shown:
+                shown = current.counts.seen + current.counts.rejected
+                echo(f"  {source}: {current.counts.seen} postings, {current.counts.rejected} rejected so far")
+        stderr = process.stderr.read()
+        if process.returncode != 0:
+            tail = "\n".join(stderr.strip().splitlines()[-5:]) or f"see {log_file}"
+            if store.run_summary(run_id) is None:
+                store.start_run(source, base_url=base_url, crawl_run_id=run_id)
+            store.fail_run(run_id, f"crawler exited with code {process.returncode}: {tail}")
+        summary = store.run_summary(run_id)
+    echo(summary.describe())
+    return summary
+
+
+def offline_crawl(source: str, *, echo: Echo = _log_echo) -> RunSummary:
+    """Crawl a source's recorded demo responses, served from a loopback server."""
+    from midtier.demo_server import serve_directory
+
+    with serve_directory(get_source(source).demo_dir) as base_url:
+        return crawl(source, base_url, echo=echo)
+
+
+def ingest(sources: Iterable[str] | None = None, *, offline: bool = False,
+           echo: Echo = _log_echo) -> list[RunSummary]:
+    """Crawl every given source; one failing source never stops the others."""
+    summaries = []
+    for source in sources or SOURCES:
+        summaries.append(offline_crawl(source, echo=echo) if offline else crawl(source, echo=echo))
+    return summaries
+
+
+def import_postings(path: Path, source: str, *, echo: Echo = _log_echo) -> RunSummary:
+    from midtier.importer import import_file
+
+    url = prepare_database()
+    echo(f"importing {path} as {source}")
+    summary = import_file(Path(path), source, url=url,
+                          progress=lambda n: echo(f"  {n} records read"))
+    echo(summary.describe())
+    return summary
+
+
+def transform(*, echo: Echo = _log_echo) -> None:
+    """dbt build: seeds, staging, intermediate, marts, and every test."""
+    from midtier import transform as dbt
+
+    url = prepare_database()
+    echo("running dbt build (seeds, models, tests)")
+    dbt.build(url)
+    echo("dbt build finished")
+
+
+def parse_dbt_project() -> Path:
+    """Write dbt's manifest.json, from which Airflow renders the dbt tasks cheaply."""
+    from midtier import transform as dbt
+
+    return dbt.parse(prepare_database())
+
+
+def check(*, echo: Echo = _log_echo):
+    """Run the Great Expectations suites; return their summary."""
+    from expectations.runner import format_summary, run_checks
+
+    url = prepare_database()
+    echo("running data checks")
+    summary = run_checks(url)
+    echo(format_summary(summary))
+    return summary
+
+
+def export(out_dir: Path | None = None, *, echo: Echo = _log_echo) -> list[Path]:
+    from midtier.exports import export as write_exports
+
+    url = prepare_database()
+    out_dir = Path(out_dir or load_settings().exports_dir)
+    files = write_exports(out_dir, url)
+    for path in files:
+        echo(f"wrote {path}")
+    return files
+

@@ -1,0 +1,36 @@
+"""Scrapy settings: polite by default (robots.txt, identified, throttled, bounded retries)."""
+
+from midtier.settings import load_settings
+
+_settings = load_settings()
+
+BOT_NAME = "midtier"
+SPIDER_MODULES = ["scrapers.spiders"]
+NEWSPIDER_MODULE = "scrapers.spiders"
+
+# Identify ourselves, with a contact URL, and obey robots.txt.
+USER_AGENT = _settings.user_agent
+ROBOTSTXT_OBEY = True
+
+# Throttle: one request at a time per site, with AutoThrottle adapting to server latency.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Failures: a few retries with Scrapy's backoff, then the spider's errback records them.
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+DOWNLOAD_TIMEOUT = 30
+REDIRECT_MAX_TIMES = 5
+
+ITEM_PIPELINES = {"scrapers.pipelines.RawPostingPipeline": 300}
+MIDTIER_BATCH_SIZE = 500
+
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -8,12 +8,19 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from midtier import database
 from midtier.settings import load_settings
+
+# Airflow reads its configuration once, at first import: point it at a private home first.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="midtier-airflow-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
+os.environ.setdefault("SCARF_ANALYTICS", "false")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -57,3 +64,20 @@ def db(database_url):
                 "truncate raw.postings, raw.rejects, raw.crawl_runs, quality.validation_results cascade"
             )
         yield conn
+
+
+@pytest.fixture(scope="session")
+def make_database(database_url):
+    """Create (or recreate) a separate database on the test server; return its URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    def make(name: str) -> str:
+        parts = urlsplit(database_url)
+        with contextlib.closing(database.connect(database_url)) as conn:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(f'drop database if exists "{name}" with (force)')
+                cur.execute(f'create database "{name}"')
+        return urlunsplit(parts._replace(path=f"/{name}"))
+
+    return make

@@ -1,0 +1,47 @@
+"""The command line as a user meets it: help, clear errors, database commands."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from midtier.cli import build_parser, main
+
+COMMANDS = ["db", "crawl", "import", "transform", "check", "export", "run", "dashboard"]
+
+
+def test_help_lists_every_command_and_the_environment():
+    help_text = build_parser().format_help()
+    for command in COMMANDS:
+        assert command in help_text
+    assert "MIDTIER_HOME" in help_text and "DATABASE_URL" in help_text
+
+
+def test_python_dash_m_midtier_is_the_same_cli():
+    result = subprocess.run([sys.executable, "-m", "midtier", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "crawl" in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: midtier" in capsys.readouterr().out
+
+
+def test_unknown_source_is_a_usage_error(capsys, database_url):
+    assert main(["crawl", "nosuchsite"]) == 2
+    assert "known: remoteok" in capsys.readouterr().err
+
+
+def test_import_of_a_missing_file_says_so(capsys, database_url, tmp_path):
+    assert main(["import", str(tmp_path / "nope.jsonl"), "--source", "x"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_db_url_prints_the_database_url_in_use(capsys, database_url):
+    assert main(["db", "url"]) == 0
+    assert capsys.readouterr().out.strip() == database_url

@@ -12,7 +12,7 @@ import pytest
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars"]
+         "--hide-scrollbars", "--window-size=1280,1600"]
 
 
 def chromium() -> str:
@@ -33,15 +33,16 @@ def wait_for_text(url: str, text: str, timeout: float = 90.0) -> str:
     deadline = time.monotonic() + timeout
     dom = ""
     while time.monotonic() < deadline:
-        dom = _run(["--virtual-time-budget=8000", "--dump-dom", url], timeout=60).stdout
+        dom = _run(["--virtual-time-budget=10000", "--dump-dom", url], timeout=60).stdout
         if text in dom:
             return dom
         time.sleep(1)
     raise AssertionError(f"{text!r} never appeared at {url}; last DOM had {len(dom)} chars")
 
 
-def screenshot(url: str, path: Path, size: str = "1400,2000") -> Path:
-    _run(["--virtual-time-budget=10000", f"--window-size={size}", f"--screenshot={path}", url],
+def screenshot(url: str, path: Path) -> Path:
+    # Virtual time lets the page's websocket round trips finish before the shot is taken.
+    _run(["--virtual-time-budget=20000", f"--screenshot={path}", url],
          timeout=90)
     assert path.exists() and path.stat().st_size > 20_000, f"screenshot {path} is missing or blank"
     return path

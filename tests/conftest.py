@@ -68,16 +68,20 @@ def db(database_url):
 
 @pytest.fixture(scope="session")
 def make_database(database_url):
-    """Create (or recreate) a separate database on the test server; return its URL."""
+    """Create (or recreate) a separate database on the test server, run ``sql`` in it; its URL."""
     from urllib.parse import urlsplit, urlunsplit
 
-    def make(name: str) -> str:
+    def make(name: str, sql: str | None = None) -> str:
         parts = urlsplit(database_url)
         with contextlib.closing(database.connect(database_url)) as conn:
             conn.autocommit = True
             with conn.cursor() as cur:
                 cur.execute(f'drop database if exists "{name}" with (force)')
                 cur.execute(f'create database "{name}"')
-        return urlunsplit(parts._replace(path=f"/{name}"))
+        url = urlunsplit(parts._replace(path=f"/{name}"))
+        if sql:
+            with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
+                cur.execute(sql)
+        return url
 
     return make

@@ -1,0 +1,1 @@
+"""Midtier's Streamlit dashboards: ``streamlit run dashboards/app.py``."""

@@ -1,0 +1,109 @@
+"""The Feed page, run headless with Streamlit's AppTest against a small test mart."""
+
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
+
+
+def run_app() -> AppTest:
+    return AppTest.from_file(str(APP), default_timeout=30).run()
+
+
+def shown_titles(app: AppTest) -> list[str]:
+    """Posting titles in page order, unescaped from their Markdown links."""
+    titles = []
+    for element in app.markdown:
+        if element.value.startswith("#### "):
+            label = element.value.removeprefix("#### [").split("](", 1)[0]
+            titles.append(label.replace("\\", ""))
+    return titles
+
+
+@pytest.fixture
+def app(mart_env) -> AppTest:
+    app = run_app()
+    assert not app.exception, app.exception
+    assert not app.error, [error.value for error in app.error]
+    return app
+
+
+def test_shows_open_unflagged_postings_freshest_first(app):
+    assert shown_titles(app) == [
+        "Senior Python Data Engineer",
+        "React Frontend Contractor",
+        "Django API Developer",
+        "Go Backend Engineer",
+    ]
+
+
+def test_posting_card_shows_link_budget_skills_legitimacy_and_source(app):
+    text = "\n".join(element.value for element in [*app.markdown, *app.caption])
+    assert "[Senior Python Data Engineer](https://remoteok.com/remote-jobs/1001)" in text
+    assert "400–500 EUR \\/ day \\(≈ \\$54–\\$67\\.50 \\/ hour\\)" in text
+    assert ":blue-badge[node\\.js]" in text
+    assert "Legitimacy 85/100" in text and "budget stated" in text
+    assert "via remoteok" in text
+
+
+def test_skill_filter_narrows_the_feed(app):
+    app.multiselect(key="skills").set_value(["react"]).run()
+    assert shown_titles(app) == ["React Frontend Contractor"]
+
+
+def test_minimum_hourly_rate_drops_cheaper_and_unrated_postings(app):
+    app.number_input(key="min_hourly_usd").set_value(70).run()
+    assert shown_titles(app) == ["Senior Python Data Engineer", "Go Backend Engineer"]
+
+
+def test_flagged_postings_appear_only_when_asked(app):
+    app.toggle(key="show_flagged").set_value(True).run()
+    assert shown_titles(app)[0] == "Crypto Wallet Recovery Expert"
+    assert any(":red-badge[flagged]" in element.value for element in app.markdown)
+
+
+def test_open_only_off_includes_closed_postings(app):
+    app.toggle(key="open_only").set_value(False).run()
+    assert "Legacy PHP Maintenance" in shown_titles(app)
+
+
+def test_engagement_legitimacy_and_search_filters(app):
+    app.multiselect(key="engagement_types").set_value(["hourly", "salary"]).run()
+    assert shown_titles(app) == ["Senior Python Data Engineer", "Go Backend Engineer"]
+    app.slider(key="min_legitimacy").set_value(90).run()
+    assert shown_titles(app) == ["Go Backend Engineer"]
+    app.multiselect(key="engagement_types").set_value([]).run()
+    app.slider(key="min_legitimacy").set_value(0).run()
+    app.text_input(key="search").input("rest apis").run()
+    assert shown_titles(app) == ["Django API Developer"]
+
+
+def test_scraped_html_is_shown_as_text(app):
+    assert not app.get("html")
+    assert all(not element.proto.allow_html for element in app.markdown)
+    description = next(element.value for element in app.markdown if "alert" in element.value)
+    assert re.search(r"(?<!\\)[<>]", description) is None, "an unescaped angle bracket"
+    assert "\\<script\\>alert\\(1\\)\\<\\/script\\>" in description
+
+
+def test_missing_mart_says_to_run_the_pipeline(empty_database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    app = run_app()
+    assert not app.exception
+    assert "midtier run" in app.error[0].value
+
+
+def test_unreachable_database_is_a_clear_error(monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/midtier")
+    app = run_app()
+    assert not app.exception
+    assert "Cannot reach the database" in app.error[0].value

@@ -1,0 +1,58 @@
+"""The Feed page served by a real ``streamlit run`` and rendered by headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+
+import pytest
+
+from midtier import dashboard_server
+from midtier.settings import PROJECT_ROOT
+from tests import browser
+
+pytestmark = pytest.mark.browser
+
+EXPECTED_TITLE = "Senior Python Data Engineer"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def feed_url(mart_env, tmp_path) -> str:
+    """``streamlit run dashboards/app.py`` on a free local port; stopped after the test."""
+    port = _free_port()
+    log_path = tmp_path / "streamlit.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(dashboard_server.command("127.0.0.1", port), cwd=PROJECT_ROOT,
+                                  env={**os.environ, "DATABASE_URL": mart_env},
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        if not dashboard_server.wait_healthy("127.0.0.1", port, process=server):
+            pytest.fail(f"streamlit did not become healthy:\n{log_path.read_text()}")
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def test_feed_page_renders_in_a_browser(feed_url, tmp_path):
+    dom = browser.wait_for_text(feed_url, EXPECTED_TITLE)
+    # The hostile description is text in the DOM, never elements.
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+    assert "<img src=\"x\"" not in dom and "onerror=\"alert" not in dom
+
+    screenshot = browser.screenshot(feed_url, tmp_path / "feed.png")
+    if os.environ.get("MIDTIER_KEEP_SCREENSHOT"):
+        shutil.copy(screenshot, os.environ["MIDTIER_KEEP_SCREENSHOT"])

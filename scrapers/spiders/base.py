@@ -47,6 +47,19 @@ class MidtierSpider(scrapy.Spider):
             host = urlsplit(self.base_url).hostname
             self.allowed_domains = [*self.allowed_domains, host]
 
+    @classmethod
+    def update_settings(cls, settings) -> None:
+        """Apply the source's published terms: its minimum delay and its request budget."""
+        super().update_settings(settings)
+        from midtier.sources import load_sources
+
+        terms = load_sources().get(cls.source or cls.name)
+        if terms is not None:
+            settings.set("DOWNLOAD_DELAY", max(settings.getfloat("DOWNLOAD_DELAY"),
+                                               terms.min_request_delay_seconds), priority="spider")
+            settings.set("AUTOTHROTTLE_START_DELAY", terms.min_request_delay_seconds, priority="spider")
+            settings.set("CLOSESPIDER_PAGECOUNT", terms.max_requests_per_run, priority="spider")
+
     # -- where requests go -----------------------------------------------------------------
 
     def url(self, path_or_url: str) -> str:

@@ -20,6 +20,8 @@ environment:
 examples:
   midtier run --offline            whole pipeline on the bundled demo data
   midtier crawl remoteok           crawl one source from the web
+  midtier crawl --all              crawl every source (one failing source never stops the rest)
+  midtier sources                  sources, their published terms and their last run
   midtier import jobs.jsonl --source community
   midtier dashboard                serve the dashboard on http://127.0.0.1:8501
 """
@@ -60,14 +62,42 @@ def cmd_crawl(args) -> int:
     from midtier import steps
     from midtier.sources import SOURCES
 
-    if args.source not in SOURCES:
+    if args.all == bool(args.source):
+        print("give one SOURCE or --all", file=sys.stderr)
+        return 2
+    if args.source and args.source not in SOURCES:
         print(f"unknown source {args.source!r}; known: {', '.join(sorted(SOURCES))}", file=sys.stderr)
         return 2
-    if args.offline:
-        summary = steps.offline_crawl(args.source, echo=_echo)
+    if args.url and args.source != "rss":
+        print("--url is only for the rss source", file=sys.stderr)
+        return 2
+    if args.all:
+        summaries = steps.ingest(offline=args.offline, echo=_echo)
+    elif args.offline:
+        summaries = [steps.offline_crawl(args.source, echo=_echo)]
     else:
-        summary = steps.crawl(args.source, args.base_url, echo=_echo)
-    return 0 if summary.status != "failed" else 1
+        spider_args = {"url": args.url} if args.url else None
+        summaries = [steps.crawl(args.source, args.base_url, spider_args=spider_args, echo=_echo)]
+    return 0 if all(summary.status != "failed" for summary in summaries) else 1
+
+
+def cmd_sources(args) -> int:
+    from midtier import steps
+
+    for source, run in steps.describe_sources():
+        republish = "re-publishable" if source.allows_republishing else "not re-published"
+        print(f"{source.name:<15} {source.display_name} — {source.attribution_text}; "
+              f"{'link back required; ' if source.requires_link_back else ''}{republish}; "
+              f"≥{source.min_request_delay_seconds:g}s between requests, "
+              f"≤{source.max_runs_per_day} runs/day")
+        if run is None:
+            print(f"{'':<15} never crawled")
+        else:
+            print(f"{'':<15} last run {run.started_at:%Y-%m-%d %H:%M} UTC: {run.status}, "
+                  f"{run.counts.seen} seen, {run.counts.new} new, {run.counts.rejected} rejected")
+        if args.verbose_terms:
+            print(f"{'':<15} terms: {source.terms_url} — {source.notes}")
+    return 0
 
 
 def cmd_import(args) -> int:
@@ -142,13 +172,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     crawl = commands.add_parser("crawl", help="crawl one source into raw.postings",
                                 description="Run one source's spider; the run is recorded in raw.crawl_runs.")
-    crawl.add_argument("source", help="source name, e.g. remoteok")
+    crawl.add_argument("source", nargs="?", help="source name, e.g. remoteok (see `midtier sources`)")
+    crawl.add_argument("--all", action="store_true", help="crawl every source, one after another")
+    crawl.add_argument("--url", help="rss only: crawl this one feed instead of the configured list")
     where = crawl.add_mutually_exclusive_group()
     where.add_argument("--base-url", metavar="URL",
                        help="replace scheme and host of every request (e.g. a local mirror)")
     where.add_argument("--offline", action="store_true",
                        help="crawl the bundled recorded responses instead of the web")
     crawl.set_defaults(handler=cmd_crawl)
+
+    sources = commands.add_parser("sources", help="list sources, their terms and last run")
+    sources.add_argument("--terms", dest="verbose_terms", action="store_true",
+                         help="also print each source's terms URL and notes")
+    sources.set_defaults(handler=cmd_sources)
 
     importer = commands.add_parser("import", help="load postings from a JSONL or CSV file",
                                    description="Load postings through the same pipeline as the spiders. "

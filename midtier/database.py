@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import importlib.util
 import logging
 import os
@@ -234,10 +235,21 @@ def redact(url: str) -> str:
 
 
 def apply_schema(url: str | None = None) -> None:
-    """Create Midtier's own schemas and tables (raw, quality) if they are missing."""
+    """Create or upgrade Midtier's own schemas and tables (raw, quality).
+
+    The DDL takes table locks, which would queue behind any open reader, so it runs only when
+    schema.sql changed since it was last applied (its hash is kept as the raw schema's comment).
+    """
+    ddl = SCHEMA_FILE.read_text()
+    marker = "midtier-schema:" + hashlib.sha256(ddl.encode()).hexdigest()[:16]
     with contextlib.closing(connect(url)) as conn, conn, conn.cursor() as cur:
+        cur.execute("select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = 'raw'")
+        row = cur.fetchone()
+        if row and row[0] == marker:
+            return
         cur.execute("select pg_advisory_xact_lock(hashtext('midtier.schema'))")
-        cur.execute(SCHEMA_FILE.read_text())
+        cur.execute(ddl)
+        cur.execute(f"comment on schema raw is '{marker}'")
 
 
 def connection_parts(url: str) -> dict[str, str]:

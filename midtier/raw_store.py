@@ -44,17 +44,20 @@ class RunCounts:
 class RunSummary:
     crawl_run_id: str
     source: str
-    status: str
+    status: str  # running | succeeded | partial | failed | skipped
     counts: RunCounts = field(default_factory=RunCounts)
     http_errors: int = 0
     error: str | None = None
     duration_seconds: float = 0.0
+    started_at: datetime | None = None
+    closed: int = 0  # postings closed by this run (absent from the source too many times)
 
     def describe(self) -> str:
         c = self.counts
         text = (
             f"{self.source}: {self.status} — {c.seen} seen, {c.new} new, {c.updated} updated, "
-            f"{c.unchanged} unchanged, {c.rejected} rejected, {self.http_errors} HTTP errors "
+            f"{c.unchanged} unchanged, {c.rejected} rejected, {self.closed} closed, "
+            f"{self.http_errors} HTTP errors "
             f"in {self.duration_seconds:.1f}s (run {self.crawl_run_id})"
         )
         return text + (f"\n  error: {self.error}" if self.error else "")
@@ -116,15 +119,52 @@ class RawStore:
                 set status = %s, finished_at = now(),
                     duration_seconds = extract(epoch from now() - started_at),
                     items_seen = %s, items_new = %s, items_updated = %s, items_unchanged = %s,
-                    items_rejected = %s, http_errors = %s, error = %s
+                    items_rejected = %s, items_closed = %s, http_errors = %s, error = %s
                 where crawl_run_id = %s
                 returning duration_seconds
                 """,
                 (summary.status, c.seen, c.new, c.updated, c.unchanged, c.rejected,
-                 summary.http_errors, summary.error, summary.crawl_run_id),
+                 summary.closed, summary.http_errors, summary.error, summary.crawl_run_id),
             )
             row = cur.fetchone()
             summary.duration_seconds = float(row[0]) if row else 0.0
+
+    def close_missing(self, source: str, crawl_run_id: str, *, after_missed: int) -> int:
+        """After a complete crawl: count a miss for every open posting it did not see, and
+        close those missed ``after_missed`` times in a row. Returns how many were closed."""
+        with self.conn, self.conn.cursor() as cur:
+            cur.execute(
+                """
+                update raw.postings
+                set missed_crawls = missed_crawls + 1,
+                    closed_at = case when missed_crawls + 1 >= %s then now() end
+                where source = %s and closed_at is null and crawl_run_id <> %s
+                returning closed_at is not null
+                """,
+                (after_missed, source, crawl_run_id),
+            )
+            return sum(1 for (closed,) in cur.fetchall() if closed)
+
+    def runs_since(self, source: str, hours: float) -> int:
+        """Live crawls of ``source`` (not imports, not local mirrors) in the last ``hours``."""
+        with self.conn, self.conn.cursor() as cur:
+            cur.execute(
+                """
+                select count(*) from raw.crawl_runs
+                where source = %s and kind = 'crawl' and base_url is null
+                  and status <> 'skipped' and started_at > now() - make_interval(secs => %s)
+                """,
+                (source, hours * 3600),
+            )
+            return cur.fetchone()[0]
+
+    def latest_runs(self) -> dict[str, RunSummary]:
+        """The most recent run of every source."""
+        with self.conn, self.conn.cursor() as cur:
+            cur.execute("""select distinct on (source) crawl_run_id from raw.crawl_runs
+                           order by source, started_at desc""")
+            ids = [row[0] for row in cur.fetchall()]
+        return {summary.source: summary for summary in map(self.run_summary, ids)}
 
     def fail_run(self, crawl_run_id: str, error: str) -> None:
         """Close a run that died before its own bookkeeping could (crashed process)."""
@@ -145,7 +185,7 @@ class RawStore:
             cur.execute(
                 """
                 select source, status, items_seen, items_new, items_updated, items_unchanged,
-                       items_rejected, http_errors, error, coalesce(duration_seconds, 0)
+                       items_rejected, http_errors, error, coalesce(duration_seconds, 0), started_at, items_closed
                 from raw.crawl_runs where crawl_run_id = %s
                 """,
                 (crawl_run_id,),
@@ -156,7 +196,7 @@ class RawStore:
         return RunSummary(
             crawl_run_id=crawl_run_id, source=row[0], status=row[1],
             counts=RunCounts(*row[2:7]), http_errors=row[7], error=row[8],
-            duration_seconds=float(row[9]),
+            duration_seconds=float(row[9]), started_at=row[10], closed=row[11],
         )
 
     # -- data ---------------------------------------------------------------------------
@@ -224,7 +264,8 @@ class RawStore:
                     fetched_at = excluded.fetched_at,
                     last_seen_at = greatest(raw.postings.last_seen_at, excluded.last_seen_at),
                     crawl_run_id = excluded.crawl_run_id,
-                    closed_at = null
+                    closed_at = null,
+                    missed_crawls = 0
                 where raw.postings.content_hash <> excluded.content_hash
                 """
             )
@@ -232,7 +273,8 @@ class RawStore:
                 """
                 update raw.postings p
                 set last_seen_at = greatest(p.last_seen_at, b.last_seen_at),
-                    fetched_at = b.fetched_at, crawl_run_id = b.crawl_run_id, closed_at = null
+                    fetched_at = b.fetched_at, crawl_run_id = b.crawl_run_id, closed_at = null,
+                    missed_crawls = 0
                 from batch_postings b
                 where p.source = b.source and p.source_posting_id = b.source_posting_id
                   and p.content_hash = b.content_hash

@@ -51,7 +51,13 @@ create table if not exists raw.postings (
     primary key (source, source_posting_id)
 );
 
+-- Full crawls in a row that did not see the posting; closed_at is set once it reaches the
+-- configured limit (MIDTIER_CLOSE_AFTER_MISSED_CRAWLS). Added after the first release.
+alter table raw.postings add column if not exists missed_crawls integer not null default 0;
+alter table raw.crawl_runs add column if not exists items_closed integer not null default 0;
+
 create index if not exists postings_last_seen_at_idx on raw.postings (last_seen_at);
+create index if not exists postings_open_by_source_idx on raw.postings (source) where closed_at is null;
 
 create table if not exists raw.rejects (
     reject_id     bigserial primary key,

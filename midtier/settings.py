@@ -20,6 +20,7 @@ class Settings:
     pg_port: int
     user_agent: str
     contact_url: str
+    close_after_missed_crawls: int
 
     @property
     def postgres_dir(self) -> Path:
@@ -61,4 +62,5 @@ def load_settings() -> Settings:
             "MIDTIER_USER_AGENT", f"MidtierBot/0.1 (+{contact_url}; job-market research crawler)"
         ),
         contact_url=contact_url,
+        close_after_missed_crawls=int(os.environ.get("MIDTIER_CLOSE_AFTER_MISSED_CRAWLS", "3")),
     )

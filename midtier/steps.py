@@ -6,6 +6,7 @@ run in any process. Progress goes to ``echo`` (the CLI prints it, Airflow logs i
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -34,9 +35,14 @@ def prepare_database() -> str:
     return url
 
 
-def crawl(source: str, base_url: str | None = None, *, echo: Echo = _log_echo) -> RunSummary:
-    """Run one spider in its own process (Twisted's reactor cannot restart in ours)."""
-    get_source(source)
+def crawl(source: str, base_url: str | None = None, *, spider_args: dict[str, str] | None = None,
+          echo: Echo = _log_echo) -> RunSummary:
+    """Run one spider in its own process (Twisted's reactor cannot restart in ours).
+
+    Live crawls (no ``base_url``) respect the source's published daily call limit: an extra
+    run is recorded as ``skipped`` instead of calling the source.
+    """
+    terms = get_source(source)
     url = prepare_database()
     settings = load_settings()
     run_id = new_run_id(source)
@@ -46,9 +52,19 @@ def crawl(source: str, base_url: str | None = None, *, echo: Echo = _log_echo) -
                "-s", f"LOG_FILE={log_file}"]
     if base_url:
         command += ["-a", f"base_url={base_url}"]
+    for name, value in (spider_args or {}).items():
+        command += ["-a", f"{name}={value}"]
     env = {**os.environ, "DATABASE_URL": url}
-    echo(f"crawling {source}{f' from {base_url}' if base_url else ''} (log: {log_file})")
     with RawStore(url) as store:
+        if base_url is None and store.runs_since(source, 24) >= terms.max_runs_per_day:
+            store.start_run(source, crawl_run_id=run_id)
+            summary = RunSummary(crawl_run_id=run_id, source=source, status="skipped",
+                                 error=f"daily limit of {terms.max_runs_per_day} runs reached "
+                                       f"({terms.display_name}'s terms)")
+            store.finish_run(summary)
+            echo(summary.describe())
+            return summary
+        echo(f"crawling {source}{f' from {base_url}' if base_url else ''} (log: {log_file})")
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         shown = -1
@@ -70,20 +86,33 @@ def crawl(source: str, base_url: str | None = None, *, echo: Echo = _log_echo) -
 
 
 def offline_crawl(source: str, *, echo: Echo = _log_echo) -> RunSummary:
-    """Crawl a source's recorded demo responses, served from a loopback server."""
+    """Crawl a source's recorded demo responses, served from a loopback server.
+
+    A ``spider_args.json`` beside the recordings gives spider arguments the replay needs
+    (e.g. which feeds file to read)."""
     from midtier.demo_server import serve_directory
 
-    with serve_directory(get_source(source).demo_dir) as base_url:
-        return crawl(source, base_url, echo=echo)
+    demo_dir = get_source(source).demo_dir
+    args_file = demo_dir / "spider_args.json"
+    spider_args = json.loads(args_file.read_text()) if args_file.exists() else None
+    with serve_directory(demo_dir) as base_url:
+        return crawl(source, base_url, spider_args=spider_args, echo=echo)
 
 
 def ingest(sources: Iterable[str] | None = None, *, offline: bool = False,
            echo: Echo = _log_echo) -> list[RunSummary]:
     """Crawl every given source; one failing source never stops the others."""
     summaries = []
-    for source in sources or SOURCES:
+    for source in sources or sorted(SOURCES):
         summaries.append(offline_crawl(source, echo=echo) if offline else crawl(source, echo=echo))
     return summaries
+
+
+def describe_sources() -> list[tuple[object, RunSummary | None]]:
+    """Every crawlable source with its terms and its latest run."""
+    with RawStore(prepare_database()) as store:
+        latest = store.latest_runs()
+    return [(SOURCES[name], latest.get(name)) for name in sorted(SOURCES)]
 
 
 def import_postings(path: Path, source: str, *, echo: Echo = _log_echo) -> RunSummary:

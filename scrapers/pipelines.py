@@ -155,6 +155,7 @@ class RawPostingPipeline:
         self._postings: list[dict] = []
         self._rejects: list[dict] = []
         self.crawler = None
+        self.full_listing = False
 
     # -- Scrapy hooks (2.14+ style: no spider argument) --------------------------------
     @classmethod
@@ -166,6 +167,9 @@ class RawPostingPipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
+        # A crawl of the whole listing can tell which postings disappeared; a partial one
+        # (e.g. one feed given with -a url=) cannot.
+        self.full_listing = getattr(spider, "is_full_listing", True)
         self.open(spider.name, kind="crawl", base_url=getattr(spider, "base_url", None),
                   crawl_run_id=getattr(spider, "run_id", None))
 
@@ -230,6 +234,13 @@ class RawPostingPipeline:
             summary.http_errors = http_errors
             summary.error = error
             summary.status = _status(summary)
+            if self.full_listing and summary.status != "failed" and not summary.http_errors:
+                from midtier.settings import load_settings
+
+                summary.closed = self.store.close_missing(
+                    summary.source, summary.crawl_run_id,
+                    after_missed=load_settings().close_after_missed_crawls,
+                )
             self.store.finish_run(summary)
             log.info("%s", summary.describe())
         finally:

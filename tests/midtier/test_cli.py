@@ -9,7 +9,7 @@ import pytest
 
 from midtier.cli import build_parser, main
 
-COMMANDS = ["db", "crawl", "import", "transform", "check", "export", "run", "dashboard"]
+COMMANDS = ["db", "crawl", "sources", "import", "transform", "check", "export", "run", "dashboard"]
 
 
 def test_help_lists_every_command_and_the_environment():
@@ -34,7 +34,8 @@ def test_every_command_has_help(command, capsys):
 
 def test_unknown_source_is_a_usage_error(capsys, database_url):
     assert main(["crawl", "nosuchsite"]) == 2
-    assert "known: remoteok" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "unknown source" in error and "remoteok" in error
 
 
 def test_import_of_a_missing_file_says_so(capsys, database_url, tmp_path):

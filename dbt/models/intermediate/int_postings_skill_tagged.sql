@@ -1,0 +1,175 @@
+{#
+    Skills v1: canonical skill slugs per posting.
+
+    Title, each tag and the start of the description are normalised into tokens
+    (normalise_phrase; hyphenated words stay one token in free text, so "rust-free" is not
+    Rust, while a tag's hyphens are read as spaces), expanded into 1-, 2- and 3-grams, and joined to the skill_aliases
+    seed in one set-based join. A shorter match inside a longer one is dropped
+    ("react native" is React Native, not also React). Aliases marked tags_only (go, r, c,
+    swift, ...) count only when they come from the source's own tags.
+    Order of the skills array: title matches first, then tags, then description, each by
+    position; primary_skill is the first.
+#}
+
+with
+
+postings as (
+
+    select * from {{ ref('stg_raw__postings') }}
+
+),
+
+skill_aliases as (
+
+    select * from {{ ref('skill_aliases') }}
+
+),
+
+-- each alias as written ("scikit-learn") and with hyphens read as spaces ("scikit learn")
+normalised_aliases as (
+
+    select distinct
+        alias_phrase,
+        skill_slug,
+        tags_only
+    from skill_aliases
+    cross join lateral (
+        values
+            ({{ normalise_phrase('alias') }}),
+            ({{ normalise_phrase("replace(alias, '-', ' ')") }})
+    ) as spellings (alias_phrase)
+
+),
+
+-- each piece of text a skill can be found in; field_rank orders the fields
+fields as (
+
+    select posting_id, 'title' as field, 1 as field_rank, 0 as piece, title as field_text
+    from postings
+    where title is not null
+
+    union all
+
+    -- a tag is a label: its hyphens are spaces ("react-native", "machine-learning")
+    select postings.posting_id, 'tag', 2, tag.ordinality::integer, replace(tag.tag_text, '-', ' ')
+    from postings
+    cross join lateral unnest(postings.tags) with ordinality as tag (tag_text, ordinality)
+
+    union all
+
+    select posting_id, 'description', 3, 0,
+        left(description_text, {{ var('skill_description_max_chars') }})
+    from postings
+    where description_text is not null
+
+),
+
+tokens as (
+
+    select
+        fields.posting_id,
+        fields.field,
+        fields.field_rank,
+        fields.piece,
+        token.position,
+        token.token
+    from fields
+    cross join lateral regexp_split_to_table({{ normalise_phrase('fields.field_text') }}, ' ')
+        with ordinality as token (token, position)
+    where token.token <> ''
+
+),
+
+ngrams as (
+
+    select
+        posting_id, field, field_rank, piece, position,
+        position + size - 1 as end_position,
+        phrase
+    from (
+        select
+            posting_id, field, field_rank, piece, position,
+            token as phrase_1,
+            token || ' ' || lead(token, 1) over piece_tokens as phrase_2,
+            token || ' ' || lead(token, 1) over piece_tokens
+                || ' ' || lead(token, 2) over piece_tokens as phrase_3
+        from tokens
+        window piece_tokens as (partition by posting_id, field, piece order by position)
+    ) as windowed
+    cross join lateral (
+        values (1, phrase_1), (2, phrase_2), (3, phrase_3)
+    ) as grams (size, phrase)
+    where phrase is not null
+
+),
+
+matches as (
+
+    select
+        ngrams.posting_id,
+        ngrams.field,
+        ngrams.field_rank,
+        ngrams.piece,
+        ngrams.position,
+        ngrams.end_position,
+        normalised_aliases.skill_slug
+    from ngrams
+    inner join normalised_aliases
+        on ngrams.phrase = normalised_aliases.alias_phrase
+    where not normalised_aliases.tags_only
+        or ngrams.field = 'tag'
+
+),
+
+-- drop a match that sits inside a longer match of the same text
+longest_matches as (
+
+    select matches.*
+    from matches
+    where not exists (
+        select 1
+        from matches as longer
+        where longer.posting_id = matches.posting_id
+            and longer.field = matches.field
+            and longer.piece = matches.piece
+            and longer.position <= matches.position
+            and longer.end_position >= matches.end_position
+            and (longer.end_position - longer.position) > (matches.end_position - matches.position)
+    )
+
+),
+
+first_mentions as (
+
+    select
+        posting_id,
+        skill_slug,
+        min(array[field_rank, piece, position]) as first_mention
+    from longest_matches
+    group by posting_id, skill_slug
+
+),
+
+skill_lists as (
+
+    select
+        posting_id,
+        array_agg(skill_slug order by first_mention) as skills
+    from first_mentions
+    group by posting_id
+
+),
+
+final as (
+
+    select
+        postings.posting_id,
+        coalesce(skill_lists.skills, '{}'::text[]) as skills,
+        skill_lists.skills[1] as primary_skill
+    from postings
+    left join skill_lists
+        on postings.posting_id = skill_lists.posting_id
+
+)
+
+select * from final

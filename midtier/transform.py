@@ -1,0 +1,140 @@
+"""Run the dbt project (``dbt/``) in-process: seeds, models, tests and unit tests.
+
+dbt reads its connection only from ``MIDTIER_DB_*`` environment variables (see
+``dbt/profiles.yml``); this module sets them from a database URL. Target and log
+directories live under ``MIDTIER_HOME/dbt/`` so the checkout stays clean.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from midtier.database import DatabaseError, connection_parts, database_url, redact
+from midtier.settings import PROJECT_ROOT, load_settings
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+# Fills the profile for commands that never connect (parse) when no server is known.
+PARSE_ONLY_URL = "postgresql://postgres@127.0.0.1:5432/midtier"
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+# dbt reads its global flags from the process environment, so runs are serialised.
+_dbt_lock = threading.Lock()
+
+
+class TransformError(RuntimeError):
+    """A dbt command failed; the message names the failing nodes."""
+
+    def __init__(self, message: str, failures: list[str] | None = None):
+        super().__init__(message)
+        self.failures = failures or []
+
+
+def profile_env(url: str) -> dict[str, str]:
+    """The ``MIDTIER_DB_*`` variables ``dbt/profiles.yml`` reads, taken from a URL."""
+    parts = connection_parts(url)
+    return {
+        "MIDTIER_DB_HOST": parts["host"],
+        "MIDTIER_DB_PORT": parts["port"],
+        "MIDTIER_DB_USER": parts["user"],
+        "MIDTIER_DB_PASSWORD": parts["password"],
+        "MIDTIER_DB_NAME": parts["dbname"],
+    }
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _failures(result) -> list[str]:
+    """'<status> <node>: <message>' for every node that errored or failed."""
+    failures = []
+    outcome = getattr(result, "result", None)
+    for node_result in getattr(outcome, "results", None) or []:
+        status = str(getattr(node_result.status, "value", node_result.status))
+        if status in {"error", "fail", "runtime error"}:
+            node = getattr(node_result, "node", None)
+            name = getattr(node, "unique_id", None) or getattr(node, "name", "?")
+            message = _ANSI_ESCAPE.sub("", node_result.message or "")
+            lines = [line.strip() for line in message.splitlines() if line.strip()]
+            detail = " | ".join(lines[:6])
+            failures.append(f"{status} {name}: {detail}" if detail else f"{status} {name}")
+    return failures
+
+
+def run_dbt(args: list[str], url: str | None = None) -> None:
+    """Run one dbt command (e.g. ``["build"]``) against the database at ``url``.
+
+    Uses ``database_url()`` (DATABASE_URL or the embedded server) when ``url`` is None.
+    Raises TransformError listing the failing nodes when dbt does not succeed.
+    """
+    from dbt.cli.main import dbtRunner  # heavy import: only when dbt is actually run
+
+    url = url or database_url()
+    settings = load_settings()
+    settings.dbt_target_dir.mkdir(parents=True, exist_ok=True)
+    settings.dbt_log_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        *args,
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(settings.dbt_target_dir),
+        "--log-path", str(settings.dbt_log_dir),
+    ]
+    environment = {
+        **profile_env(url),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_PARTIAL_PARSE": os.environ.get("DBT_PARTIAL_PARSE", "true"),
+    }
+    with _dbt_lock, _environment(environment):
+        result = dbtRunner().invoke(command)
+    if result.success:
+        return
+    failures = _failures(result)
+    summary = f"dbt {' '.join(args)} failed against {redact(url)}"
+    if failures:
+        summary += ":\n  " + "\n  ".join(failures)
+    elif result.exception is not None:
+        summary += f": {result.exception}"
+    summary += f"\n(full log: {settings.dbt_log_dir / 'dbt.log'})"
+    raise TransformError(summary, failures)
+
+
+def _url_without_starting() -> str:
+    try:
+        return database_url(start=False)
+    except DatabaseError:
+        return PARSE_ONLY_URL
+
+
+def build(url: str | None = None) -> None:
+    """``dbt build``: seeds, models, data tests and unit tests, in dependency order."""
+    run_dbt(["build"], url)
+
+
+def parse(url: str | None = None) -> Path:
+    """``dbt parse``; returns the manifest.json path (what Airflow/Cosmos loads the DAG from).
+
+    Parsing never connects, so without a URL no database is started: the profile is
+    filled from DATABASE_URL, the embedded server's last URL, or a placeholder.
+    """
+    run_dbt(["parse"], url or _url_without_starting())
+    manifest = load_settings().dbt_target_dir / "manifest.json"
+    if not manifest.exists():
+        raise TransformError(f"dbt parse succeeded but wrote no manifest at {manifest}")
+    return manifest

@@ -1,0 +1,229 @@
+"""marts.fct_postings after one `dbt build` over a handful of raw postings."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+import pytest
+
+from midtier import transform
+
+GENUINE_DESCRIPTION = (
+    "Acme Analytics is hiring a senior backend engineer to extend our Django API. "
+    "You will work with PostgreSQL, Celery and AWS. Interviews are held on our careers "
+    "portal; we reply within two weeks."
+)
+
+POSTINGS = [
+    {
+        "source": "remoteok", "source_posting_id": "hourly-range",
+        "title": "Senior Python Developer (Django)", "company": "Acme Analytics",
+        "description_text": GENUINE_DESCRIPTION, "budget_text": "$50-70/hr",
+        "tags": ["python", "django", "aws"],
+    },
+    {
+        "source": "remoteok", "source_posting_id": "hourly-words",
+        "title": "Frontend engineer", "company": "Beta GmbH",
+        "description_text": "Build dashboards in React and TypeScript.",
+        "budget_text": "$50 - $70 per hour", "tags": ["react"],
+    },
+    {
+        "source": "freelancer", "source_posting_id": "daily-eur",
+        "title": "Data Engineer - Spark & Airflow", "company": "Gamma BV",
+        "description_text": "Pipelines on Apache Spark, scheduled with Airflow, modelled in dbt.",
+        "budget_text": "€600/day", "tags": [],
+    },
+    {
+        "source": "freelancer", "source_posting_id": "fixed-price",
+        "title": "Build a Shopify store", "company": "Delta Shop",
+        "description_text": "Theme customisation and product import.",
+        "budget_text": "Fixed-price: $2,000", "tags": ["shopify"],
+        "closed_at": "2025-06-30T00:00:00+00:00",
+    },
+    {
+        "source": "weworkremotely", "source_posting_id": "salary-structured",
+        "title": "Go developer", "company": "Epsilon Inc",
+        "description_text": "Distributed systems work, written in Go, deployed on Kubernetes.",
+        "budget_text": "Competitive", "salary_min": 120000, "salary_max": 150000,
+        "salary_currency": "USD", "salary_period": "yearly", "tags": [],
+    },
+    {
+        "source": "weworkremotely", "source_posting_id": "salary-text",
+        "title": "Staff engineer", "company": "Zeta Ltd",
+        "description_text": "Platform team.", "budget_text": "£45,000 per annum", "tags": [],
+    },
+    {
+        "source": "weworkremotely", "source_posting_id": "monthly",
+        "title": "Mobile engineer", "company": "Eta SA",
+        "description_text": "Ship our iOS and Android apps.", "budget_text": "USD 8000/month",
+        "tags": [],
+    },
+    {
+        "source": "remoteok", "source_posting_id": "unknown-pay",
+        "title": "Ready to go? Swift delivery of a React Native app", "company": "Theta",
+        "description_text": "We move fast and ship in rust-free steel... just kidding, it's mobile.",
+        "budget_text": "Negotiable", "tags": [],
+    },
+    {
+        "source": "remoteok", "source_posting_id": "tagged-ambiguous",
+        "title": "Statistician", "company": "Iota Research",
+        "description_text": "Modelling work.", "budget_text": None, "tags": ["R", "Rust", "C"],
+    },
+    {
+        "source": "telegramjobs", "source_posting_id": "scam",
+        "title": "Data entry assistant - work from home", "company": None,
+        "description_text": (
+            "Urgent hiring! No experience needed, earn $500 per day from home. "
+            "Contact us on Telegram @hr_manager_jobs to get started. A refundable registration "
+            "fee of $50 is required before onboarding. Payment in USDT every Friday."
+        ),
+        "budget_text": "$500 per day", "tags": [],
+    },
+]
+
+
+def posting_id(source: str, source_posting_id: str) -> str:
+    return hashlib.md5(f"{source}|{source_posting_id}".encode()).hexdigest()
+
+
+def test_every_raw_posting_lands_once_including_closed(built_postings):
+    assert set(built_postings) == {posting["source_posting_id"] for posting in POSTINGS}
+    assert built_postings["fixed-price"]["closed_at"] is not None
+
+
+def test_posting_id_is_a_stable_hash_of_source_and_source_id(built_postings):
+    ids = [row["posting_id"] for row in built_postings.values()]
+    assert len(ids) == len(set(ids))
+    row = built_postings["hourly-range"]
+    assert row["posting_id"] == posting_id("remoteok", "hourly-range")
+
+
+@pytest.mark.parametrize(
+    ("source_posting_id", "engagement_type", "currency", "budget_min", "budget_max", "period"),
+    [
+        ("hourly-range", "hourly", "USD", 50, 70, "hour"),
+        ("hourly-words", "hourly", "USD", 50, 70, "hour"),
+        ("daily-eur", "daily", "EUR", 600, 600, "day"),
+        ("fixed-price", "fixed", "USD", 2000, 2000, "project"),
+        ("salary-structured", "salary", "USD", 120000, 150000, "year"),
+        ("salary-text", "salary", "GBP", 45000, 45000, "year"),
+        ("monthly", "salary", "USD", 8000, 8000, "month"),
+        ("unknown-pay", "unknown", None, None, None, None),
+        ("tagged-ambiguous", "unknown", None, None, None, None),
+    ],
+)
+def test_budget_is_parsed(built_postings, source_posting_id, engagement_type, currency,
+                          budget_min, budget_max, period):
+    row = built_postings[source_posting_id]
+    assert (row["engagement_type"], row["budget_currency"], row["budget_period"]) == (
+        engagement_type, currency, period)
+    assert row["budget_min"] == (None if budget_min is None else Decimal(budget_min))
+    assert row["budget_max"] == (None if budget_max is None else Decimal(budget_max))
+    assert row["is_budget_stated"] is (budget_min is not None)
+
+
+def test_hourly_figures_follow_the_basis_and_fx_seed(built_postings, query):
+    hours = {"hour": 1, "day": 8, "week": 40, "month": Decimal("173.33"), "year": 2080}
+    usd_per_unit = {row["currency"]: row["usd_per_unit"]
+                    for row in query("select currency, usd_per_unit from seeds.fx_rates")}
+    checked = 0
+    for row in built_postings.values():
+        if row["budget_period"] not in hours or row["budget_currency"] is None:
+            continue
+        rate = usd_per_unit[row["budget_currency"]]
+        expected_min = round(row["budget_min"] * rate / hours[row["budget_period"]], 2)
+        expected_max = round(row["budget_max"] * rate / hours[row["budget_period"]], 2)
+        assert (row["hourly_usd_min"], row["hourly_usd_max"]) == (expected_min, expected_max), row
+        assert row["hourly_usd_min"] <= row["hourly_usd_mid"] <= row["hourly_usd_max"]
+        assert row["fixed_usd_min"] is None
+        checked += 1
+    assert checked == 7
+    salary = built_postings["salary-structured"]
+    assert (salary["hourly_usd_min"], salary["hourly_usd_max"]) == (Decimal("57.69"), Decimal("72.12"))
+
+
+def test_fixed_budget_has_usd_total_and_no_hourly_rate(built_postings):
+    row = built_postings["fixed-price"]
+    assert (row["fixed_usd_min"], row["fixed_usd_max"]) == (Decimal("2000.00"), Decimal("2000.00"))
+    assert row["hourly_usd_min"] is None and row["hourly_usd_mid"] is None
+
+
+def test_skills_come_from_title_tags_and_description(built_postings):
+    row = built_postings["hourly-range"]
+    assert row["skills"][:3] == ["python", "django", "aws"]
+    assert "postgresql" in row["skills"]
+    assert row["primary_skill"] == "python"
+    assert set(built_postings["daily-eur"]["skills"]) >= {"spark", "airflow", "dbt"}
+
+
+def test_ambiguous_names_count_only_from_tags_or_context(built_postings):
+    assert set(built_postings["tagged-ambiguous"]["skills"]) == {"r", "rust", "c"}
+    assert built_postings["salary-structured"]["skills"][0] == "go"  # "Go developer", "in Go"
+    assert "kubernetes" in built_postings["salary-structured"]["skills"]
+    loose = built_postings["unknown-pay"]["skills"]
+    assert not {"go", "swift", "rust"} & set(loose)
+
+
+def test_longest_alias_wins(built_postings):
+    assert built_postings["unknown-pay"]["skills"] == ["react-native"]
+
+
+def test_scam_posting_is_scored_low_and_flagged_with_evidence(built_postings):
+    row = built_postings["scam"]
+    assert row["legitimacy_score"] < 50
+    assert row["is_flagged"] is True
+    reasons = " | ".join(row["legitimacy_reasons"])
+    assert 'messaging app: "Contact us on Telegram' in reasons
+    assert 'pay a fee: "registration fee"' in reasons
+    assert 'easy money: "No experience needed, earn $500 per day from home"' in reasons
+    assert '"Payment in USDT"' in reasons
+    assert 'Names no company: "(blank)"' in reasons
+
+
+def test_genuine_posting_is_not_flagged(built_postings):
+    row = built_postings["hourly-range"]
+    assert (row["legitimacy_score"], row["legitimacy_reasons"], row["is_flagged"]) == (100, [], False)
+    assert not any(row["is_flagged"] for key, row in built_postings.items() if key != "scam")
+
+
+def test_mart_columns_and_types_are_the_contract(query):
+    columns = query(
+        """
+        select column_name, data_type, udt_name
+        from information_schema.columns
+        where table_schema = 'marts' and table_name = 'fct_postings'
+        """
+    )
+    types = {column["column_name"]: column["udt_name"] for column in columns}
+    assert types["posting_id"] == "text"
+    assert types["posted_at"] == "timestamptz"
+    assert types["skills"] == "_text" and types["legitimacy_reasons"] == "_text"
+    assert types["legitimacy_score"] == "int4"
+    assert types["is_flagged"] == "bool"
+    assert types["hourly_usd_min"] == "numeric"
+
+
+def test_models_land_in_their_layer_schemas(built_postings, query):
+    relations = query(
+        """
+        select table_schema, table_name from information_schema.tables
+        where table_schema in ('staging', 'intermediate', 'marts', 'seeds')
+        """
+    )
+    schemas = {row["table_name"]: row["table_schema"] for row in relations}
+    assert schemas["stg_raw__postings"] == "staging"
+    assert schemas["int_postings_budgeted"] == "intermediate"
+    assert schemas["fct_postings"] == "marts"
+    assert schemas["fx_rates"] == "seeds"
+
+
+def test_failing_nodes_are_named_in_transform_error(built_postings, database_url):
+    wrong_basis = "{hours_per_budget_period: {hour: 2, day: 8, week: 40, month: 173.33, year: 2080}}"
+    with pytest.raises(transform.TransformError) as raised:
+        transform.run_dbt(
+            ["test", "--select", "int_postings_budgeted,test_type:unit", "--vars", wrong_basis],
+            database_url,
+        )
+    assert "unit_test.midtier.int_postings_budgeted.budget_parses_hourly_and_daily_text" in str(raised.value)
+    assert "\x1b[" not in str(raised.value)

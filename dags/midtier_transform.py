@@ -50,6 +50,9 @@ def midtier_transform():
             load_method=LoadMode.AUTOMATIC,
             emit_datasets=False,
             test_behavior=TestBehavior.AFTER_EACH,
+            # A test on two models (e.g. a relationship to a seed) runs after both, not after
+            # whichever is built first.
+            should_detach_multiple_parents_tests=True,
         ),
         operator_args={"install_deps": False, "env": DBT_ENV},
     )

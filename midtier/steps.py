@@ -6,6 +6,7 @@ run in any process. Progress goes to ``echo`` (the CLI prints it, Airflow logs i
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from midtier import database
 from midtier.raw_store import RawStore, RunSummary, new_run_id
@@ -52,6 +54,9 @@ def crawl(source: str, base_url: str | None = None, *, spider_args: dict[str, st
                "-s", f"LOG_FILE={log_file}"]
     if base_url:
         command += ["-a", f"base_url={base_url}"]
+        if _is_loopback(base_url):
+            # Throttling protects other people's servers; a local mirror needs none.
+            command += ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
     for name, value in (spider_args or {}).items():
         command += ["-a", f"{name}={value}"]
     env = {**os.environ, "DATABASE_URL": url}
@@ -83,6 +88,16 @@ def crawl(source: str, base_url: str | None = None, *, spider_args: dict[str, st
         summary = store.run_summary(run_id)
     echo(summary.describe())
     return summary
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def offline_crawl(source: str, *, echo: Echo = _log_echo) -> RunSummary:

@@ -40,9 +40,12 @@ def wait_for_text(url: str, text: str, timeout: float = 90.0) -> str:
     raise AssertionError(f"{text!r} never appeared at {url}; last DOM had {len(dom)} chars")
 
 
-def screenshot(url: str, path: Path) -> Path:
-    # Virtual time lets the page's websocket round trips finish before the shot is taken.
-    _run(["--virtual-time-budget=20000", f"--screenshot={path}", url],
-         timeout=90)
-    assert path.exists() and path.stat().st_size > 20_000, f"screenshot {path} is missing or blank"
-    return path
+def screenshot(url: str, path: Path, attempts: int = 3) -> Path:
+    """A PNG of the rendered page; retried because a busy machine can shoot the skeleton."""
+    for _ in range(attempts):
+        # Virtual time lets the page's websocket round trips finish before the shot is taken.
+        _run(["--virtual-time-budget=20000", f"--screenshot={path}", url], timeout=90)
+        if path.exists() and path.stat().st_size > 20_000:
+            return path
+        time.sleep(2)
+    raise AssertionError(f"screenshot {path} is missing or blank after {attempts} attempts")

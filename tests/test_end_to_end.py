@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from midtier import database
-from midtier.sources import get_source
+from midtier.sources import SOURCES, get_source
 from tests import browser
 
 pytestmark = pytest.mark.browser
@@ -58,9 +58,18 @@ def test_run_goes_through_every_dag(demo):
         assert f"DAG {dag_id}: success" in demo["output"]
 
 
-def test_every_demo_job_reaches_the_mart(demo):
-    assert _scalar(demo["url"], "select count(*) from marts.fct_postings") == len(_demo_jobs())
-    assert _scalar(demo["url"], "select status from raw.crawl_runs") == "succeeded"
+def test_every_source_crawled_its_demo_data_cleanly(demo):
+    assert _scalar(demo["url"], "select count(distinct source) from raw.crawl_runs") == len(SOURCES)
+    assert _scalar(demo["url"], "select bool_and(status = 'succeeded') from raw.crawl_runs")
+    assert _scalar(demo["url"], "select count(*) from raw.rejects") == 0
+
+
+def test_every_demo_posting_reaches_the_mart(demo):
+    assert _scalar(demo["url"], "select count(*) from marts.fct_postings") == _scalar(
+        demo["url"], "select count(*) from raw.postings")
+    assert _scalar(demo["url"], "select count(*) from marts.fct_postings where source = 'remoteok'"
+                   ) == len(_demo_jobs())
+    assert _scalar(demo["url"], "select count(*) from marts.fct_postings where is_flagged") > 0
 
 
 def test_checks_ran_and_exports_were_written(demo):

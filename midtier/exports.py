@@ -63,6 +63,7 @@ CSV_COLUMNS = (
     "first_seen_at",
     "last_seen_at",
     "closed_at",
+    "source_attribution",
 )
 JSON_COLUMNS = (*CSV_COLUMNS, "description_text")
 
@@ -72,6 +73,7 @@ select {", ".join(JSON_COLUMNS)}
 from {MART}
 where closed_at is null
   and not coalesce(is_flagged, false)
+  and is_republishable  -- the source's terms allow re-publishing
 order by coalesce(posted_at, first_seen_at) desc nulls last, posting_id
 """
 
@@ -228,7 +230,7 @@ def _item_html(posting: Mapping) -> str:
     facts = [
         posting.get("company_name"),
         budget_summary(posting),
-        f"via {posting['source']}" if posting.get("source") else None,
+        posting.get("source_attribution") or (f"via {posting['source']}" if posting.get("source") else None),
     ]
     head = " · ".join(html.escape(fact) for fact in facts if fact)
     description = (posting.get("description_text") or "").strip()

@@ -18,7 +18,21 @@ OPEN_UNFLAGGED = ["remoteok:1001", "weworkremotely:react-7", "remoteok:1002", "w
 
 @pytest.fixture(scope="module")
 def mart_url(make_database) -> str:
-    return make_database("exports_test", MART_SQL.read_text())
+    # One more open, unflagged posting, from a source whose terms forbid re-publishing.
+    forbidden = """
+        insert into marts.fct_postings (posting_id, source, source_posting_id, url, title,
+            is_flagged, first_seen_at, last_seen_at, source_name, source_attribution,
+            is_republishable)
+        values ('weworkremotely:no-repost', 'weworkremotely', 'no-repost',
+            'https://weworkremotely.com/remote-jobs/no-repost', 'Not for re-publishing', false,
+            now(), now(), 'We Work Remotely', 'via We Work Remotely', false);
+    """
+    return make_database("exports_test", MART_SQL.read_text() + forbidden)
+
+
+def test_sources_whose_terms_forbid_republishing_are_left_out(exported):
+    assert b"no-repost" not in exported["postings.rss"].read_bytes()
+    assert "no-repost" not in exported["postings.csv"].read_text()
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def posting_card(posting: dict) -> None:
             posting["company_name"],
             posting["location"],
             f"posted {when:%Y-%m-%d}" if when else None,
-            f"via {posting['source']}",
+            posting.get("source_attribution") or f"via {posting['source']}",
         ]
         st.caption(" · ".join(escape_markdown(fact) for fact in facts if fact))
 

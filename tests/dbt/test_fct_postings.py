@@ -227,3 +227,17 @@ def test_failing_nodes_are_named_in_transform_error(built_postings, database_url
         )
     assert "unit_test.midtier.int_postings_budgeted.budget_parses_hourly_and_daily_text" in str(raised.value)
     assert "\x1b[" not in str(raised.value)
+
+
+def test_source_terms_travel_with_each_posting(built_postings):
+    wwr, remoteok = built_postings["salary-text"], built_postings["hourly-range"]
+    assert (wwr["source_name"], wwr["source_attribution"], wwr["is_republishable"]) == (
+        "We Work Remotely", "via We Work Remotely", False)
+    assert (remoteok["source_attribution"], remoteok["requires_link_back"],
+            remoteok["is_republishable"]) == ("via Remote OK", True, True)
+
+
+def test_sources_without_recorded_terms_are_the_operators_own_imports(built_postings):
+    scam = built_postings["scam"]  # source "telegramjobs" has no terms row
+    assert (scam["source_name"], scam["source_attribution"], scam["is_republishable"]) == (
+        "telegramjobs", "via telegramjobs", True)

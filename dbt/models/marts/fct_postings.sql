@@ -29,6 +29,12 @@ scores as (
 
 ),
 
+terms as (
+
+    select * from {{ ref('source_terms') }}
+
+),
+
 joined as (
 
     select
@@ -47,7 +53,13 @@ joined as (
         skills.skills,
         skills.primary_skill,
         scores.legitimacy_score,
-        scores.legitimacy_reasons
+        scores.legitimacy_reasons,
+        -- Sources without recorded terms are the operator's own imports.
+        coalesce(terms.display_name, postings.source) as source_name,
+        coalesce(terms.attribution_text, 'via ' || postings.source) as source_attribution,
+        coalesce(terms.requires_link_back, true) as requires_link_back,
+        coalesce(postings.feed_allows_republishing, terms.allows_republishing, true)
+            as is_republishable
     from postings
     inner join budgets
         on postings.posting_id = budgets.posting_id
@@ -55,6 +67,8 @@ joined as (
         on postings.posting_id = skills.posting_id
     inner join scores
         on postings.posting_id = scores.posting_id
+    left join terms
+        on postings.source = terms.source
 
 ),
 
@@ -101,7 +115,11 @@ final as (
         primary_skill::text as primary_skill,
         legitimacy_score::integer as legitimacy_score,
         legitimacy_reasons::text[] as legitimacy_reasons,
-        is_flagged::boolean as is_flagged
+        is_flagged::boolean as is_flagged,
+        source_name::text as source_name,
+        source_attribution::text as source_attribution,
+        requires_link_back::boolean as requires_link_back,
+        is_republishable::boolean as is_republishable
     from flagged
 
 )

@@ -40,7 +40,10 @@ renamed as (
         last_seen_at,
         closed_at,
 
-        content_hash
+        content_hash,
+
+        -- the generic rss source covers many feeds; each may carry its own re-publishing terms
+        (payload ->> 'feed_allows_republishing')::boolean as feed_allows_republishing
 
     from source
 

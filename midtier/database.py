@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 DATABASE_NAME = "midtier"
 SUPERUSER = "postgres"
 SYSTEM_USER = "midtier_pg"
-SCHEMA_FILE = Path(__file__).with_name("schema.sql")
+SCHEMA_DIR = Path(__file__).with_name("sql")  # applied in name order by apply_schema
 
 
 class DatabaseError(RuntimeError):
@@ -238,9 +238,10 @@ def apply_schema(url: str | None = None) -> None:
     """Create or upgrade Midtier's own schemas and tables (raw, quality).
 
     The DDL takes table locks, which would queue behind any open reader, so it runs only when
-    schema.sql changed since it was last applied (its hash is kept as the raw schema's comment).
+    a file in midtier/sql/ changed since it was last applied (their hash is kept as the raw
+    schema's comment).
     """
-    ddl = SCHEMA_FILE.read_text()
+    ddl = "\n".join(path.read_text() for path in sorted(SCHEMA_DIR.glob("*.sql")))
     marker = "midtier-schema:" + hashlib.sha256(ddl.encode()).hexdigest()[:16]
     with contextlib.closing(connect(url)) as conn, conn, conn.cursor() as cur:
         cur.execute("select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = 'raw'")

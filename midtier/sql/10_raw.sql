@@ -1,9 +1,8 @@
--- Midtier's own tables: the raw landing zone written by spiders and the importer, and the
--- quality tables written by the Great Expectations checks. dbt owns everything else.
--- Idempotent: applied before every load.
+-- The raw landing zone written by spiders and the importer. dbt reads it; nothing deletes
+-- from it. Idempotent: midtier.database.apply_schema applies every file in this folder in
+-- name order.
 
 create schema if not exists raw;
-create schema if not exists quality;
 
 create table if not exists raw.crawl_runs (
     crawl_run_id     text primary key,
@@ -70,14 +69,3 @@ create table if not exists raw.rejects (
 );
 
 create index if not exists rejects_crawl_run_id_idx on raw.rejects (crawl_run_id);
-
-create table if not exists quality.validation_results (
-    validation_id    text not null,
-    suite_name       text not null,
-    success          boolean not null,
-    evaluated        integer not null,
-    failed           integer not null,
-    result           jsonb not null,
-    validated_at     timestamptz not null default now(),
-    primary key (validation_id, suite_name)
-);

@@ -115,11 +115,22 @@ def offline_crawl(source: str, *, echo: Echo = _log_echo) -> RunSummary:
 
 
 def ingest(sources: Iterable[str] | None = None, *, offline: bool = False,
-           echo: Echo = _log_echo) -> list[RunSummary]:
-    """Crawl every given source; one failing source never stops the others."""
+           base_urls: dict[str, str] | None = None, echo: Echo = _log_echo) -> list[RunSummary]:
+    """Crawl every given source; one failing source never stops the others.
+
+    ``base_urls`` points chosen sources at mirrors (name -> base URL)."""
     summaries = []
     for source in sources or sorted(SOURCES):
-        summaries.append(offline_crawl(source, echo=echo) if offline else crawl(source, echo=echo))
+        try:
+            if offline:
+                summaries.append(offline_crawl(source, echo=echo))
+            else:
+                summaries.append(crawl(source, (base_urls or {}).get(source), echo=echo))
+        except Exception as error:  # record and go on: the next source must still run
+            log.exception("crawl of %s failed", source)
+            summaries.append(RunSummary(crawl_run_id="", source=source, status="failed",
+                                        error=f"{type(error).__name__}: {error}"))
+            echo(summaries[-1].describe())
     return summaries
 
 

@@ -234,7 +234,9 @@ class RawPostingPipeline:
             summary.http_errors = http_errors
             summary.error = error
             summary.status = _status(summary)
-            if self.full_listing and summary.status != "failed" and not summary.http_errors:
+            # Only a clean run that saw the listing can say what left it: an empty or
+            # partly failed response must not close every posting of the source.
+            if self.full_listing and summary.status == "succeeded" and summary.counts.seen:
                 from midtier.settings import load_settings
 
                 summary.closed = self.store.close_missing(

@@ -46,3 +46,23 @@ def test_import_of_a_missing_file_says_so(capsys, database_url, tmp_path):
 def test_db_url_prints_the_database_url_in_use(capsys, database_url):
     assert main(["db", "url"]) == 0
     assert capsys.readouterr().out.strip() == database_url
+
+
+def test_sources_lists_every_source_with_its_terms_and_last_run(capsys, db, tmp_path):
+    from midtier.sources import SOURCES
+
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"source_posting_id": "1", "title": "t"}\n')
+    assert main(["import", str(path), "--source", "remoteok"]) == 0
+    capsys.readouterr()
+    assert main(["sources", "--terms"]) == 0
+    out = capsys.readouterr().out
+    for name in SOURCES:
+        assert name in out
+    assert "via Remote OK" in out and "last run" in out and "never crawled" in out
+    assert "not re-published" in out  # e.g. We Work Remotely's terms
+
+
+def test_crawl_needs_a_source_or_all(capsys, database_url):
+    assert main(["crawl"]) == 2
+    assert "--all" in capsys.readouterr().err

@@ -38,7 +38,7 @@ def midtier_ingest():
 
         return sorted(SOURCES)
 
-    @task(max_active_tis_per_dagrun=2)
+    @task(pool="midtier_crawls", max_active_tis_per_dagrun=2)
     def crawl_source(source: str, params=None) -> dict:
         from midtier import steps
 

@@ -17,6 +17,9 @@ from midtier.settings import PROJECT_ROOT, Settings, load_settings
 
 log = logging.getLogger(__name__)
 
+# Bounds how many sources crawl at once; created with the metadata database (and by the
+# docker-compose airflow-init service).
+CRAWL_POOL = "midtier_crawls"
 PIPELINE = ("midtier_ingest", "midtier_transform", "midtier_check", "midtier_export")
 
 
@@ -50,11 +53,17 @@ def prepare_airflow(settings: Settings | None = None) -> None:
     marker = settings.airflow_home / ".migrated"
     if not marker.exists():
         log.info("initialising the Airflow metadata database in %s", settings.airflow_home)
-        result = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"],
-                                capture_output=True, text=True, env=os.environ.copy())
-        if result.returncode != 0:
-            raise PipelineError(f"airflow db migrate failed:\n{result.stderr[-3000:]}")
+        _airflow("db", "migrate")
+        _airflow("pools", "set", CRAWL_POOL, os.environ.get("MIDTIER_CRAWL_SLOTS", "2"),
+                 "Concurrent source crawls")
         marker.touch()
+
+
+def _airflow(*args: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "airflow", *args],
+                            capture_output=True, text=True, env=os.environ.copy())
+    if result.returncode != 0:
+        raise PipelineError(f"airflow {' '.join(args)} failed:\n{result.stderr[-3000:]}")
 
 
 def load_dags():

@@ -50,7 +50,7 @@ def prepare_airflow(settings: Settings | None = None) -> None:
     settings = settings or load_settings()
     os.environ.update(airflow_environment(settings))
     settings.airflow_home.mkdir(parents=True, exist_ok=True)
-    marker = settings.airflow_home / ".migrated"
+    marker = settings.airflow_home / ".initialised"  # metadata DB migrated, pool created
     if not marker.exists():
         log.info("initialising the Airflow metadata database in %s", settings.airflow_home)
         _airflow("db", "migrate")

@@ -25,15 +25,21 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any
 
 import feedparser
 from scrapy.http import Response
 
+from scrapers import fields
+
 # Problems with the HTTP headers only (the XML itself read fine).
 _HEADER_PROBLEMS = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 # The end tag of an RSS, Atom or RDF document, at the very end of the body.
 _ROOT_CLOSED = re.compile(rb"</\s*(?:[\w.-]+:)?(?:rss|feed|RDF)\s*>\s*\Z")
+
+# A feed's (or feeds file's) string as written; missing, blank, objects and lists become None.
+text = partial(fields.text, not_text=fields.CONTAINERS)
 
 
 class UnreadableFeed(ValueError):
@@ -110,14 +116,6 @@ def plain(value: Any, *, top: bool = True) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return str(value)
-
-
-def text(value: Any) -> str | None:
-    """A string as written; missing or blank becomes None."""
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    value = value if isinstance(value, str) else str(value)
-    return value if value.strip() else None
 
 
 def entry_body(entry: dict) -> tuple[str | None, str | None]:

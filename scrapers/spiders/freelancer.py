@@ -22,16 +22,19 @@ for hourly projects, for the whole project otherwise). Descriptions are plain te
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 from scrapy.http import Response
 
+from scrapers.fields import identifier, positive_number, text, whole_number
 from scrapers.items import PostingItem, RejectItem
-from scrapers.spiders.base import MidtierSpider, response_text
+from scrapers.spiders.base import MidtierSpider
+
+# Freelancer's fields are read as written: any value but null is text.
+_text = partial(text, not_text=())
 
 API = "https://www.freelancer.com/api/projects/0.1/projects/active/"
 PROJECT_PAGE = "https://www.freelancer.com/projects/{seo_url}"
@@ -65,46 +68,29 @@ class FreelancerSpider(MidtierSpider):
         if result is None:
             return
         projects = result["projects"]
-        new_ids = 0
-        for project in projects:
-            if not isinstance(project, dict):
-                yield self.reject(response.url, _dump(project), "project is not a JSON object")
-                continue
-            project_id = self._parse_id(project)
-            if project_id is None:
-                yield self.reject(response.url, _dump(project), "project has no id")
-                continue
-            if project_id in self.project_ids:
-                continue
-            self.project_ids.add(project_id)
-            new_ids += 1
-            yield self._parse_posting(project)
+        new_ids = yield from self.parse_records(response, projects, what="project", seen=self.project_ids)
         next_offset = offset + self.limit
-        total = result.get("total_count")
-        has_more = not isinstance(total, int) or isinstance(total, bool) or next_offset < total
-        if new_ids and len(projects) >= self.limit and has_more:
-            yield self.request(page_url(next_offset, self.limit, self.query), callback=self.parse,
-                               cb_kwargs={"offset": next_offset})
+        total = whole_number(result.get("total_count"))
+        has_more = total is None or next_offset < total
+        next_url = page_url(next_offset, self.limit, self.query) if has_more else None
+        next_url = self.next_page(next_url, records=len(projects), page_size=self.limit, new_ids=new_ids)
+        if next_url:
+            yield self.request(next_url, callback=self.parse, cb_kwargs={"offset": next_offset})
 
     def _parse_result(self, response: Response) -> Iterator[RejectItem]:
-        body = response_text(response)
-        try:
-            data = json.loads(body)
-        except ValueError as error:
-            yield self.reject(response.url, body, f"response is not valid JSON: {error}")
+        body = yield from self.parse_json(response, expect=dict)
+        if body is None:
             return None
-        if not isinstance(data, dict):
-            yield self.reject(response.url, body, f"expected a JSON object, got {type(data).__name__}")
-            return None
+        data = body.data
         if data.get("status") != "success":
             message = data.get("message") or "no message"
             code = data.get("error_code")
-            yield self.reject(response.url, body,
+            yield self.reject(response.url, body.text,
                               f"API status {data.get('status')!r}: {message}" + (f" ({code})" if code else ""))
             return None
         result = data.get("result")
         if not isinstance(result, dict) or not isinstance(result.get("projects"), list):
-            yield self.reject(response.url, body, "response has no result.projects list")
+            yield self.reject(response.url, body.text, "response has no result.projects list")
             return None
         return result
 
@@ -134,10 +120,7 @@ class FreelancerSpider(MidtierSpider):
         )
 
     def _parse_id(self, project: dict) -> str | None:
-        value = project.get("id")
-        if value is None or isinstance(value, (bool, dict, list)):
-            return None
-        return str(value).strip() or None
+        return identifier(project.get("id"))
 
     def _parse_url(self, project: dict) -> str | None:
         seo_url = _text(project.get("seo_url"))
@@ -147,7 +130,7 @@ class FreelancerSpider(MidtierSpider):
         budget = project.get("budget")
         if not isinstance(budget, dict):
             return None, None
-        return _amount(budget.get("minimum")), _amount(budget.get("maximum"))
+        return positive_number(budget.get("minimum")), positive_number(budget.get("maximum"))
 
     def _parse_currency(self, project: dict) -> str | None:
         currency = project.get("currency")
@@ -165,25 +148,8 @@ class FreelancerSpider(MidtierSpider):
 
     def _parse_posted_at(self, project: dict) -> int | None:
         for key in ("time_submitted", "submitdate"):
-            value = project.get(key)
-            if isinstance(value, int) and not isinstance(value, bool):
+            value = whole_number(project.get(key))
+            if value is not None:
                 return value
         return None
 
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = value if isinstance(value, str) else str(value)
-    return text if text.strip() else None
-
-
-def _amount(value: Any) -> int | float | None:
-    """A budget figure as given; 0, blank or non-numbers mean unknown."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return value if math.isfinite(value) and value > 0 else None
-
-
-def _dump(record: Any) -> str:
-    return json.dumps(record, ensure_ascii=False)

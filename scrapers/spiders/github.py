@@ -27,10 +27,10 @@ Bounty amounts are extracted verbatim, not parsed: label names that state an amo
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -39,8 +39,9 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from scrapers.fields import identifier, text
 from scrapers.items import PostingItem, RejectItem
-from scrapers.spiders.base import MidtierSpider, response_text
+from scrapers.spiders.base import MidtierSpider
 
 API = "https://api.github.com"
 PER_PAGE = 50
@@ -58,6 +59,9 @@ AMOUNT = re.compile(
 )
 BOUNTY_WORD = re.compile(r"bounty|reward|price|budget|payout|prize|compensation|\b(?:pay|paid|earn)\b",
                          re.IGNORECASE)
+
+# GitHub's fields are read as written: any value but null is text.
+_text = partial(text, not_text=())
 
 
 class GithubSpider(MidtierSpider):
@@ -99,13 +103,11 @@ class GithubSpider(MidtierSpider):
         issues = yield from self._parse_page(response)
         new_ids = 0
         for issue in issues:
-            if not isinstance(issue, dict):
-                yield self.reject(response.url, _dump(issue), "issue is not a JSON object")
+            reject = self.reject_unusable(response, issue, what="issue")
+            if reject is not None:
+                yield reject
                 continue
             issue_id = self._parse_id(issue)
-            if issue_id is None:
-                yield self.reject(response.url, _dump(issue), "issue has no id")
-                continue
             if issue_id not in seen:
                 seen.add(issue_id)
                 new_ids += 1
@@ -115,23 +117,22 @@ class GithubSpider(MidtierSpider):
             yield self._parse_posting(issue)
         if self._rate_limit_exhausted(response):
             raise CloseSpider("github rate limit exhausted")
-        next_url = self._parse_next_url(response)
-        if next_url and new_ids and len(issues) >= PER_PAGE:
+        next_url = self.next_page(self._parse_next_url(response), records=len(issues),
+                                  page_size=PER_PAGE, new_ids=new_ids)
+        if next_url:
             yield self.request(next_url, callback=self.parse, cb_kwargs={"seen": seen})
 
     def _parse_page(self, response: Response) -> Iterator[RejectItem]:
-        body = response_text(response)
-        try:
-            data = json.loads(body)
-        except ValueError as error:
-            yield self.reject(response.url, body, f"response is not valid JSON: {error}")
+        body = yield from self.parse_json(response)
+        if body is None:
             return []
+        data = body.data
         if isinstance(data, dict) and isinstance(data.get("items"), list):
             return data["items"]  # /search/issues
         if isinstance(data, list):
             return data  # /repos/{owner}/{repo}/issues
         message = data.get("message") if isinstance(data, dict) else None
-        yield self.reject(response.url, body, f"expected a list of issues{f': {message}' if message else ''}")
+        yield self.reject(response.url, body.text, f"expected a list of issues{f': {message}' if message else ''}")
         return []
 
     def _parse_next_url(self, response: Response) -> str | None:
@@ -192,8 +193,9 @@ class GithubSpider(MidtierSpider):
     def _parse_id(self, issue: dict) -> str | None:
         for key in ("id", "node_id"):
             value = issue.get(key)
-            if isinstance(value, (int, str)) and not isinstance(value, bool) and str(value).strip():
-                return str(value).strip()
+            issue_id = identifier(value) if isinstance(value, (int, str)) else None
+            if issue_id is not None:
+                return issue_id
         return None
 
     def _parse_owner(self, issue: dict) -> str | None:
@@ -228,13 +230,3 @@ class GithubSpider(MidtierSpider):
             return title
         return None
 
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = value if isinstance(value, str) else str(value)
-    return text if text.strip() else None
-
-
-def _dump(record: Any) -> str:
-    return json.dumps(record, ensure_ascii=False)

@@ -30,7 +30,6 @@ https://news.ycombinator.com/item?id=<comment id>.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -38,8 +37,9 @@ from typing import Any
 from scrapy.http import Response
 from w3lib.html import remove_tags
 
+from scrapers.fields import whole_number_or_digits
 from scrapers.items import PostingItem, RejectItem
-from scrapers.spiders.base import MidtierSpider, response_text
+from scrapers.spiders.base import MidtierSpider, json_text
 
 API = "https://hacker-news.firebaseio.com/v0"
 ITEM_PAGE = "https://news.ycombinator.com/item?id={id}"
@@ -99,7 +99,7 @@ class HackerNewsSpider(MidtierSpider):
             return
         submitted = record.get("submitted")
         if not isinstance(submitted, list):
-            yield self.reject(response.url, _dump(record), "user record has no submitted list")
+            yield self.reject(response.url, json_text(record), "user record has no submitted list")
             return
         story_ids = [story_id for story_id in submitted if _item_id(story_id) is not None]
         yield from self._next_story(story_ids[: self.max_stories])
@@ -236,38 +236,26 @@ class HackerNewsSpider(MidtierSpider):
 
     def _load(self, response: Response, what: str) -> Iterator[RejectItem]:
         """The response's JSON object; rejects what cannot be used. ``null`` means no such item."""
-        body = response_text(response)
-        try:
-            record = json.loads(body)
-        except ValueError as error:
-            yield self.reject(response.url, body, f"response is not valid JSON: {error}")
+        body = yield from self.parse_json(response)
+        if body is None:
             return None
+        record = body.data
         if record is None:
             self.logger.info("hackernews: %s is null (no such item): %s", what, response.url)
-            self._count("hackernews/null_items")
+            self.increment_stat("hackernews/null_items")
             return None
         if not isinstance(record, dict):
-            yield self.reject(response.url, body, f"{what} is not a JSON object")
+            yield self.reject(response.url, body.text, f"{what} is not a JSON object")
             return None
         if what != "user" and _item_id(record.get("id")) is None:
-            yield self.reject(response.url, body, f"{what} has no id")
+            yield self.reject(response.url, body.text, f"{what} has no id")
             return None
         return record
 
-    def _count(self, stat: str) -> None:
-        crawler = getattr(self, "crawler", None)
-        if crawler is not None and crawler.stats is not None:
-            crawler.stats.inc_value(stat)
-
 
 def _item_id(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
+    """A Hacker News item id: a number, or digits as text."""
+    return whole_number_or_digits(value)
 
 
 def _plain(fragment: str) -> str:
@@ -280,6 +268,3 @@ def _fields(header: str) -> list[str]:
         return [header] if header else []
     return [field.strip() for field in header.split("|")]
 
-
-def _dump(record: Any) -> str:
-    return json.dumps(record, ensure_ascii=False)

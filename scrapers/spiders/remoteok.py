@@ -9,15 +9,18 @@ Remote OK's terms ask for a link back to the posting's Remote OK URL; ``url`` is
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from scrapy.http import Response
 
+from scrapers.fields import amount, identifier, strings, text, whole_number_or_digits
 from scrapers.items import PostingItem, RejectItem
-from scrapers.spiders.base import MidtierSpider, response_text
+from scrapers.spiders.base import MidtierSpider
+
+# Remote OK's fields are read as written: any value but null is text.
+_text = partial(text, not_text=())
 
 
 class RemoteOkSpider(MidtierSpider):
@@ -31,26 +34,11 @@ class RemoteOkSpider(MidtierSpider):
     salary_period = "year"
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[PostingItem | RejectItem]:
-        body = response_text(response)
-        try:
-            records = json.loads(body)
-        except ValueError as error:
-            yield self.reject(response.url, body, f"response is not valid JSON: {error}")
+        body = yield from self.parse_json(response, expect=list)
+        if body is None:
             return
-        if not isinstance(records, list):
-            yield self.reject(
-                response.url, body, f"expected a JSON array, got {type(records).__name__}"
-            )
-            return
-        for record in records:
-            if _is_legal_notice(record):
-                continue
-            if not isinstance(record, dict):
-                yield self.reject(response.url, _dump(record), "element is not a JSON object")
-            elif self._parse_id(record) is None:
-                yield self.reject(response.url, _dump(record), "posting has no id")
-            else:
-                yield self._parse_posting(record)
+        records = [record for record in body.data if not _is_legal_notice(record)]
+        yield from self.parse_records(response, records, what="element", no_id="posting has no id")
 
     def _parse_posting(self, record: dict) -> PostingItem:
         salary_min, salary_max = self._parse_salary(record)
@@ -68,7 +56,7 @@ class RemoteOkSpider(MidtierSpider):
             salary_max=salary_max,
             salary_currency=self.salary_currency if has_salary else None,
             salary_period=self.salary_period if has_salary else None,
-            tags=self._parse_tags(record),
+            tags=strings(record.get("tags"), not_text=()),
             location=_text(record.get("location")),
             employment_type=None,  # the feed does not label it
             posted_at=self._parse_posted_at(record),
@@ -76,59 +64,14 @@ class RemoteOkSpider(MidtierSpider):
         )
 
     def _parse_id(self, record: dict) -> str | None:
-        value = record.get("id")
-        if value is None or isinstance(value, (bool, dict, list)):
-            return None
-        return str(value).strip() or None
+        return identifier(record.get("id"))
 
     def _parse_salary(self, record: dict) -> tuple[int | float | None, int | float | None]:
-        return _amount(record.get("salary_min")), _amount(record.get("salary_max"))
-
-    def _parse_tags(self, record: dict) -> list[str]:
-        tags = record.get("tags")
-        if not isinstance(tags, list):
-            return []
-        return [str(tag) for tag in tags if tag is not None and str(tag).strip()]
+        return amount(record.get("salary_min")), amount(record.get("salary_max"))
 
     def _parse_posted_at(self, record: dict) -> str | int | None:
-        return _text(record.get("date")) or _epoch(record.get("epoch"))
+        return _text(record.get("date")) or whole_number_or_digits(record.get("epoch"))
 
 
 def _is_legal_notice(record: Any) -> bool:
     return isinstance(record, dict) and "legal" in record and "id" not in record
-
-
-def _text(value: Any) -> str | None:
-    """The source's string as written; missing or blank becomes None."""
-    if value is None:
-        return None
-    text = value if isinstance(value, str) else str(value)
-    return text if text.strip() else None
-
-
-def _amount(value: Any) -> int | float | None:
-    """A salary figure as the feed gives it; 0, blank or non-numbers mean unknown."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value) if "." in value else int(value)
-        except ValueError:
-            return None
-    if isinstance(value, (int, float)) and math.isfinite(value) and value > 0:
-        return value
-    return None
-
-
-def _epoch(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
-def _dump(record: Any) -> str:
-    return json.dumps(record, ensure_ascii=False)

@@ -16,14 +16,18 @@ empty): it is kept verbatim as ``budget_text``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from scrapy.http import Response
 
+from scrapers.fields import CONTAINERS, identifier, strings, text
 from scrapers.items import PostingItem, RejectItem
-from scrapers.spiders.base import MidtierSpider, response_text
+from scrapers.spiders.base import MidtierSpider
+
+# Remotive's strings are read as written, true/false included; objects and lists are no text.
+_text = partial(text, not_text=CONTAINERS)
 
 
 class RemotiveSpider(MidtierSpider):
@@ -33,23 +37,10 @@ class RemotiveSpider(MidtierSpider):
     start_urls = ["https://remotive.com/api/remote-jobs?category=software-dev"]
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[PostingItem | RejectItem]:
-        body = response_text(response)
-        try:
-            envelope = json.loads(body)
-        except ValueError as error:
-            yield self.reject(response.url, body, f"response is not valid JSON: {error}")
+        envelope = yield from self.parse_json_listing(response, "jobs")
+        if envelope is None:
             return
-        jobs = envelope.get("jobs") if isinstance(envelope, dict) else None
-        if not isinstance(jobs, list):
-            yield self.reject(response.url, body, "expected a JSON object with a `jobs` list")
-            return
-        for record in jobs:
-            if not isinstance(record, dict):
-                yield self.reject(response.url, _dump(record), "job is not a JSON object")
-            elif self._parse_id(record) is None:
-                yield self.reject(response.url, _dump(record), "job has no id")
-            else:
-                yield self._parse_posting(record)
+        yield from self.parse_records(response, envelope["jobs"], what="job")
 
     def _parse_posting(self, record: dict) -> PostingItem:
         return PostingItem(
@@ -65,7 +56,7 @@ class RemotiveSpider(MidtierSpider):
             salary_max=None,
             salary_currency=None,
             salary_period=None,
-            tags=self._parse_tags(record),
+            tags=strings(record.get("tags"), not_text=()),
             location=_text(record.get("candidate_required_location")),
             employment_type=_text(record.get("job_type")),
             posted_at=_text(record.get("publication_date")),
@@ -73,25 +64,4 @@ class RemotiveSpider(MidtierSpider):
         )
 
     def _parse_id(self, record: dict) -> str | None:
-        value = record.get("id")
-        if value is None or isinstance(value, (bool, dict, list)):
-            return None
-        return str(value).strip() or None
-
-    def _parse_tags(self, record: dict) -> list[str]:
-        tags = record.get("tags")
-        if not isinstance(tags, list):
-            return []
-        return [str(tag) for tag in tags if tag is not None and str(tag).strip()]
-
-
-def _text(value: Any) -> str | None:
-    """The source's string as written; missing or blank becomes None."""
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    text = value if isinstance(value, str) else str(value)
-    return text if text.strip() else None
-
-
-def _dump(record: Any) -> str:
-    return json.dumps(record, ensure_ascii=False)
+        return identifier(record.get("id"))

@@ -42,17 +42,9 @@ import scrapy
 from scrapy.http import Response
 
 from midtier.settings import PROJECT_ROOT
-from scrapers.feeds import (
-    Feed,
-    UnreadableFeed,
-    entry_body,
-    entry_tags,
-    entry_time,
-    read_feed,
-    text,
-)
+from scrapers.feeds import Feed, entry_body, entry_tags, entry_time, text
 from scrapers.items import PostingItem, RejectItem
-from scrapers.spiders.base import MidtierSpider, response_text
+from scrapers.spiders.base import FeedSpider
 
 DEFAULT_FEEDS_FILE = PROJECT_ROOT / "midtier" / "feeds.toml"
 
@@ -71,7 +63,7 @@ class ConfiguredFeed:
     allows_republishing: bool = False
 
 
-class RssSpider(MidtierSpider):
+class RssSpider(FeedSpider):
     name = "rss"
     source = "rss"
 
@@ -91,23 +83,13 @@ class RssSpider(MidtierSpider):
         if not self.start_urls:
             self.logger.warning("rss: no feeds configured: add [[feeds]] to %s, pass "
                                 "-a feeds_file=PATH or -a url=URL", DEFAULT_FEEDS_FILE)
-        for url in self.start_urls:
-            yield self.request(url, dont_filter=True, meta={"feed_url": url})
+        async for request in super().start():
+            yield request
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[PostingItem | RejectItem]:
-        try:
-            feed = read_feed(response)
-        except UnreadableFeed as error:
-            yield self.reject(response.url, response_text(response), str(error))
+        feed = yield from self.parse_feed(response)
+        if feed is None:
             return
-        if feed.truncated:
-            yield self.reject(response.url, response_text(response),
-                              f"feed is truncated ({feed.problem}); kept its "
-                              f"{len(feed.entries)} complete entries")
-        elif feed.problem:
-            log = self.logger.warning if feed.malformed else self.logger.info
-            log("%s: feed %s was flagged (%s); keeping its %d entries",
-                self.source, feed.url, feed.problem, len(feed.entries))
         for entry in feed.entries:
             posting_id = self._parse_id(entry, feed.url)
             if posting_id is None:

@@ -21,16 +21,15 @@ search destination.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-import scrapy
 from scrapy.http import Response
 
-from scrapers.feeds import UnreadableFeed, entry_body, entry_tags, entry_time, read_feed, text
+from scrapers.feeds import entry_body, entry_tags, entry_time, text
 from scrapers.items import PostingItem, RejectItem
-from scrapers.spiders.base import MidtierSpider, response_text
+from scrapers.spiders.base import FeedSpider
 
 SITE = "https://weworkremotely.com"
 CATEGORY_SLUGS = (
@@ -43,7 +42,7 @@ CATEGORY_SLUGS = (
 )
 
 
-class WeWorkRemotelySpider(MidtierSpider):
+class WeWorkRemotelySpider(FeedSpider):
     name = "weworkremotely"
     source = "weworkremotely"
     allowed_domains = ["weworkremotely.com"]
@@ -56,24 +55,10 @@ class WeWorkRemotelySpider(MidtierSpider):
         super().__init__(*args, **kwargs)
         self.seen_ids: set[str] = set()
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.start_urls:
-            yield self.request(url, dont_filter=True, meta={"feed_url": url})
-
     def parse(self, response: Response, **kwargs: Any) -> Iterator[PostingItem | RejectItem]:
-        try:
-            feed = read_feed(response)
-        except UnreadableFeed as error:
-            yield self.reject(response.url, response_text(response), str(error))
+        feed = yield from self.parse_feed(response)
+        if feed is None:
             return
-        if feed.truncated:
-            yield self.reject(response.url, response_text(response),
-                              f"feed is truncated ({feed.problem}); kept its "
-                              f"{len(feed.entries)} complete entries")
-        elif feed.problem:
-            log = self.logger.warning if feed.malformed else self.logger.info
-            log("%s: feed %s was flagged (%s); keeping its %d entries",
-                self.source, feed.url, feed.problem, len(feed.entries))
         for entry in feed.entries:
             posting_id = self._parse_id(entry)
             if posting_id is None:

@@ -19,10 +19,19 @@ if str(HERE.parent) not in sys.path:
 
 st.set_page_config(page_title="Midtier", page_icon=":material/work:", layout="wide")
 
-# Add "Market rates" and "Sources & quality" here as pages/<name>.py grow.
 PAGES = {
     "Postings": [
         st.Page(HERE / "pages" / "feed.py", title="Feed", icon=":material/rss_feed:", default=True),
+        st.Page(HERE / "pages" / "market_rates.py", title="Market rates", icon=":material/monitoring:",
+                url_path="market-rates"),
+    ],
+    "Developers": [
+        st.Page(HERE / "pages" / "rate_floors.py", title="Rate floors", icon=":material/price_check:",
+                url_path="rate-floors"),
+    ],
+    "Pipeline": [
+        st.Page(HERE / "pages" / "sources_quality.py", title="Sources & quality", icon=":material/fact_check:",
+                url_path="sources"),
     ],
 }
 

@@ -1,13 +1,17 @@
 """Every query the dashboards run. Pages call the cached ``load_*`` wrappers, never SQL.
 
 The ``fetch_*`` functions are plain (no Streamlit) and take the connection URL and filter
-values as parameters; all SQL is parameterised. Only ``marts`` tables are read.
+values as parameters; all SQL is parameterised. Postings and rates come from ``marts`` tables
+only; the Sources & quality page also reads the pipeline's own bookkeeping (``raw.crawl_runs``,
+``raw.rejects``) and the checks' results (``quality.*``), never raw postings or staging.
+The rate-floor registry has its own module, ``midtier.registry``.
 """
 
 from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg2
 import psycopg2.errors
@@ -15,12 +19,27 @@ import psycopg2.extras
 import streamlit as st
 
 from midtier import database
-from midtier.exports import JSON_COLUMNS, MART
+from midtier.exports import JSON_COLUMNS, MART, mart_columns, select_list
+from midtier.settings import load_settings
 
 FACETS_TTL_SECONDS = 600
 POSTINGS_TTL_SECONDS = 300
+RATES_TTL_SECONDS = 600
+SOURCES_TTL_SECONDS = 60
 MAX_ROWS = 1000
 CONNECT_TIMEOUT_SECONDS = 5
+RATES = "marts.rpt_rate_percentiles"
+FEED_COLUMNS = (*JSON_COLUMNS, "is_canonical")
+
+# Duration bands for the feed (weeks, lower bound inclusive, upper exclusive; None = open).
+DURATIONS = {
+    "any": None,
+    "under 1 month": (0, 4),
+    "1–3 months": (4, 13),
+    "3–6 months": (13, 26),
+    "6 months or more": (26, None),
+}
+SORTS = ("freshness", "match")
 
 
 class DataUnavailable(RuntimeError):
@@ -38,6 +57,24 @@ class PostingFilters:
     show_flagged: bool = False
     search: str = ""
     open_only: bool = True
+    remote_only: bool = False
+    regions: tuple[str, ...] = ()
+    posted_within_days: int = 0
+    duration: str = "any"
+    mid_market_only: bool = False
+    sort: str = "freshness"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A developer's own skills and minimum rate: ranks the feed by match, hides what pays less."""
+
+    skills: tuple[str, ...] = ()
+    min_hourly_usd: float = 0.0
+
+    @property
+    def is_set(self) -> bool:
+        return bool(self.skills) or self.min_hourly_usd > 0
 
 
 def connection_url() -> str:
@@ -66,19 +103,72 @@ def fetch_facets(url: str) -> dict[str, list[str]]:
         url,
         f"select distinct engagement_type from {MART} where engagement_type is not null order by 1",
     )
+    columns = fetch_mart_columns(url)
+    regions = (
+        _query(url, f"select distinct region from {MART} where region is not null order by 1")
+        if "region" in columns else []
+    )
+    as_of = _query(url, f"select max(last_seen_at) as as_of from {MART}")[0]["as_of"]
     return {
         "skills": [row["skill"] for row in skills],
         "engagement_types": [row["engagement_type"] for row in engagement_types],
+        "regions": [row["region"] for row in regions],
+        "columns": sorted(columns),
+        "as_of": as_of,
     }
 
 
-def fetch_postings(url: str, filters: PostingFilters, limit: int = MAX_ROWS) -> list[dict]:
-    """Postings matching ``filters``, freshest first, at most ``limit`` rows.
+def _columns(url: str, schema: str, table: str) -> set[str]:
+    rows = _query(url, "select column_name from information_schema.columns "
+                       "where table_schema = %s and table_name = %s", [schema, table])
+    return {row["column_name"] for row in rows}
+
+
+def fetch_mart_columns(url: str) -> set[str]:
+    """The postings mart's columns (the issue-7 columns may not have landed yet)."""
+    conn = _connect(url)
+    with contextlib.closing(conn), conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        return mart_columns(cur)
+
+
+def fetch_postings(url: str, filters: PostingFilters, limit: int = MAX_ROWS,
+                   profile: Profile = Profile()) -> list[dict]:
+    """Postings matching ``filters`` (and above the profile's floor), at most ``limit`` rows.
 
     The minimum hourly rate keeps postings whose top hourly USD figure reaches it, so postings
-    without an hourly figure drop out once a minimum is set.
+    without an hourly figure drop out once a minimum is set. The profile's floor is gentler: it
+    hides postings known to pay less and keeps those without an hourly figure (fixed price).
+    "Posted within" counts back from the newest crawl in the mart, so a stale database still
+    shows its last week. Only one posting per duplicate group (the canonical one) is shown.
+    Each row carries ``match_score``: the share of the profile's skills (or else the filtered
+    skills) the posting asks for, 0–100, or None when there are no skills to match.
     """
+    columns = fetch_mart_columns(url)
     conditions: list[tuple[str, tuple]] = [("true", ())]
+    if "is_canonical" in columns:
+        conditions.append(("coalesce(is_canonical, true)", ()))
+    if filters.remote_only and "is_remote" in columns:
+        conditions.append(("coalesce(is_remote, false)", ()))
+    if filters.regions and "region" in columns:
+        conditions.append(("region = any(%s::text[])", (list(filters.regions),)))
+    if filters.posted_within_days > 0:
+        conditions.append((
+            f"coalesce(posted_at, first_seen_at) >= (select max(last_seen_at) from {MART}) - %s * interval '1 day'",
+            (filters.posted_within_days,),
+        ))
+    weeks = DURATIONS.get(filters.duration)
+    if weeks and "duration_weeks" in columns:
+        low, high = weeks
+        conditions.append(("duration_weeks >= %s", (low,)))
+        if high is not None:
+            conditions.append(("duration_weeks < %s", (high,)))
+    if filters.mid_market_only and "is_mid_market" in columns:
+        conditions.append(("coalesce(is_mid_market, false)", ()))
+    if profile.min_hourly_usd > 0:
+        conditions.append((
+            "(coalesce(hourly_usd_max, hourly_usd_min) is null or coalesce(hourly_usd_max, hourly_usd_min) >= %s)",
+            (profile.min_hourly_usd,),
+        ))
     if filters.skills:
         conditions.append(("skills && %s::text[]", (list(filters.skills),)))
     if filters.min_hourly_usd > 0:
@@ -99,15 +189,159 @@ def fetch_postings(url: str, filters: PostingFilters, limit: int = MAX_ROWS) -> 
                 (pattern, pattern, pattern),
             )
         )
+    match_skills = list(profile.skills or filters.skills)
+    match = (
+        "round(100.0 * cardinality(array(select unnest(skills) intersect select unnest(%s::text[])))"
+        " / %s)::integer"
+    )
+    order = "coalesce(posted_at, first_seen_at) desc nulls last, posting_id"
+    if filters.sort == "match" and match_skills:
+        order = "match_score desc, " + order
     sql = f"""
-        select {", ".join(JSON_COLUMNS)}
-        from {MART}
-        where {" and ".join(condition for condition, _ in conditions)}
-        order by coalesce(posted_at, first_seen_at) desc nulls last, posting_id
+        select * from (
+            select {select_list(FEED_COLUMNS, columns)},
+                   {match if match_skills else "null::integer"} as match_score
+            from {MART}
+            where {" and ".join(condition for condition, _ in conditions)}
+        ) as matched
+        order by {order}
         limit %s
     """
-    parameters = [value for _, values in conditions for value in values] + [limit]
+    match_parameters = [match_skills, len(match_skills)] if match_skills else []
+    parameters = match_parameters + [value for _, values in conditions for value in values] + [limit]
     return _query(url, sql, parameters)
+
+
+def fetch_rate_facets(url: str) -> dict[str, list]:
+    """Skills (most sampled first), engagement types, regions and months in the rate report."""
+    skills = _query(url, f"select skill from {RATES} group by skill order by sum(n) desc, skill", table=RATES)
+    types = _query(url, f"select distinct engagement_type from {RATES} order by 1", table=RATES)
+    regions = _query(url, f"select region from {RATES} group by region order by sum(n) desc, region", table=RATES)
+    return {
+        "skills": [row["skill"] for row in skills],
+        "engagement_types": [row["engagement_type"] for row in types],
+        "regions": [row["region"] for row in regions],
+    }
+
+
+def fetch_rates(url: str, skills: tuple[str, ...], engagement_type: str) -> list[dict]:
+    """Every region and month of the report for ``skills`` and ``engagement_type``."""
+    return _query(
+        url,
+        f"""
+        select skill, engagement_type, region, month, rate_unit, n,
+               p10::float as p10, p25::float as p25, p50::float as p50, p75::float as p75,
+               p90::float as p90
+        from {RATES}
+        where skill = any(%s::text[]) and engagement_type = %s
+        order by skill, region, month
+        """,
+        [list(skills), engagement_type],
+        table=RATES,
+    )
+
+
+def fetch_source_overview(url: str) -> list[dict]:
+    """Per source: postings in the mart, the last crawl run, its status and rejects."""
+    postings = {
+        row["source"]: row
+        for row in _query(
+            url,
+            f"""
+            select source, count(*) as postings,
+                   count(*) filter (where closed_at is null) as open_postings,
+                   count(*) filter (where is_flagged) as flagged
+            from {MART} group by source
+            """,
+        )
+    }
+    runs = {
+        row["source"]: row
+        for row in _query(
+            url,
+            """
+            select distinct on (source) source, status as last_run_status,
+                   coalesce(finished_at, started_at) as last_crawl_at, items_seen as last_run_items,
+                   items_rejected as last_run_rejects, error as last_run_error
+            from raw.crawl_runs
+            where kind = 'crawl'
+            order by source, started_at desc
+            """,
+            table="raw.crawl_runs",
+        )
+    }
+    rejects = {
+        row["source"]: row["rejects"]
+        for row in _query(url, "select source, count(*) as rejects from raw.rejects group by source",
+                          table="raw.rejects")
+    }
+    health = _source_health(url)
+    names = sorted(set(postings) | set(runs))
+    return [
+        {
+            "source": name,
+            **{key: value for key, value in postings.get(name, {}).items() if key != "source"},
+            **{key: value for key, value in runs.get(name, {}).items() if key != "source"},
+            "rejects_total": rejects.get(name, 0),
+            **health.get(name, {}),
+        }
+        for name in names
+    ]
+
+
+def _source_health(url: str) -> dict[str, dict]:
+    """The checks' verdict per source, when their status table exists (issue 4)."""
+    exists = _query(url, "select to_regclass(%s) is not null as present", [SOURCE_STATUS])[0]["present"]
+    if not exists:
+        return {}
+    rows = _query(url, f"select * from {SOURCE_STATUS}", table=SOURCE_STATUS)
+    health = {}
+    for row in rows:
+        if "source" in row and "status" in row:
+            reason = next((row[key] for key in ("reason", "detail", "details", "message") if row.get(key)), None)
+            health[row["source"]] = {"health": row["status"], "health_reason": reason}
+    return health
+
+
+def fetch_validation_results(url: str) -> list[dict]:
+    """The latest stored validation of each suite."""
+    return _query(
+        url,
+        """
+        select distinct on (suite_name) suite_name, success, evaluated, failed, validated_at,
+               validation_id
+        from quality.validation_results
+        order by suite_name, validated_at desc
+        """,
+        table="quality.validation_results",
+    )
+
+
+def data_docs_index(url: str | None = None) -> Path | None:
+    """The GX Data Docs site's index.html: the one the latest validation recorded, else the
+    first found under MIDTIER_HOME; None before the checks have built it."""
+    if url is not None:
+        recorded = _query(
+            url,
+            """
+            select data_docs_path from quality.validation_results
+            where data_docs_path is not null order by validated_at desc limit 1
+            """,
+            table="quality.validation_results",
+        ) if "data_docs_path" in _columns(url, "quality", "validation_results") else []
+        if recorded and Path(recorded[0]["data_docs_path"]).is_file():
+            return Path(recorded[0]["data_docs_path"])
+    home = load_settings().home
+    for candidate in DATA_DOCS_CANDIDATES:
+        if (home / candidate).is_file():
+            return home / candidate
+    found = sorted(home.glob("**/data_docs/**/index.html")) if home.is_dir() else []
+    return found[0] if found else None
+
+
+SOURCE_STATUS = "quality.source_status"
+DATA_DOCS_CANDIDATES = ("data_docs/index.html", "gx/data_docs/index.html",
+                        "gx/uncommitted/data_docs/local_site/index.html")
 
 
 # -- cached wrappers for the pages -----------------------------------------------------------
@@ -119,14 +353,34 @@ def load_facets(url: str) -> dict[str, list[str]]:
 
 
 @st.cache_data(ttl=POSTINGS_TTL_SECONDS, show_spinner=False)
-def load_postings(url: str, filters: PostingFilters) -> list[dict]:
-    return fetch_postings(url, filters)
+def load_postings(url: str, filters: PostingFilters, profile: Profile = Profile()) -> list[dict]:
+    return fetch_postings(url, filters, profile=profile)
+
+
+@st.cache_data(ttl=RATES_TTL_SECONDS, show_spinner=False)
+def load_rate_facets(url: str) -> dict[str, list]:
+    return fetch_rate_facets(url)
+
+
+@st.cache_data(ttl=RATES_TTL_SECONDS, show_spinner=False)
+def load_rates(url: str, skills: tuple[str, ...], engagement_type: str) -> list[dict]:
+    return fetch_rates(url, skills, engagement_type)
+
+
+@st.cache_data(ttl=SOURCES_TTL_SECONDS, show_spinner=False)
+def load_source_overview(url: str) -> list[dict]:
+    return fetch_source_overview(url)
+
+
+@st.cache_data(ttl=SOURCES_TTL_SECONDS, show_spinner=False)
+def load_validation_results(url: str) -> list[dict]:
+    return fetch_validation_results(url)
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _query(url: str, sql: str, parameters: list | None = None) -> list[dict]:
+def _connect(url: str):
     try:
         conn = psycopg2.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS)
     except psycopg2.OperationalError as error:
@@ -134,16 +388,18 @@ def _query(url: str, sql: str, parameters: list | None = None) -> list[dict]:
             f"Cannot reach the database at {database.redact(url)} ({str(error).strip()}). "
             "Start it with `midtier db up` (or check DATABASE_URL), then run `midtier run` first."
         ) from error
-    with contextlib.closing(conn):
-        conn.set_session(readonly=True)
-        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-            try:
-                cur.execute(sql, parameters)
-            except (psycopg2.errors.UndefinedTable, psycopg2.errors.InvalidSchemaName) as error:
-                raise DataUnavailable(
-                    f"The postings mart `{MART}` does not exist yet: run `midtier run` first."
-                ) from error
-            return [dict(row) for row in cur.fetchall()]
+    conn.set_session(readonly=True)
+    return conn
+
+
+def _query(url: str, sql: str, parameters: list | None = None, table: str = MART) -> list[dict]:
+    conn = _connect(url)
+    with contextlib.closing(conn), conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        try:
+            cur.execute(sql, parameters)
+        except (psycopg2.errors.UndefinedTable, psycopg2.errors.InvalidSchemaName) as error:
+            raise DataUnavailable(f"`{table}` does not exist yet: run `midtier run` first.") from error
+        return [dict(row) for row in cur.fetchall()]
 
 
 def _like_pattern(text: str) -> str:

@@ -1,9 +1,14 @@
-"""Newsletter exports: open, unflagged postings from ``marts.fct_postings`` as RSS, CSV and JSON.
+"""Newsletter exports from ``marts.fct_postings``: RSS and Atom feeds (all postings, and one per
+skill category), an HTML email digest and its Markdown twin (``midtier.digest``), CSV and JSON.
 
-Reads the mart only; every rule (budgets, skills, legitimacy, flags) was applied in dbt.
-The files are deterministic for the same data: rows have a fixed order, the feed's
-``lastBuildDate`` comes from the data rather than the clock, and each file is written to a
-temporary file in the same folder and moved into place, so readers never see half a file.
+Only open, unflagged, canonical postings (one per duplicate group) from sources whose terms
+allow re-publishing are exported, and every item carries the source's attribution and a link
+back to the posting. Reads the mart only; every rule (budgets, skills, legitimacy, flags,
+duplicates) was applied in dbt.
+
+The files are deterministic for the same data: rows have a fixed order, dates shown as "built"
+come from the data rather than the clock, and each file is written to a temporary file in the
+same folder and moved into place, so readers never see half a file.
 
 The helpers that turn a posting row into display text (``budget_summary`` and friends,
 ``postings_csv``) are shared with the Streamlit dashboards, so both present postings alike.
@@ -22,13 +27,15 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
+import nh3
 import psycopg2
 import psycopg2.errors
 import psycopg2.extras
 from feedgen.feed import FeedGenerator
 
-from midtier import database
+from midtier import database, taxonomy
 from midtier.settings import load_settings
 
 MART = "marts.fct_postings"
@@ -64,28 +71,60 @@ CSV_COLUMNS = (
     "last_seen_at",
     "closed_at",
     "source_attribution",
+    "source_name",
+    "requires_link_back",
+    "duplicate_group_id",
+    "also_seen_on",
+    "rate_position",
+    "seniority",
+    "is_remote",
+    "region",
+    "employment_type",
+    "duration_weeks",
+    "is_mid_market",
 )
 JSON_COLUMNS = (*CSV_COLUMNS, "description_text")
 
+# Columns the mart gains with the issue-7 dbt change (duplicates, place, timeline, market
+# position). Until a build has them they read as null, so exports and pages work either way.
+OPTIONAL_COLUMNS = frozenset({
+    "duplicate_group_id", "also_seen_on", "is_canonical", "rate_position", "seniority",
+    "is_remote", "region", "employment_type", "duration_weeks", "is_mid_market",
+})
+
 # Newest first; posting_id breaks ties so equal timestamps still give one order.
-EXPORT_QUERY = f"""
-select {", ".join(JSON_COLUMNS)}
-from {MART}
-where closed_at is null
-  and not coalesce(is_flagged, false)
-  and is_republishable  -- the source's terms allow re-publishing
-order by coalesce(posted_at, first_seen_at) desc nulls last, posting_id
-"""
+EXPORT_CONDITIONS = (
+    "closed_at is null",
+    "not coalesce(is_flagged, false)",
+    "is_republishable",  # the source's terms allow re-publishing
+)
+ORDER_BY = "coalesce(posted_at, first_seen_at) desc nulls last, posting_id"
 
 FEED_TITLE = "Midtier: open postings"
 FEED_DESCRIPTION = (
     "Open freelance and contract postings gathered by Midtier, newest first. "
     "Postings flagged as doubtful are left out."
 )
-RSS_ITEM_LIMIT = 200
+FEED_ID = "urn:midtier:feed"
+ENTRY_ID_PREFIX = "urn:midtier:posting:"
+FEED_ITEM_LIMIT = 200
 DESCRIPTION_LIMIT = 1000
 LIST_SEPARATOR = "; "
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CATEGORY_FEEDS_DIR = "feeds"
+CATEGORY_TITLES = {"ml_ai": "ML & AI", "devops": "DevOps"}
+LINK_SCHEMES = ("http", "https")
+
+# What a feed item's or the digest's HTML may contain once sanitised; everything else
+# (scripts, event handlers, images, unknown schemes) is dropped by nh3.
+ALLOWED_TAGS = {"a", "b", "br", "div", "em", "h1", "h2", "h3", "li", "p", "small", "span",
+                "strong", "table", "tbody", "td", "tr", "ul"}
+ALLOWED_ATTRIBUTES = {"*": {"style"}, "a": {"href", "title"}}
+ALLOWED_STYLE_PROPERTIES = {
+    "background", "background-color", "border", "border-bottom", "border-radius", "color",
+    "display", "font-family", "font-size", "font-weight", "line-height", "margin",
+    "margin-bottom", "margin-top", "max-width", "padding", "text-decoration", "width",
+}
 
 
 class MartMissing(database.DatabaseError):
@@ -93,62 +132,121 @@ class MartMissing(database.DatabaseError):
 
 
 def export(out_dir: Path, url: str | None = None) -> list[Path]:
-    """Write postings.rss, postings.csv and postings.json into ``out_dir``; return their paths."""
+    """Write every export into ``out_dir``; return their paths (in a fixed order).
+
+    postings.{rss,atom,csv,json}, digest.{html,md} and feeds/<category>.{rss,atom} for every
+    skill category of the taxonomy (empty categories get an empty feed, so URLs stay valid).
+    """
+    from midtier import digest  # digest imports this module's display helpers
+
     postings = fetch_open_postings(url)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     contents = {
         "postings.rss": postings_rss(postings),
+        "postings.atom": postings_atom(postings),
         "postings.csv": postings_csv(postings).encode("utf-8"),
         "postings.json": postings_json(postings).encode("utf-8"),
+        "digest.html": digest.digest_html(postings).encode("utf-8"),
+        "digest.md": digest.digest_markdown(postings).encode("utf-8"),
     }
+    for category in taxonomy.categories():
+        chosen = [posting for posting in postings if category in taxonomy.categories_of(posting.get("skills"))]
+        title = f"{FEED_TITLE} ({category_title(category)})"
+        contents[f"{CATEGORY_FEEDS_DIR}/{category}.rss"] = postings_rss(chosen, title=title, feed_key=category)
+        contents[f"{CATEGORY_FEEDS_DIR}/{category}.atom"] = postings_atom(chosen, title=title, feed_key=category)
     paths = []
     for name, data in contents.items():
         path = out_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, data)
         paths.append(path)
     return paths
 
 
 def fetch_open_postings(url: str | None = None) -> list[dict]:
-    """Open, unflagged postings, newest first."""
+    """Open, unflagged, canonical, re-publishable postings, newest first."""
     url = url or database.database_url()
     with contextlib.closing(database.connect(url)) as conn:
         conn.set_session(readonly=True)
         with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-            try:
-                cur.execute(EXPORT_QUERY)
-            except psycopg2.errors.UndefinedTable as error:
-                raise MartMissing(f"{MART} does not exist yet: run `midtier run` first.") from error
+            present = mart_columns(cur)
+            if not present:
+                raise MartMissing(f"{MART} does not exist yet: run `midtier run` first.")
+            conditions = list(EXPORT_CONDITIONS)
+            if "is_canonical" in present:
+                conditions.append("coalesce(is_canonical, true)")  # one posting per duplicate group
+            cur.execute(
+                f"select {select_list(JSON_COLUMNS, present)} from {MART} "
+                f"where {' and '.join(conditions)} order by {ORDER_BY}"
+            )
             return [dict(row) for row in cur.fetchall()]
+
+
+def mart_columns(cur) -> set[str]:
+    """The columns ``marts.fct_postings`` has now (empty when it does not exist)."""
+    schema, table = MART.split(".")
+    cur.execute(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
+        (schema, table),
+    )
+    return {row["column_name"] if isinstance(row, Mapping) else row[0] for row in cur.fetchall()}
+
+
+def select_list(columns: Iterable[str], present: set[str]) -> str:
+    """``columns`` for a select; optional ones the mart lacks yet come back as nulls."""
+    return ", ".join(
+        column if column in present or column not in OPTIONAL_COLUMNS else f"null as {column}"
+        for column in columns
+    )
+
+
+def category_title(category: str) -> str:
+    return CATEGORY_TITLES.get(category, category.replace("_", " ").capitalize())
 
 
 # -- formats --------------------------------------------------------------------------------
 
 
-def postings_rss(postings: Iterable[Mapping]) -> bytes:
-    """An RSS 2.0 feed of the postings, in the order given (at most ``RSS_ITEM_LIMIT`` items)."""
-    postings = list(postings)[:RSS_ITEM_LIMIT]
+def postings_rss(postings: Iterable[Mapping], title: str = FEED_TITLE, feed_key: str = "all") -> bytes:
+    """An RSS 2.0 feed of the postings, in the order given (at most ``FEED_ITEM_LIMIT`` items)."""
+    return _feed(postings, title, feed_key, atom=False).rss_str(pretty=True)
+
+
+def postings_atom(postings: Iterable[Mapping], title: str = FEED_TITLE, feed_key: str = "all") -> bytes:
+    """The same feed as Atom 1.0; entry ids are ``urn:midtier:posting:<posting_id>``."""
+    return _feed(postings, title, feed_key, atom=True).atom_str(pretty=True)
+
+
+def _feed(postings: Iterable[Mapping], title: str, feed_key: str, *, atom: bool) -> FeedGenerator:
+    postings = list(postings)[:FEED_ITEM_LIMIT]
     settings = load_settings()
+    built = last_change(postings)
     feed = FeedGenerator()
-    feed.title(FEED_TITLE)
+    feed.id(f"{FEED_ID}:{quote(feed_key, safe='')}")
+    feed.title(title)
+    feed.author(name="Midtier", uri=settings.contact_url)
     feed.link(href=settings.contact_url, rel="alternate")
     feed.description(FEED_DESCRIPTION)
     feed.language("en")
-    feed.lastBuildDate(_last_change(postings))
+    feed.lastBuildDate(built)
+    feed.updated(built)
     for posting in postings:
         entry = feed.add_entry(order="append")
-        entry.guid(posting["posting_id"], permalink=False)
+        if atom:  # an Atom id must be an IRI; an RSS guid is any stable string
+            entry.id(ENTRY_ID_PREFIX + quote(posting["posting_id"], safe=":"))
+        else:
+            entry.guid(posting["posting_id"], permalink=False)
         entry.title(posting.get("title") or "(untitled posting)")
-        if posting.get("url"):
-            entry.link(href=posting["url"])
-        entry.description(_item_html(posting))
-        published = posting.get("posted_at") or posting.get("first_seen_at")
-        if published is not None:
-            entry.pubDate(published)
+        link = safe_link(posting.get("url"))
+        if link:
+            entry.link(href=link, rel="alternate")
+        entry.description(_item_html(posting))  # RSS description and Atom summary (HTML)
+        published = posting.get("posted_at") or posting.get("first_seen_at") or EPOCH
+        entry.published(published)
+        entry.updated(published)
         for skill in posting.get("skills") or ():
             entry.category(term=skill)
-    return feed.rss_str(pretty=True)
+    return feed
 
 
 def postings_csv(postings: Iterable[Mapping]) -> str:
@@ -203,6 +301,20 @@ def budget_summary(posting: Mapping) -> str | None:
     return posted or in_usd
 
 
+RATE_POSITIONS = {
+    "below_floor": "below the market floor",
+    "under_market": "under market",
+    "market": "at market",
+    "premium": "premium",
+}
+
+
+def rate_position_label(posting: Mapping) -> str | None:
+    """The posting's pay against the skill's market ("under market"); None when unknown."""
+    position = posting.get("rate_position")
+    return RATE_POSITIONS.get(position, position) if position else None
+
+
 def _range(low, high, prefix: str = "") -> str | None:
     if low is None and high is None:
         return None
@@ -226,20 +338,52 @@ def _amount(value) -> str:
 
 
 def _item_html(posting: Mapping) -> str:
-    """The item's description: HTML in which every scraped string is escaped text."""
-    facts = [
-        posting.get("company_name"),
-        budget_summary(posting),
-        posting.get("source_attribution") or (f"via {posting['source']}" if posting.get("source") else None),
-    ]
+    """The item's description: HTML in which every scraped string is escaped text, with the
+    source's attribution and a link back to the posting; sanitised again with nh3."""
+    facts = [posting.get("company_name"), budget_summary(posting), attribution(posting)]
     head = " · ".join(html.escape(fact) for fact in facts if fact)
-    description = (posting.get("description_text") or "").strip()
-    if len(description) > DESCRIPTION_LIMIT:
-        description = description[:DESCRIPTION_LIMIT].rstrip() + "…"
+    description = excerpt(posting.get("description_text"), DESCRIPTION_LIMIT)
     body = f"<p>{head}</p>"
     if description:
         body += f"<p>{html.escape(description)}</p>"
-    return body
+    link = safe_link(posting.get("url"))
+    if link:
+        source = posting.get("source_name") or posting.get("source") or "the source"
+        body += f'<p><a href="{html.escape(link)}">Original posting on {html.escape(source)}</a></p>'
+    return sanitise_html(body)
+
+
+def attribution(posting: Mapping) -> str | None:
+    """The attribution the source's terms ask for ("via Remote OK")."""
+    if posting.get("source_attribution"):
+        return posting["source_attribution"]
+    return f"via {posting['source']}" if posting.get("source") else None
+
+
+def excerpt(text: str | None, limit: int) -> str:
+    text = (text or "").strip()
+    return text[:limit].rstrip() + "…" if len(text) > limit else text
+
+
+def safe_link(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) URL, else None (no javascript:, data:, ...)."""
+    if not url:
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in LINK_SCHEMES and parts.netloc else None
+
+
+def sanitise_html(fragment: str) -> str:
+    """``fragment`` with only the allowed tags, attributes, styles and link schemes kept."""
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        filter_style_properties=ALLOWED_STYLE_PROPERTIES,
+        url_schemes=set(LINK_SCHEMES),
+        link_rel="noopener noreferrer nofollow",
+    )
 
 
 def _posted_in_usd_terms(posting: Mapping) -> bool:
@@ -247,7 +391,7 @@ def _posted_in_usd_terms(posting: Mapping) -> bool:
     return posting.get("budget_currency") == "USD" and posting.get("budget_period") in ("hour", "project")
 
 
-def _last_change(postings: list[Mapping]) -> datetime:
+def last_change(postings: list[Mapping]) -> datetime:
     stamps = [
         stamp
         for posting in postings

@@ -10,7 +10,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from midtier import exports
+from midtier import exports, taxonomy
 
 MART_SQL = Path(__file__).parent / "dashboards" / "fixtures" / "fct_postings.sql"
 OPEN_UNFLAGGED = ["remoteok:1001", "weworkremotely:react-7", "remoteok:1002", "weworkremotely:go-9"]
@@ -41,9 +41,23 @@ def exported(mart_url, monkeypatch, tmp_path) -> dict[str, Path]:
     return {path.name: path for path in exports.export(tmp_path / "exports")}
 
 
-def test_writes_the_three_files_and_nothing_else(exported, tmp_path):
-    assert sorted(exported) == ["postings.csv", "postings.json", "postings.rss"]
-    assert sorted(path.name for path in (tmp_path / "exports").iterdir()) == sorted(exported)
+TOP_LEVEL = ["digest.html", "digest.md", "postings.atom", "postings.csv", "postings.json", "postings.rss"]
+
+
+def written(out_dir: Path) -> list[str]:
+    return sorted(str(path.relative_to(out_dir)) for path in out_dir.rglob("*") if path.is_file())
+
+
+def test_writes_every_format_and_a_feed_pair_per_skill_category(exported, tmp_path):
+    categories = taxonomy.categories()
+    assert "language" in categories and "framework" in categories
+    expected = TOP_LEVEL + [f"feeds/{category}.{kind}" for category in categories for kind in ("atom", "rss")]
+    assert written(tmp_path / "exports") == sorted(expected)  # and no temporary files left over
+
+
+def test_one_posting_per_duplicate_group(exported):
+    rss = exported["postings.rss"].read_text()
+    assert "himalayas:py-1001" not in rss and "Senior Python Data Engineer (Airflow)" not in rss
 
 
 def test_rss_parses_and_links_back_to_the_sources(exported):
@@ -80,9 +94,80 @@ def test_scraped_html_stays_text(exported):
 def test_same_data_gives_byte_identical_files(mart_url, tmp_path):
     first = exports.export(tmp_path / "first", mart_url)
     second = exports.export(tmp_path / "second", mart_url)
+    assert len(first) > 20
     assert [path.read_bytes() for path in first] == [path.read_bytes() for path in second]
     # The build date is the newest change in the data, not the time of the run.
     assert "<lastBuildDate>Thu, 05 Jun 2025 10:00:00 +0000</lastBuildDate>" in first[0].read_text()
+
+
+def test_atom_parses_and_links_back_to_the_sources(exported):
+    feed = feedparser.parse(exported["postings.atom"].read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    assert [entry.id for entry in feed.entries] == [f"urn:midtier:posting:{pid}" for pid in OPEN_UNFLAGGED]
+    for entry in feed.entries:
+        assert entry.link.startswith("https://")
+        assert "via " in entry.summary and f'href="{entry.link}"' in entry.summary
+    assert feed.feed.updated == "2025-06-05T10:00:00+00:00"  # from the data, not the clock
+
+
+def test_every_feed_item_carries_attribution_and_a_link_back(exported):
+    for name in ("postings.rss", "postings.atom"):
+        for entry in feedparser.parse(exported[name].read_bytes()).entries:
+            assert entry.link in entry.summary
+            assert "Original posting on" in entry.summary and "via " in entry.summary
+
+
+def test_category_feeds_hold_postings_with_a_skill_of_that_category(exported):
+    out_dir = exported["postings.rss"].parent / "feeds"
+    for kind, version in (("rss", "rss20"), ("atom", "atom10")):
+        frameworks = feedparser.parse((out_dir / f"framework.{kind}").read_bytes())
+        assert not frameworks.bozo and frameworks.version == version
+        assert "(Framework)" in frameworks.feed.title
+        # react (React), django (Django) are frameworks; the Go and data posting are not.
+        assert [entry.title for entry in frameworks.entries] == ["React Frontend Contractor", "Django API Developer"]
+        blockchain = feedparser.parse((out_dir / f"blockchain.{kind}").read_bytes())
+        assert not blockchain.bozo and blockchain.entries == []
+
+
+def test_scraped_html_is_inert_in_atom_and_category_feeds(exported):
+    out_dir = exported["postings.rss"].parent
+    for path in [out_dir / "postings.atom", *sorted((out_dir / "feeds").iterdir())]:
+        text = path.read_text()
+        assert "<script" not in text and "&lt;script" not in text and "&lt;img" not in text, path
+        for entry in feedparser.parse(text).entries:
+            assert "<script" not in entry.summary and "<img" not in entry.summary
+
+
+def test_html_digest_escapes_and_sanitises_scraped_text(exported):
+    page = exported["digest.html"].read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script" not in page and "<img" not in page and "onerror=" not in page.replace("onerror=alert(1)&gt;", "")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<style" not in page and 'style="' in page  # inline CSS only
+    # Every posting links back and carries its attribution.
+    for posting_id, url in (("remoteok:1001", "https://remoteok.com/remote-jobs/1001"),
+                            ("weworkremotely:go-9", "https://weworkremotely.com/jobs/go-9")):
+        assert f'href="{url}"' in page
+    assert page.count("original posting on") == len(OPEN_UNFLAGGED)
+    assert "Crypto Wallet Recovery Expert" not in page and "Legacy PHP Maintenance" not in page
+
+
+def test_html_digest_keeps_no_unsafe_links(mart_url):
+    posting = {"posting_id": "x", "title": "Click", "url": "javascript:alert(1)", "source": "rss",
+               "description_text": '<a href="javascript:alert(1)">x</a>', "skills": []}
+    from midtier import digest
+
+    page = digest.digest_html([posting])
+    assert "javascript:" not in page.replace("&lt;a href=\"javascript:alert(1)\"&gt;", "")
+
+
+def test_markdown_digest_escapes_scraped_text(exported):
+    text = exported["digest.md"].read_text()
+    assert "\\<script\\>alert\\(1\\)\\<\\/script\\>" in text
+    assert "[Senior Python Data Engineer](https://remoteok.com/remote-jobs/1001)" in text
+    assert "[original posting on remoteok](https://remoteok.com/remote-jobs/1001)" in text
+    assert text.count("original posting on") == len(OPEN_UNFLAGGED)
 
 
 def test_csv_has_stable_columns_and_rows(exported):
@@ -116,7 +201,7 @@ def test_replaces_existing_files(mart_url, tmp_path):
     (out_dir / "postings.csv").write_text("stale\n")
     exports.export(out_dir, mart_url)
     assert (out_dir / "postings.csv").read_text().startswith("posting_id,")
-    assert sorted(path.name for path in out_dir.iterdir()) == ["postings.csv", "postings.json", "postings.rss"]
+    assert [name for name in written(out_dir) if "/" not in name] == TOP_LEVEL
 
 
 def test_missing_mart_says_to_run_the_pipeline(make_database, tmp_path):

@@ -1,19 +1,33 @@
-"""Feed: the open postings, freshest first, with the filters a freelancer would use."""
+"""Feed: open postings, one per job, with the filters a freelancer would use and a profile
+(skills + minimum rate) that ranks by match and hides what pays less than the floor."""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 import streamlit as st
 
 from dashboards import queries
 from dashboards.escaping import escape_markdown, markdown_link
-from midtier.exports import budget_summary, postings_csv
+from midtier.exports import attribution, budget_summary, postings_csv, rate_position_label, safe_link
 
 CARDS_SHOWN = 100
 DESCRIPTION_SHOWN = 1500
+POSTED_WITHIN = {"any time": 0, "1 day": 1, "3 days": 3, "7 days": 7, "14 days": 14, "30 days": 30}
+RATE_POSITION_BADGES = {"below_floor": "red", "under_market": "orange", "market": "green", "premium": "violet"}
+UNAVAILABLE = "Arrives with the next dbt build of the mart."
 
 
-def sidebar_filters(facets: dict[str, list[str]]) -> queries.PostingFilters:
+def sidebar_filters(facets: dict) -> tuple[queries.PostingFilters, queries.Profile]:
+    columns = set(facets["columns"])
     with st.sidebar:
+        with st.expander("Your profile", icon=":material/person:"):
+            st.caption("Kept in this browser session only. Ranks the feed by how many of your "
+                       "skills a posting asks for and hides postings that pay under your floor.")
+            profile_skills = st.multiselect("My skills", facets["skills"], key="profile_skills",
+                                            placeholder="Your skills")
+            profile_rate = st.number_input("My minimum hourly rate (USD)", min_value=0, max_value=1000,
+                                           value=0, step=5, key="profile_min_hourly_usd")
         st.header("Filters")
         search = st.text_input("Search title, company, description", key="search")
         skills = st.multiselect("Skills", facets["skills"], key="skills", placeholder="Any skill")
@@ -25,10 +39,25 @@ def sidebar_filters(facets: dict[str, list[str]]) -> queries.PostingFilters:
         engagement_types = st.multiselect(
             "Engagement", facets["engagement_types"], key="engagement_types", placeholder="Any engagement"
         )
+        remote_only = st.toggle("Remote only", value=False, key="remote_only",
+                                disabled="is_remote" not in columns,
+                                help=None if "is_remote" in columns else UNAVAILABLE)
+        regions = st.multiselect("Region", facets["regions"], key="regions", placeholder="Any region",
+                                 disabled="region" not in columns)
+        posted_within = st.selectbox("Posted within", list(POSTED_WITHIN), key="posted_within",
+                                     help="Counted back from the newest crawl.")
+        duration = st.selectbox("Duration", list(queries.DURATIONS), key="duration",
+                                disabled="duration_weeks" not in columns,
+                                help="Postings that state no duration drop out once a band is chosen.")
+        mid_market_only = st.toggle("Mid-market band only", value=False, key="mid_market_only",
+                                    disabled="is_mid_market" not in columns,
+                                    help="Hourly $50–100 or projects $5–50K (set in the dbt project).")
         min_legitimacy = st.slider("Minimum legitimacy score", 0, 100, 0, step=5, key="min_legitimacy")
         show_flagged = st.toggle("Show flagged postings", value=False, key="show_flagged")
         open_only = st.toggle("Open postings only", value=True, key="open_only")
-    return queries.PostingFilters(
+        sort = st.radio("Sort by", queries.SORTS, key="sort", horizontal=True,
+                        help="Match ranks by the share of your profile's skills (or the chosen skills) a posting asks for.")
+    filters = queries.PostingFilters(
         skills=tuple(skills),
         min_hourly_usd=float(min_hourly_usd),
         engagement_types=tuple(engagement_types),
@@ -36,24 +65,48 @@ def sidebar_filters(facets: dict[str, list[str]]) -> queries.PostingFilters:
         show_flagged=show_flagged,
         search=search,
         open_only=open_only,
+        remote_only=remote_only,
+        regions=tuple(regions),
+        posted_within_days=POSTED_WITHIN[posted_within],
+        duration=duration,
+        mid_market_only=mid_market_only,
+        sort=sort,
     )
+    return filters, queries.Profile(skills=tuple(profile_skills), min_hourly_usd=float(profile_rate))
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or url
 
 
 def posting_card(posting: dict) -> None:
     with st.container(border=True):
         st.markdown(f"#### {markdown_link(posting['title'] or '(untitled posting)', posting['url'])}")
         when = posting["posted_at"] or posting["first_seen_at"]
+        place = posting.get("location")
+        if posting.get("is_remote") and not place:
+            place = "Remote"
         facts = [
             posting["company_name"],
-            posting["location"],
+            place,
+            posting.get("region", "") and posting["region"].replace("_", " "),
+            posting.get("employment_type"),
+            posting.get("seniority"),
             f"posted {when:%Y-%m-%d}" if when else None,
-            posting.get("source_attribution") or f"via {posting['source']}",
         ]
         st.caption(" · ".join(escape_markdown(fact) for fact in facts if fact))
 
         budget = f"**Budget:** {escape_markdown(budget_summary(posting) or 'not given')}"
         if posting["engagement_type"]:
             budget += f" · {escape_markdown(posting['engagement_type'])}"
+        if posting.get("duration_weeks") is not None:
+            budget += f" · about {float(posting['duration_weeks']):g} weeks"
+        position = rate_position_label(posting)
+        if position:
+            colour = RATE_POSITION_BADGES.get(posting["rate_position"], "gray")
+            budget += f" · :{colour}-badge[{escape_markdown(position)}]"
+        if posting.get("is_mid_market"):
+            budget += " · :green-badge[mid-market]"
         st.markdown(budget)
 
         if posting["skills"]:
@@ -65,7 +118,17 @@ def posting_card(posting: dict) -> None:
             legitimacy = ":red-badge[flagged] " + legitimacy
         if posting["legitimacy_reasons"]:
             legitimacy += " — " + escape_markdown("; ".join(posting["legitimacy_reasons"]))
+        if posting.get("match_score") is not None:
+            legitimacy += f" · **Match {posting['match_score']}%**"
         st.markdown(legitimacy)
+
+        links = [markdown_link(f"original posting on {posting.get('source_name') or posting['source']}", posting["url"])]
+        also_seen_on = [link for link in map(safe_link, posting.get("also_seen_on") or ()) if link]
+        links += [markdown_link(_host(link), link) for link in also_seen_on]
+        source_line = escape_markdown(attribution(posting) or posting["source"]) + " · " + links[0]
+        if len(links) > 1:
+            source_line += " · also seen on " + ", ".join(links[1:])
+        st.markdown(source_line)
 
         description = (posting["description_text"] or "").strip()
         if description:
@@ -79,15 +142,18 @@ st.title("Feed")
 
 try:
     url = queries.connection_url()
-    filters = sidebar_filters(queries.load_facets(url))
-    postings = queries.load_postings(url, filters)
+    facets = queries.load_facets(url)
+    filters, profile = sidebar_filters(facets)
+    postings = queries.load_postings(url, filters, profile)
 except queries.DataUnavailable as error:
     st.error(str(error), icon=":material/database_off:")
     st.stop()
 
 summary, download = st.columns([4, 1], vertical_alignment="center")
-more = " (the newest shown; narrow the filters)" if len(postings) >= queries.MAX_ROWS else ""
-summary.markdown(f"**{len(postings)}** postings match{more}, freshest first.")
+more = " (the first shown; narrow the filters)" if len(postings) >= queries.MAX_ROWS else ""
+order = "best match first" if filters.sort == "match" and (profile.skills or filters.skills) else "freshest first"
+as_of = f" Data as of {facets['as_of']:%Y-%m-%d %H:%M} UTC." if facets.get("as_of") else ""
+summary.markdown(f"**{len(postings)}** postings match{more}, {order}.{as_of}")
 download.download_button(
     "Download CSV",
     data=postings_csv(postings),
@@ -96,6 +162,9 @@ download.download_button(
     on_click="ignore",
     icon=":material/download:",
 )
+if profile.min_hourly_usd > 0:
+    st.caption(f"Your floor of ${profile.min_hourly_usd:g}/hour hides postings known to pay less; "
+               "fixed-price postings stay.")
 
 if not postings:
     st.info("No postings match these filters.")

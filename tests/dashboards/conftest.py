@@ -1,22 +1,37 @@
 """A database of its own holding a small ``marts.fct_postings``, for the dashboard tests.
 
 The shared ``midtier`` database's marts schema belongs to the dbt tests, so the rows from
-``fixtures/fct_postings.sql`` go into ``dashboards_test`` on the same server.
+``fixtures/fct_postings.sql`` (the mart and ``marts.rpt_rate_percentiles``) go into
+``dashboards_test`` on the same server, with Midtier's own schema (raw bookkeeping, quality
+results, the rate-floor registry) applied and ``fixtures/operations.sql`` loaded on top.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
 
-MART_SQL = Path(__file__).parent / "fixtures" / "fct_postings.sql"
+from midtier import database
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MART_SQL = FIXTURES / "fct_postings.sql"
+OPERATIONS_SQL = FIXTURES / "operations.sql"
 DATABASE = "dashboards_test"
+
+
+def run_sql(url: str, sql: str) -> None:
+    with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
+        cur.execute(sql)
 
 
 @pytest.fixture(scope="session")
 def mart_database_url(make_database) -> str:
-    return make_database(DATABASE, MART_SQL.read_text())
+    url = make_database(DATABASE, MART_SQL.read_text())
+    database.apply_schema(url)
+    run_sql(url, OPERATIONS_SQL.read_text())
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +45,10 @@ def mart_env(mart_database_url, monkeypatch) -> str:
     """DATABASE_URL pointed at the test mart for this test; returns the URL."""
     monkeypatch.setenv("DATABASE_URL", mart_database_url)
     return mart_database_url
+
+
+@pytest.fixture
+def registry_env(mart_env) -> str:
+    """The test database with an empty rate-floor registry."""
+    run_sql(mart_env, "truncate registry.rate_floors")
+    return mart_env

@@ -87,9 +87,63 @@ def test_engagement_legitimacy_and_search_filters(app):
 def test_scraped_html_is_shown_as_text(app):
     assert not app.get("html")
     assert all(not element.proto.allow_html for element in app.markdown)
-    description = next(element.value for element in app.markdown if "alert" in element.value)
+    description = next(element.value for element in app.markdown if "onerror" in element.value)
     assert re.search(r"(?<!\\)[<>]", description) is None, "an unescaped angle bracket"
     assert "\\<script\\>alert\\(1\\)\\<\\/script\\>" in description
+
+
+def test_one_posting_per_duplicate_group_with_also_seen_on_links(app):
+    assert "Senior Python Data Engineer (Airflow)" not in shown_titles(app)
+    text = "\n".join(element.value for element in app.markdown)
+    assert "also seen on [himalayas\\.app](https://himalayas.app/jobs/py-1001)" in text
+    # A javascript: URL in also_seen_on is dropped, never made a link.
+    assert "javascript" not in text
+    assert "[www\\.freelancer\\.com](https://www.freelancer.com/projects/django-api)" in text
+
+
+def test_card_shows_rate_position_attribution_and_link_back(app):
+    text = "\n".join(element.value for element in app.markdown)
+    assert ":green-badge[at market]" in text and ":red-badge[below the market floor]" in text
+    assert "via remoteok · [original posting on remoteok](https://remoteok.com/remote-jobs/1001)" in text
+
+
+def test_remote_and_region_filters(app):
+    app.toggle(key="remote_only").set_value(True).run()
+    assert "Django API Developer" not in shown_titles(app)
+    app.toggle(key="remote_only").set_value(False).run()
+    app.multiselect(key="regions").set_value(["europe"]).run()
+    assert shown_titles(app) == ["React Frontend Contractor", "Go Backend Engineer"]
+
+
+def test_posted_within_counts_back_from_the_newest_crawl(app):
+    # The newest crawl is 2025-06-05 11:00; three days back keeps postings from 06-02 11:00 on.
+    app.selectbox(key="posted_within").set_value("3 days").run()
+    assert shown_titles(app) == ["Senior Python Data Engineer", "React Frontend Contractor"]
+
+
+def test_duration_and_mid_market_filters(app):
+    app.selectbox(key="duration").set_value("3–6 months").run()
+    assert shown_titles(app) == ["React Frontend Contractor"]
+    app.selectbox(key="duration").set_value("any").run()
+    app.toggle(key="mid_market_only").set_value(True).run()
+    assert shown_titles(app) == ["Senior Python Data Engineer", "React Frontend Contractor", "Go Backend Engineer"]
+
+
+def test_profile_ranks_by_match_and_hides_postings_under_the_floor(app):
+    app.multiselect(key="profile_skills").set_value(["go", "postgresql"]).run()
+    app.radio(key="sort").set_value("match").run()
+    assert shown_titles(app)[0] == "Go Backend Engineer"
+    assert any("Match 100%" in element.value for element in app.markdown)
+    app.number_input(key="profile_min_hourly_usd").set_value(70).run()
+    # Go (max $72.12) and Python ($90) clear the floor, React (max $67.50) does not;
+    # the fixed-price Django posting has no hourly figure and stays.
+    assert shown_titles(app) == ["Go Backend Engineer", "Senior Python Data Engineer", "Django API Developer"]
+
+
+def test_csv_download_holds_the_current_view(app):
+    app.multiselect(key="skills").set_value(["react"]).run()
+    download = app.get("download_button")[0]
+    assert download.proto.label == "Download CSV"
 
 
 def test_missing_mart_says_to_run_the_pipeline(empty_database_url, monkeypatch):

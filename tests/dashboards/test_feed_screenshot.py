@@ -1,4 +1,4 @@
-"""The Feed page served by a real ``streamlit run`` and rendered by headless Chromium."""
+"""The Feed and Market rates pages served by a real ``streamlit run``, rendered by headless Chromium."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import shutil
 import signal
 import socket
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -45,6 +46,16 @@ def feed_url(mart_env, tmp_path) -> str:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+def test_market_rates_page_renders_a_chart_in_a_browser(feed_url, tmp_path):
+    url = feed_url + "market-rates"
+    dom = browser.wait_for_text(url, "class=\"marks\"")  # the drawn Vega chart
+    assert "Market rates" in dom and "n = postings behind each month" in dom
+    screenshot = browser.screenshot(url, tmp_path / "market-rates.png")
+    if os.environ.get("MIDTIER_KEEP_SCREENSHOT"):
+        keep = Path(os.environ["MIDTIER_KEEP_SCREENSHOT"])
+        shutil.copy(screenshot, keep.with_name(keep.stem + "-market-rates" + keep.suffix))
 
 
 def test_feed_page_renders_in_a_browser(feed_url, tmp_path):

@@ -1,0 +1,149 @@
+"""Market rates: what postings pay per skill and engagement type (p10–p90), by month and region.
+
+Reads ``marts.rpt_rate_percentiles``, where dbt already computed the percentiles and suppressed
+cells with too few postings; sample sizes are shown next to every figure.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboards import queries
+
+BAND_COLOUR = "#1f77b4"
+OVERALL_REGIONS = ("all", "worldwide", "global")  # the default trend, when the report has one
+
+
+UNITS = {"usd_per_hour": "USD per hour", "usd_per_project": "USD per project"}
+
+
+def unit(frame: pd.DataFrame) -> str:
+    """The rows' unit (fixed-price cells are per project); the report states it per row."""
+    units = frame["rate_unit"].dropna().unique() if "rate_unit" in frame else []
+    return UNITS.get(units[0], units[0]) if len(units) == 1 else "USD"
+
+
+def trend_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    """p10–p90 and p25–p75 bands with the median line; n printed above every month."""
+    base = alt.Chart(frame).encode(x=alt.X("yearmonth(month):T", title="Month"))
+    tooltip = [
+        alt.Tooltip("yearmonth(month):T", title="Month"),
+        alt.Tooltip("n:Q", title="Postings (n)"),
+        *[alt.Tooltip(f"{p}:Q", format="$,.2f") for p in ("p10", "p25", "p50", "p75", "p90")],
+    ]
+    y_title = f"{unit(frame)} (p10–p90, p25–p75, median)"
+    outer = base.mark_area(opacity=0.2, color=BAND_COLOUR).encode(
+        y=alt.Y("p10:Q", title=y_title), y2="p90:Q", tooltip=tooltip)
+    inner = base.mark_area(opacity=0.35, color=BAND_COLOUR).encode(y="p25:Q", y2="p75:Q", tooltip=tooltip)
+    median = base.mark_line(point=True, color=BAND_COLOUR).encode(y="p50:Q", tooltip=tooltip)
+    sample = base.transform_calculate(label="'n=' + datum.n").mark_text(
+        dy=-10, fontSize=11, color="#555").encode(y="p90:Q", text="label:N")
+    return alt.layer(outer, inner, median, sample).properties(height=300)
+
+
+def region_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    """One bar per region: p10–p90 range, p25–p75 box, median tick, n beside it."""
+    base = alt.Chart(frame).encode(y=alt.Y("region:N", title="Region", sort="-x"))
+    tooltip = ["region:N", alt.Tooltip("n:Q", title="Postings (n)"),
+               *[alt.Tooltip(f"{p}:Q", format="$,.2f") for p in ("p10", "p25", "p50", "p75", "p90")]]
+    whisker = base.mark_rule(color=BAND_COLOUR).encode(
+        x=alt.X("p10:Q", title=unit(frame)), x2="p90:Q", tooltip=tooltip)
+    box = base.mark_bar(size=14, opacity=0.5, color=BAND_COLOUR).encode(x="p25:Q", x2="p75:Q", tooltip=tooltip)
+    median = base.mark_tick(color="black", thickness=2, size=14).encode(x="p50:Q", tooltip=tooltip)
+    sample = base.transform_calculate(label="'n=' + datum.n").mark_text(
+        align="left", dx=6, fontSize=11, color="#555").encode(x="p90:Q", text="label:N")
+    return alt.layer(whisker, box, median, sample).properties(height=40 * max(frame["region"].nunique(), 2))
+
+
+def table(frame: pd.DataFrame) -> pd.DataFrame:
+    shown = frame[["month", "region", "n", "p10", "p25", "p50", "p75", "p90"]].copy()
+    shown["month"] = pd.to_datetime(shown["month"]).dt.strftime("%Y-%m")
+    return shown
+
+
+def skill_panel(rates: pd.DataFrame, skill: str, engagement_type: str, region: str) -> None:
+    st.subheader(skill)
+    mine = rates[rates["skill"] == skill]
+    trend = mine[mine["region"] == region]
+    shown = trend.dropna(subset=["p50"])
+    suppressed = trend[trend["p50"].isna()]
+    if shown.empty:
+        st.info(f"Too few {engagement_type} postings for {skill} in {region} to publish percentiles.")
+    else:
+        latest = shown.iloc[-1]
+        st.metric(f"Median, {pd.to_datetime(latest['month']):%b %Y}", f"${latest['p50']:,.2f}",
+                  help=f"{unit(shown)}; n = {int(latest['n'])} postings")
+        st.caption(f"Trend in {region}, {unit(shown)}; n = postings behind each month.")
+        st.altair_chart(trend_chart(shown), width="stretch")
+    if not suppressed.empty:
+        months = ", ".join(f"{pd.to_datetime(m):%b %Y} (n={n})" for m, n in zip(suppressed["month"], suppressed["n"]))
+        st.caption(f"Suppressed, too few postings: {months}.")
+
+    if not mine.empty:
+        latest_month = mine["month"].max()
+        by_region = mine[(mine["month"] == latest_month)].dropna(subset=["p50"])
+        st.caption(f"By region, {pd.to_datetime(latest_month):%b %Y}")
+        if by_region.empty:
+            st.caption("No region has enough postings this month.")
+        else:
+            st.altair_chart(region_chart(by_region), width="stretch")
+    st.dataframe(table(mine), hide_index=True, width="stretch",
+                 column_config={"n": st.column_config.NumberColumn("n (postings)")})
+
+
+st.title("Market rates")
+st.caption("What open postings offer, as percentiles of the hourly-USD midpoint (fixed-price "
+           "projects in USD per project), per skill, engagement type, region and month. "
+           "Cells with too few postings are suppressed by the pipeline.")
+
+try:
+    url = queries.connection_url()
+    facets = queries.load_rate_facets(url)
+except queries.DataUnavailable as error:
+    st.error(str(error), icon=":material/database_off:")
+    st.stop()
+
+if not facets["skills"]:
+    st.info("The rate report is empty: run `midtier run` once postings have been collected.")
+    st.stop()
+
+left, right, kind, place = st.columns(4)
+first = left.selectbox("Skill", facets["skills"], key="skill_a")
+others = ["(none)"] + [skill for skill in facets["skills"] if skill != first]
+second = right.selectbox("Compare with", others, key="skill_b")
+engagement_types = facets["engagement_types"]
+engagement_type = kind.selectbox(
+    "Engagement type", engagement_types, key="engagement_type",
+    index=engagement_types.index("hourly") if "hourly" in engagement_types else 0,
+)
+regions = facets["regions"]
+overall = next((regions.index(name) for name in OVERALL_REGIONS if name in regions), 0)
+region = place.selectbox("Region (trend)", regions, index=overall, key="region")
+
+skills = (first,) if second == "(none)" else (first, second)
+try:
+    rates = pd.DataFrame(queries.load_rates(url, skills, engagement_type))
+except queries.DataUnavailable as error:
+    st.error(str(error), icon=":material/database_off:")
+    st.stop()
+
+if rates.empty:
+    st.info(f"No {engagement_type} rates for {' or '.join(skills)}.")
+    st.stop()
+
+for column, skill in zip(st.columns(len(skills)), skills):
+    with column:
+        skill_panel(rates, skill, engagement_type, region)
+
+download = rates.copy()
+download["month"] = pd.to_datetime(download["month"]).dt.strftime("%Y-%m")
+st.download_button(
+    "Download these rates (CSV)",
+    data=download.to_csv(index=False),
+    file_name=f"midtier-rates-{'-'.join(skills)}-{engagement_type}.csv",
+    mime="text/csv",
+    on_click="ignore",
+    icon=":material/download:",
+)

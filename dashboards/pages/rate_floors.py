@@ -1,0 +1,144 @@
+"""Rate floors: developers publish their own minimum hourly rate; clients see what it takes.
+
+Each entry is one developer's individual published minimum, not a collective pledge. The public
+view shows anonymous aggregates per skill and, for a client's budget, how many registered
+developers it meets; handles appear next to rates only for developers who opted in. All the
+rules (validation, hashed edit tokens, parameterised SQL) live in ``midtier.registry``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import queries
+from dashboards.escaping import escape_markdown
+from midtier import database, registry
+from midtier.taxonomy import load_skills
+
+ANY = "(any)"
+
+
+def region_label(region: str) -> str:
+    return registry.REGIONS.get(region, region)
+
+
+def show_problems(error: registry.RegistryError) -> None:
+    st.error("\n".join(f"- {escape_markdown(problem)}" for problem in error.problems),
+             icon=":material/error:")
+
+
+def public_view(url: str, skills: list[str]) -> None:
+    aggregates = registry.skill_aggregates(url)
+    st.subheader("Published floors per skill")
+    if not aggregates:
+        st.info("No rate floors published yet. Be the first: use the Publish tab.")
+    else:
+        frame = pd.DataFrame([vars(aggregate) for aggregate in aggregates])
+        st.dataframe(
+            frame, hide_index=True, width="stretch",
+            column_config={
+                "skill": "Skill",
+                "developers": st.column_config.NumberColumn("Developers (n)"),
+                "p25": st.column_config.NumberColumn("p25 (USD/h)", format="$%.2f"),
+                "median": st.column_config.NumberColumn("Median (USD/h)", format="$%.2f"),
+                "p75": st.column_config.NumberColumn("p75 (USD/h)", format="$%.2f"),
+            },
+        )
+        st.caption(f"Percentiles are shown once a skill has at least "
+                   f"{registry.MIN_FLOORS_FOR_PERCENTILES} floors, so no one's rate can be read off.")
+
+    st.subheader("Does a budget meet developers' floors?")
+    budget_column, skill_column, region_column = st.columns(3)
+    budget = budget_column.number_input("Client budget (USD per hour)", min_value=0.0, max_value=1000.0,
+                                        value=75.0, step=5.0, key="budget_usd")
+    skill = skill_column.selectbox("Skill", [ANY, *skills], key="budget_skill")
+    region = region_column.selectbox("Region", [ANY, *registry.REGIONS], key="budget_region",
+                                     format_func=lambda value: value if value == ANY else region_label(value))
+    met, total = registry.developers_met(url, budget, None if skill == ANY else skill,
+                                         None if region == ANY else region)
+    st.markdown(f"**\\${budget:,.2f}/hour meets the published floor of {met} of {total}** registered "
+                "developers" + (f" with {escape_markdown(skill)}" if skill != ANY else "")
+                + (f" in {region_label(region)}" if region != ANY else "") + ".")
+
+    public = registry.public_entries(url)
+    if public:
+        st.subheader("Developers who chose to show their handle")
+        frame = pd.DataFrame(public)
+        frame["skills"] = frame["skills"].map(", ".join)
+        frame["region"] = frame["region"].map(region_label)
+        frame["min_hourly_usd"] = frame["min_hourly_usd"].astype(float)
+        st.dataframe(frame, hide_index=True, width="stretch", column_config={
+            "handle": "Handle", "skills": "Skills", "region": "Region",
+            "min_hourly_usd": st.column_config.NumberColumn("Minimum (USD/h)", format="$%.2f"),
+        })
+
+
+def publish_form(url: str, skills: list[str]) -> None:
+    st.caption("Your own minimum hourly rate: what you will not work below. It is not a pledge "
+               "and no one agrees to a common rate. Only aggregates are public unless you opt in.")
+    with st.form("publish", clear_on_submit=False):
+        handle = st.text_input("Handle", key="publish_handle", max_chars=32,
+                               help="3–32 characters: letters, digits, '-' or '_'.")
+        chosen = st.multiselect("Skills", skills, key="publish_skills", max_selections=registry.MAX_SKILLS)
+        rate = st.number_input("Minimum hourly rate (USD)", min_value=0.0, max_value=5000.0, value=0.0,
+                               step=5.0, key="publish_rate")
+        region = st.selectbox("Region", list(registry.REGIONS), key="publish_region", format_func=region_label)
+        public = st.checkbox("Show my handle next to my rate", key="publish_public")
+        submitted = st.form_submit_button("Publish", key="publish_submit")
+    if not submitted:
+        return
+    try:
+        floor = registry.validate(handle, chosen, rate, region, public)
+        token = registry.publish(url, floor)
+    except registry.RegistryError as error:
+        show_problems(error)
+        return
+    st.success(f"Published **{escape_markdown(floor.handle)}**. Your edit token is below: it is "
+               "shown only now and stored only as a hash. Keep it to edit or withdraw your entry.",
+               icon=":material/check_circle:")
+    st.code(token, language=None)
+
+
+def edit_form(url: str, skills: list[str]) -> None:
+    st.caption("Change or withdraw your entry with the edit token you were given when you published.")
+    with st.form("edit"):
+        handle = st.text_input("Handle", key="edit_handle", max_chars=32)
+        token = st.text_input("Edit token", key="edit_token", type="password")
+        chosen = st.multiselect("Skills", skills, key="edit_skills", max_selections=registry.MAX_SKILLS)
+        rate = st.number_input("Minimum hourly rate (USD)", min_value=0.0, max_value=5000.0, value=0.0,
+                               step=5.0, key="edit_rate")
+        region = st.selectbox("Region", list(registry.REGIONS), key="edit_region", format_func=region_label)
+        public = st.checkbox("Show my handle next to my rate", key="edit_public")
+        save, withdraw = st.columns(2)
+        saved = save.form_submit_button("Save changes", key="edit_submit")
+        withdrawn = withdraw.form_submit_button("Withdraw my entry", key="withdraw_submit")
+    try:
+        if saved:
+            registry.update(url, token, registry.validate(handle, chosen, rate, region, public))
+            st.success("Saved.", icon=":material/check_circle:")
+        elif withdrawn:
+            registry.withdraw(url, handle, token)
+            st.success("Withdrawn: your entry is gone.", icon=":material/check_circle:")
+    except registry.RegistryError as error:
+        show_problems(error)
+
+
+st.title("Rate floors")
+st.markdown("Developers publish their **own** minimum hourly rate. Clients see how many "
+            "registered developers a budget meets; nobody's name appears next to a rate "
+            "unless they choose so.")
+
+try:
+    url = queries.connection_url()
+    skill_choices = list(load_skills())
+    public_tab, publish_tab, edit_tab = st.tabs(["Public view", "Publish", "Edit or withdraw"])
+    with public_tab:
+        public_view(url, skill_choices)
+    with publish_tab:
+        publish_form(url, skill_choices)
+    with edit_tab:
+        edit_form(url, skill_choices)
+except (queries.DataUnavailable, database.DatabaseError) as error:
+    st.error(str(error), icon=":material/database_off:")
+    st.stop()

@@ -1,0 +1,62 @@
+"""The Market rates page with AppTest against the test rate report."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dashboards.pages import run_page
+
+
+@pytest.fixture
+def app(mart_env):
+    app = run_page("market_rates")
+    assert not app.error, [error.value for error in app.error]
+    return app
+
+
+def charts(app) -> list:
+    return app.get("vega_lite_chart")
+
+
+def test_shows_a_chart_and_sample_sizes(app):
+    assert app.subheader[0].value == "python"
+    assert len(charts(app)) == 2  # trend + region split
+    table = app.dataframe[0].value
+    assert list(table.columns) == ["month", "region", "n", "p10", "p25", "p50", "p75", "p90"]
+    assert table["n"].notna().all()
+    assert app.metric[0].value == "$76.00"  # python, hourly, worldwide, June 2025
+    # The sample size is printed on the chart itself, not only in its tooltip.
+    assert "'n=' + datum.n" in charts(app)[0].proto.spec
+
+
+def test_two_skills_side_by_side(app):
+    app.selectbox(key="skill_b").set_value("react").run()
+    assert [header.value for header in app.subheader] == ["python", "react"]
+    assert len(charts(app)) == 4
+    assert len(app.metric) == 2
+
+
+def test_engagement_type_and_region_change_the_figures(app):
+    app.selectbox(key="region").set_value("europe").run()
+    assert app.metric[0].value == "$70.00"
+    app.selectbox(key="engagement_type").set_value("fixed").run()
+    assert app.metric[0].value == "$4,200.00"
+    assert "USD per project" in app.metric[0].proto.help
+
+
+def test_suppressed_cells_say_so_with_their_n(app):
+    app.selectbox(key="skill_a").set_value("go").run()
+    app.selectbox(key="region").set_value("north_america").run()
+    captions = " ".join(caption.value for caption in app.caption)
+    assert "Suppressed, too few postings: Jun 2025 (n=3)" in captions
+    assert app.metric[0].value == "$78.00"  # the latest month with enough postings (May)
+
+
+def test_download_holds_the_rates(app):
+    assert app.get("download_button")[0].proto.label == "Download these rates (CSV)"
+
+
+def test_missing_report_says_to_run_the_pipeline(empty_database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    app = run_page("market_rates")
+    assert "midtier run" in app.error[0].value

@@ -1,0 +1,93 @@
+"""The Rate floors page: publish, edit with the token, public aggregates (AppTest)."""
+
+from __future__ import annotations
+
+import pytest
+
+from midtier import registry
+from tests.dashboards.pages import run_page
+
+
+@pytest.fixture
+def app(registry_env):
+    app = run_page("rate_floors")
+    assert not app.error, [error.value for error in app.error]
+    return app
+
+
+def fill_publish(app, handle, skills, rate, region="europe", public=False):
+    app.text_input(key="publish_handle").input(handle)
+    app.multiselect(key="publish_skills").set_value(skills)
+    app.number_input(key="publish_rate").set_value(rate)
+    app.selectbox(key="publish_region").set_value(region)
+    app.checkbox(key="publish_public").set_value(public)
+    app.button(key="publish_submit").click().run()
+    return app
+
+
+def issued_token(app) -> str:
+    assert not app.error, [error.value for error in app.error]
+    return app.code[0].value
+
+
+def test_rejects_bad_input(app, registry_env):
+    fill_publish(app, "x", [], 2)
+    problems = app.error[0].value
+    assert "Handle" in problems and "Skills" in problems and "Minimum hourly rate" in problems
+    assert not app.code
+    assert registry.skill_aggregates(registry_env) == []
+
+
+def test_accepts_good_input_and_shows_the_token_once(app, registry_env):
+    fill_publish(app, "ada-dev", ["python", "django"], 85)
+    token = issued_token(app)
+    assert "shown only now" in app.success[0].value
+    assert registry._read(registry_env, "select edit_token_sha256 from registry.rate_floors")[0][
+        "edit_token_sha256"] == registry.token_hash(token)
+    app.run()  # the next rerun no longer shows it
+    assert not app.code
+
+
+def fill_edit(app, handle, token, rate, button="edit_submit"):
+    app.text_input(key="edit_handle").input(handle)
+    app.text_input(key="edit_token").input(token)
+    app.multiselect(key="edit_skills").set_value(["python"])
+    app.number_input(key="edit_rate").set_value(rate)
+    app.selectbox(key="edit_region").set_value("europe")
+    app.button(key=button).click().run()
+    return app
+
+
+def test_edit_without_or_with_a_wrong_token_fails(app, registry_env):
+    token = issued_token(fill_publish(app, "ada-dev", ["python"], 85))
+    fill_edit(app, "ada-dev", "", 40)
+    assert "do not match" in app.error[0].value
+    fill_edit(app, "ada-dev", token + "x", 40)
+    assert "do not match" in app.error[0].value
+    assert registry.developers_met(registry_env, 50) == (0, 1)
+    fill_edit(app, "ada-dev", token, 40)
+    assert app.success and not app.error
+    assert registry.developers_met(registry_env, 50) == (1, 1)
+
+
+def test_withdraw_needs_the_token(app, registry_env):
+    token = issued_token(fill_publish(app, "ada-dev", ["python"], 85))
+    fill_edit(app, "ada-dev", "guess", 85, button="withdraw_submit")
+    assert "do not match" in app.error[0].value
+    fill_edit(app, "ada-dev", token, 85, button="withdraw_submit")
+    assert "Withdrawn" in app.success[0].value
+    assert registry.developers_met(registry_env, 500) == (0, 0)
+
+
+def test_public_view_aggregates_budget_check_and_opt_in_names(registry_env):
+    for handle, rate, public in (("ada", 60, True), ("bob", 80, False), ("cyd", 100, False)):
+        registry.publish(registry_env, registry.validate(handle, ["python"], rate, "europe", public))
+    app = run_page("rate_floors")
+    aggregates = app.dataframe[0].value
+    assert aggregates.to_dict("records") == [
+        {"skill": "python", "developers": 3, "p25": 70.0, "median": 80.0, "p75": 90.0}]
+    assert "\\$75.00/hour meets the published floor of 1 of 3" in app.markdown[1].value
+    app.number_input(key="budget_usd").set_value(100.0).run()
+    assert "3 of 3" in app.markdown[1].value
+    named = app.dataframe[1].value
+    assert list(named["handle"]) == ["ada"]  # bob and cyd did not opt in

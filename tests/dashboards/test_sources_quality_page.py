@@ -1,0 +1,47 @@
+"""The Sources & quality page (AppTest) against the test mart and pipeline bookkeeping."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dashboards.pages import run_page
+
+
+@pytest.fixture
+def app(mart_env):
+    app = run_page("sources_quality")
+    assert not app.error, [error.value for error in app.error]
+    return app
+
+
+def test_per_source_postings_last_crawl_status_rejects_and_terms(app):
+    table = app.dataframe[0].value.set_index("source")
+    remoteok = table.loc["Remote OK"]
+    assert (remoteok["postings"], remoteok["open_postings"], remoteok["flagged"]) == (3, 3, 1)
+    assert remoteok["status"] == "partial"
+    assert (remoteok["last_run_rejects"], remoteok["rejects_total"]) == (2, 2)
+    assert str(remoteok["last_crawl_at"]).startswith("2025-06-05 10:02")
+    assert remoteok["attribution"] == "via Remote OK"
+    assert remoteok["terms_url"] == "https://remoteok.com/api"
+    assert not table.loc["We Work Remotely"]["republished"]
+    assert table.loc["Himalayas"]["status"] == "failed"
+    assert table.loc["We Work Remotely"]["status"] == "degraded (volume fell by more than half)"
+
+
+def test_latest_validation_per_suite_and_docs_hint(app):
+    results = app.dataframe[1].value.set_index("suite_name")
+    assert results.loc["mart_integrity", "result"] == "passed"  # the newer run wins
+    assert results.loc["client_legitimacy", "result"] == "FAILED"
+    assert "1 suite(s) failed" in app.warning[0].value
+    assert "Data Docs" in " ".join(caption.value for caption in app.caption)
+
+
+def test_links_to_data_docs_once_built(mart_env, midtier_home):
+    index = midtier_home / "data_docs" / "index.html"
+    index.parent.mkdir(parents=True, exist_ok=True)
+    index.write_text("<html></html>")
+    try:
+        app = run_page("sources_quality")
+        assert any(f"]({index.as_uri()})" in element.value for element in app.markdown)
+    finally:
+        index.unlink()

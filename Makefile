@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser demo test test-all stop clean
+.PHONY: install browser demo test test-all bench stop clean
 
 install: $(STAMP)
 
@@ -30,6 +30,12 @@ test: install browser
 
 test-all: install browser
 	$(BIN)/python -m pytest
+
+# Load, transform and serve benchmarks on generated postings, against a PostgreSQL of their
+# own under .midtier/bench; figures go to BENCHMARKS.md. Sizes: make bench BENCH_SIZES="10000".
+BENCH_SIZES ?= 10000 100000 1000000
+bench: install
+	BENCH_SIZES="$(BENCH_SIZES)" $(BIN)/python -m bench.run
 
 stop:
 	-$(BIN)/midtier dashboard --stop

@@ -45,7 +45,7 @@ def _records(path: Path) -> Iterator[tuple[int, dict | None, str, str | None]]:
                 continue
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError as error:
+            except (ValueError, RecursionError) as error:  # also too-long integers, deep nesting
                 yield number, None, line, f"line {number}: invalid JSON: {error}"
                 continue
             if not isinstance(record, dict):
@@ -58,7 +58,7 @@ def _tags(value):
     if isinstance(value, str) and value.strip().startswith("["):
         try:
             return json.loads(value)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             return value
     return value
 

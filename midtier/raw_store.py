@@ -7,8 +7,10 @@ whole or not at all and re-running the same crawl adds nothing.
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -73,6 +75,7 @@ class RawStore:
 
     def __init__(self, url: str | None = None):
         self.conn = connect(url)
+        self._staging_ready = False
 
     def __enter__(self) -> "RawStore":
         return self
@@ -207,41 +210,33 @@ class RawStore:
             psycopg2.extras.execute_values(
                 cur,
                 "insert into raw.rejects (source, crawl_run_id, url, payload, error) values %s",
-                [(r["source"], crawl_run_id, r.get("url"), r.get("payload"), r["error"])
+                [(_storable(r["source"]), crawl_run_id, _storable(r.get("url")),
+                  _storable(r.get("payload")), _storable(r["error"]))
                  for r in rejects],
             )
 
     def upsert_postings(self, rows: list[dict]) -> RunCounts:
-        """Merge prepared rows (dicts keyed by POSTING_COLUMNS) into raw.postings in one transaction."""
+        """Merge prepared rows (dicts keyed by POSTING_COLUMNS) into raw.postings in one transaction.
+
+        The batch is streamed with ``COPY`` into a session-local staging table, then merged with
+        one set-based upsert; nothing is written to raw.postings unless the whole batch merges.
+        """
         counts = RunCounts(seen=len(rows))
         if not rows:
             return counts
         columns = ", ".join(POSTING_COLUMNS)
         with self.conn, self.conn.cursor() as cur:
-            cur.execute(
-                "create temp table if not exists incoming_postings "
-                "(like raw.postings including defaults) on commit delete rows"
-            )
-            psycopg2.extras.execute_values(
-                cur,
-                f"insert into incoming_postings ({columns}) values %s",
-                [tuple(_adapt(row[name]) for name in POSTING_COLUMNS) for row in rows],
-                page_size=500,
-            )
-            # The same posting twice in one batch: keep the last fetched copy.
-            cur.execute(
-                """
-                create temp table if not exists batch_postings
-                (like raw.postings including defaults) on commit delete rows
-                """
-            )
-            cur.execute(
-                f"""
-                insert into batch_postings ({columns})
-                select distinct on (source, source_posting_id) {columns}
-                from incoming_postings
-                order by source, source_posting_id, fetched_at desc
-                """
+            if not self._staging_ready:
+                # Session-local and never WAL-logged: rows vanish at commit, and the table is
+                # created once per connection (re-creating it per batch is catalog churn).
+                cur.execute(
+                    "create temp table if not exists batch_postings "
+                    "(like raw.postings including defaults) on commit delete rows"
+                )
+            cur.copy_expert(
+                f"copy batch_postings ({columns}) from stdin",
+                CopyStream(copy_lines(_latest_per_posting(rows))),
+                size=COPY_CHUNK_BYTES,
             )
             cur.execute(
                 """
@@ -269,22 +264,145 @@ class RawStore:
                 where raw.postings.content_hash <> excluded.content_hash
                 """
             )
-            cur.execute(
-                """
-                update raw.postings p
-                set last_seen_at = greatest(p.last_seen_at, b.last_seen_at),
-                    fetched_at = b.fetched_at, crawl_run_id = b.crawl_run_id, closed_at = null,
-                    missed_crawls = 0
-                from batch_postings b
-                where p.source = b.source and p.source_posting_id = b.source_posting_id
-                  and p.content_hash = b.content_hash
-                """
-            )
+            if counts.unchanged:
+                cur.execute(
+                    """
+                    update raw.postings p
+                    set last_seen_at = greatest(p.last_seen_at, b.last_seen_at),
+                        fetched_at = b.fetched_at, crawl_run_id = b.crawl_run_id, closed_at = null,
+                        missed_crawls = 0
+                    from batch_postings b
+                    where p.source = b.source and p.source_posting_id = b.source_posting_id
+                      and p.content_hash = b.content_hash
+                    """
+                )
+        self._staging_ready = True  # only once a transaction that created it has committed
         return counts
 
 
-def _adapt(value):
+# -- COPY encoding -------------------------------------------------------------------------
+# PostgreSQL's COPY text format: one line per row, tab between columns, \N for NULL, and
+# backslash, newline, carriage return and tab escaped. NUL cannot be stored in text at all.
+COPY_CHUNK_BYTES = 256 * 1024
+
+
+def _escape(text: str) -> str:
+    # Chained str.replace runs in C; str.translate with a dict is per character in Python.
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    if "\n" in text:
+        text = text.replace("\n", "\\n")
+    if "\r" in text:
+        text = text.replace("\r", "\\r")
+    if "\t" in text:
+        text = text.replace("\t", "\\t")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return text
+
+
+def _array_item(item) -> str:
+    if item is None:
+        return "NULL"
+    text = str(item).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text + '"'
+
+
+def _copy_field(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return _escape(value)
     if isinstance(value, dict):
-        return psycopg2.extras.Json(value, dumps=lambda v: json.dumps(v, ensure_ascii=False))
-    return value
+        return _escape(json.dumps(value, ensure_ascii=False))
+    if isinstance(value, (list, tuple)):
+        return _escape("{" + ",".join(map(_array_item, value)) + "}")
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return _escape(str(value))
+
+
+def _copy_text(value) -> str:
+    if value.__class__ is str:
+        return _escape(value)
+    return _copy_field(value)
+
+
+def _copy_time(value) -> str:
+    if value.__class__ is datetime:
+        return value.isoformat()
+    return _copy_field(value)
+
+
+# Per-column fast paths for the types prepare_posting produces; anything else is handled by
+# the general _copy_field.
+_COLUMN_ENCODERS = {
+    **{name: _copy_text for name in POSTING_COLUMNS},
+    "salary_min": _copy_field, "salary_max": _copy_field, "tags": _copy_field,
+    "payload": _copy_field, "posted_at": _copy_time, "fetched_at": _copy_time,
+    "first_seen_at": _copy_time, "last_seen_at": _copy_time,
+}
+
+
+def copy_lines(rows: Iterable[dict], columns: tuple[str, ...] = POSTING_COLUMNS) -> Iterator[str]:
+    """COPY text lines (with their newline) for prepared rows, in ``columns`` order."""
+    fields = [(name, _COLUMN_ENCODERS.get(name, _copy_field)) for name in columns]
+    null = "\\N"
+    for row in rows:
+        yield "\t".join([null if (value := row[name]) is None else encode(value)
+                         for name, encode in fields]) + "\n"
+
+
+class CopyStream(io.RawIOBase):
+    """A read-only file over an iterator of text lines, for ``copy_expert``: the batch is
+    encoded chunk by chunk as PostgreSQL reads it, never as one big string.
+
+    Text that cannot be UTF-8 (lone surrogates from ``\\ud800`` escapes) becomes ``?``.
+    """
+
+    def __init__(self, lines: Iterable[str]):
+        self._lines = iter(lines)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        parts, have = [self._pending], len(self._pending)
+        for line in self._lines:
+            encoded = line.encode("utf-8", "replace") if not line.isascii() else line.encode("ascii")
+            parts.append(encoded)
+            have += len(encoded)
+            if 0 <= size <= have:
+                break
+        data = b"".join(parts)
+        if size < 0 or len(data) <= size:
+            self._pending = b""
+            return data
+        self._pending = data[size:]
+        return data[:size]
+
+
+def _storable(text: str | None) -> str | None:
+    """Text PostgreSQL will take: a reject must be kept even when it holds NUL characters or
+    lone surrogates (the very things that made it a reject)."""
+    if text is None:
+        return None
+    text = str(text).replace("\x00", "\\u0000")
+    if not text.isascii():
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _latest_per_posting(rows: list[dict]) -> Iterable[dict]:
+    """The same posting twice in one batch: keep the last fetched copy (later wins a tie)."""
+    latest: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row["source"], row["source_posting_id"])
+        kept = latest.get(key)
+        if kept is None or row["fetched_at"] >= kept["fetched_at"]:
+            latest[key] = row
+    return latest.values()
 

@@ -60,7 +60,9 @@ def number(value: Any) -> int | float | None:
 def positive_number(value: Any) -> int | float | None:
     """A pay figure sent as a JSON number; 0, negative or non-finite mean unknown."""
     value = number(value)
-    return value if value is not None and math.isfinite(value) and value > 0 else None
+    # math.isfinite() overflows on integers too large for a float: only floats can be inf/nan.
+    finite = not isinstance(value, float) or math.isfinite(value)
+    return value if value is not None and finite and value > 0 else None
 
 
 def amount(value: Any) -> int | float | None:

@@ -28,6 +28,9 @@ TEXT_FIELDS = (
 )
 
 
+MAX_AMOUNT_DIGITS = 1000
+
+
 class InvalidPosting(ValueError):
     """The item cannot become a raw posting; the message says why."""
 
@@ -63,6 +66,9 @@ def _amount(value, name: str) -> Decimal | None:
         raise InvalidPosting(f"{name} is not a number: {value!r}") from error
     if not amount.is_finite():
         raise InvalidPosting(f"{name} is not a finite number: {value!r}")
+    if amount and not -MAX_AMOUNT_DIGITS < amount.adjusted() < MAX_AMOUNT_DIGITS:
+        # PostgreSQL's numeric would refuse it and fail the whole batch with it.
+        raise InvalidPosting(f"{name} is out of range: {str(value)[:40]!r}")
     return amount
 
 
@@ -72,10 +78,10 @@ def _timestamp(value) -> datetime | None:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isdigit()):
-        seconds = float(value)
-        if seconds > 1e11:  # milliseconds
-            seconds /= 1000
         try:
+            seconds = float(value)
+            if seconds > 1e11:  # milliseconds
+                seconds /= 1000
             parsed = datetime.fromtimestamp(seconds, tz=timezone.utc)
         except (OverflowError, OSError, ValueError) as error:
             raise InvalidPosting(f"posted_at is out of range: {value!r}") from error
@@ -87,7 +93,10 @@ def _timestamp(value) -> datetime | None:
             raise InvalidPosting(f"posted_at is not an ISO-8601 time: {value!r}") from error
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError as error:  # e.g. 0001-01-01T00:00+14:00
+        raise InvalidPosting(f"posted_at is out of range: {value!r}") from error
 
 
 def _tags(value) -> list[str]:
@@ -106,7 +115,8 @@ def content_hash(payload) -> str:
 
 def prepare_posting(item, *, source: str, crawl_run_id: str, fetched_at: datetime) -> dict:
     """Turn an item into a raw.postings row, or raise InvalidPosting."""
-    fields = ItemAdapter(item).asdict()
+    # Shallow: asdict() would walk the whole payload looking for nested items (half the cost).
+    fields = dict(ItemAdapter(item).items())
     source_posting_id = _clean_text(fields.get("source_posting_id"))
     if not source_posting_id:
         raise InvalidPosting("source_posting_id is missing")
@@ -147,7 +157,7 @@ def _payload_text(value) -> str | None:
 class RawPostingPipeline:
     """Batching writer for one run of one source. Usable from Scrapy or directly."""
 
-    def __init__(self, database_url: str | None = None, *, batch_size: int = 500):
+    def __init__(self, database_url: str | None = None, *, batch_size: int = 2000):
         self.database_url = database_url
         self.batch_size = batch_size
         self.store: RawStore | None = None
@@ -161,7 +171,7 @@ class RawPostingPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         pipeline = cls(crawler.settings.get("MIDTIER_DATABASE_URL") or None,
-                       batch_size=crawler.settings.getint("MIDTIER_BATCH_SIZE", 500))
+                       batch_size=crawler.settings.getint("MIDTIER_BATCH_SIZE", 2000))
         pipeline.crawler = crawler
         return pipeline
 
@@ -201,7 +211,8 @@ class RawPostingPipeline:
             row = prepare_posting(item, source=self.summary.source,
                                   crawl_run_id=self.summary.crawl_run_id,
                                   fetched_at=datetime.now(timezone.utc))
-        except InvalidPosting as error:
+        except (InvalidPosting, ArithmeticError, TypeError, UnicodeError) as error:
+            # Anything a field can do to the conversions rejects the item, never the run.
             adapter = ItemAdapter(item)
             self.reject(str(error), adapter.get("payload") or adapter.asdict(), adapter.get("url"))
             return item

@@ -155,7 +155,7 @@ class MidtierSpider(scrapy.Spider):
         body = response_text(response)
         try:
             data = json.loads(body)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: absurdly deep nesting
             yield self.reject(response.url, body, f"response is not valid JSON: {error}")
             return None
         if expect is not None and not isinstance(data, expect):

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): a seeded posting generator and load/transform/serve timings."""

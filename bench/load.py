@@ -1,0 +1,183 @@
+"""Load benchmark: Midtier's loader against PostgreSQL COPY and naive per-row INSERTs.
+
+Each step runs in its own process (``python -m bench.load STEP ...``) so its peak RSS is its
+own, and prints one JSON object. The steps, on the same generated rows:
+
+- ``prepare``: JSONL -> items -> ``prepare_posting`` rows -> a COPY text file (the baseline's
+  input; also times validation alone).
+- ``copy``: ``COPY`` of that file into a table shaped like raw.postings (same keys and
+  indexes): the ceiling.
+- ``store``: ``RawStore.upsert_postings`` on the same prepared rows, batch by batch (only the
+  database calls are timed): the loader's own cost against COPY's.
+- ``import``: ``midtier import`` end to end (read JSONL, validate, hash, merge) into an empty
+  raw.postings; ``reimport``: the same file again, every posting unchanged.
+- ``insert``: one INSERT per row, each committed (what a naive item pipeline does), on the
+  first ``--rows`` rows.
+
+Nothing keeps more than one batch of postings in memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import resource
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from itertools import islice
+from pathlib import Path
+
+from midtier import database
+from midtier.importer import _records, to_item
+from midtier.raw_store import POSTING_COLUMNS, RawStore, copy_lines
+from scrapers.pipelines import prepare_posting
+
+RUN_ID = "bench-load"
+FETCHED_AT = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def prepared_rows(jsonl: Path, crawl_run_id: str = RUN_ID) -> Iterator[dict]:
+    """The rows Midtier's pipeline would write for each record of ``jsonl``, streamed."""
+    for _, record, _, problem in _records(jsonl):
+        if problem:
+            continue
+        yield prepare_posting(to_item(record, record.get("source", "bench")), source="bench",
+                              crawl_run_id=crawl_run_id, fetched_at=FETCHED_AT)
+
+
+def _batches(rows: Iterator[dict], size: int) -> Iterator[list[dict]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+def _ensure_run(url: str, crawl_run_id: str = RUN_ID) -> None:
+    with RawStore(url) as store:
+        store.start_run("bench", kind="import", crawl_run_id=crawl_run_id)
+
+
+def _target_table(url: str, name: str) -> None:
+    """An empty table shaped like raw.postings, with its primary key and indexes."""
+    with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
+        cur.execute("create schema if not exists bench")
+        cur.execute(f"drop table if exists bench.{name}")
+        cur.execute(f"create table bench.{name} (like raw.postings including all)")
+        # The same foreign key as raw.postings (LIKE copies keys and indexes, not references).
+        cur.execute(f"alter table bench.{name} add foreign key (crawl_run_id) "
+                    "references raw.crawl_runs (crawl_run_id)")
+
+
+def step_prepare(args) -> dict:
+    started = time.perf_counter()
+    rows = 0
+    with open(args.copy_file, "w", encoding="utf-8", errors="replace") as handle:
+        for line in copy_lines(prepared_rows(args.jsonl)):
+            handle.write(line)
+            rows += 1
+    return {"rows": rows, "seconds": time.perf_counter() - started}
+
+
+def step_copy(args) -> dict:
+    _ensure_run(args.url)
+    _target_table(args.url, "copy_target")
+    columns = ", ".join(POSTING_COLUMNS)
+    with contextlib.closing(database.connect(args.url)) as conn:
+        started = time.perf_counter()
+        with conn, conn.cursor() as cur, open(args.copy_file, "rb") as handle:
+            cur.copy_expert(f"copy bench.copy_target ({columns}) from stdin", handle, size=256 * 1024)
+            rows = cur.rowcount
+        seconds = time.perf_counter() - started
+    return {"rows": rows, "seconds": seconds}
+
+
+def step_store(args) -> dict:
+    _ensure_run(args.url)
+    _truncate(args.url)
+    seconds, rows, new = 0.0, 0, 0
+    with RawStore(args.url) as store:
+        for batch in _batches(prepared_rows(args.jsonl), args.batch_size):
+            started = time.perf_counter()
+            counts = store.upsert_postings(batch)
+            seconds += time.perf_counter() - started
+            rows += len(batch)
+            new += counts.new
+    return {"rows": rows, "new": new, "seconds": seconds, "batch_size": args.batch_size}
+
+
+def step_import(args) -> dict:
+    import midtier.importer as importer
+    from scrapers.pipelines import RawPostingPipeline
+
+    class Pipeline(RawPostingPipeline):
+        def __init__(self, url=None, **kwargs):
+            super().__init__(url, batch_size=args.batch_size)
+
+    importer.RawPostingPipeline = Pipeline
+    if args.step == "import":
+        _truncate(args.url)
+    started = time.perf_counter()
+    summary = importer.import_file(args.jsonl, "bench", url=args.url)
+    seconds = time.perf_counter() - started
+    counts = summary.counts
+    return {"rows": counts.seen, "new": counts.new, "updated": counts.updated,
+            "unchanged": counts.unchanged, "rejected": counts.rejected, "status": summary.status,
+            "seconds": seconds, "batch_size": args.batch_size}
+
+
+def step_insert(args) -> dict:
+    _ensure_run(args.url)
+    _target_table(args.url, "insert_target")
+    columns = ", ".join(POSTING_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(POSTING_COLUMNS))
+    sql = f"insert into bench.insert_target ({columns}) values ({placeholders})"
+    import psycopg2.extras
+
+    def value(item):
+        return psycopg2.extras.Json(item) if isinstance(item, dict) else item
+
+    rows = 0
+    with contextlib.closing(database.connect(args.url)) as conn:
+        conn.autocommit = True
+        started = time.perf_counter()
+        with conn.cursor() as cur:
+            for row in islice(prepared_rows(args.jsonl), args.rows):
+                cur.execute(sql, [value(row[name]) for name in POSTING_COLUMNS])
+                rows += 1
+        seconds = time.perf_counter() - started
+    return {"rows": rows, "seconds": seconds}
+
+
+def _truncate(url: str) -> None:
+    with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
+        cur.execute("truncate raw.postings")
+
+
+STEPS = {"prepare": step_prepare, "copy": step_copy, "store": step_store,
+         "import": step_import, "reimport": step_import, "insert": step_insert}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="one step of the load benchmark")
+    parser.add_argument("step", choices=sorted(STEPS))
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--jsonl", type=Path, required=True)
+    parser.add_argument("--copy-file", type=Path)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--rows", type=int, default=10_000, help="rows for the per-row INSERT step")
+    args = parser.parse_args(argv)
+    result = STEPS[args.step](args)
+    result.update(step=args.step, peak_rss_mb=round(_peak_rss_mb(), 1))
+    if result.get("seconds"):
+        result["rows_per_second"] = round(result["rows"] / result["seconds"], 1)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Transform benchmark: `dbt build` on the loaded postings, then again after 10k more arrive.
+
+    python -m bench.transform --url URL --extra extra.jsonl
+
+The second build measures the incremental path (models materialised incrementally only
+re-process what changed; a full-refresh model costs the same again). Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from midtier import database
+from midtier.importer import import_file
+from midtier.transform import build
+
+
+def _count(url: str, sql: str) -> int | None:
+    with contextlib.closing(database.connect(url)) as conn, conn.cursor() as cur:
+        try:
+            cur.execute(sql)
+            return cur.fetchone()[0]
+        except Exception:  # the mart may not exist (failed build)
+            return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--extra", type=Path, help="JSONL of postings to add before the second build")
+    args = parser.parse_args(argv)
+    result: dict = {"raw_postings": _count(args.url, "select count(*) from raw.postings")}
+    started = time.perf_counter()
+    build(args.url)
+    result["full_build_seconds"] = round(time.perf_counter() - started, 2)
+    result["mart_rows"] = _count(args.url, "select count(*) from marts.fct_postings")
+    if args.extra:
+        summary = import_file(args.extra, "bench", url=args.url)
+        result["added_postings"] = summary.counts.new
+        started = time.perf_counter()
+        build(args.url)
+        result["incremental_build_seconds"] = round(time.perf_counter() - started, 2)
+        result["incremental_share_of_full"] = round(
+            result["incremental_build_seconds"] / result["full_build_seconds"], 3)
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -123,8 +123,17 @@ def _url_without_starting() -> str:
 
 
 def build(url: str | None = None) -> None:
-    """``dbt build``: seeds, models, data tests and unit tests, in dependency order."""
-    run_dbt(["build"], url)
+    """``dbt build``: seeds, models and data tests, in dependency order.
+
+    Unit tests check the SQL, not the data, so they run in development and CI
+    (:func:`unit_test`), not on every transform.
+    """
+    run_dbt(["build", "--exclude-resource-type", "unit_test"], url)
+
+
+def unit_test(url: str | None = None) -> None:
+    """Every dbt ``unit_tests:`` case (needs the seeds and upstream relations to exist)."""
+    run_dbt(["test", "--select", "test_type:unit"], url)
 
 
 def parse(url: str | None = None) -> Path:

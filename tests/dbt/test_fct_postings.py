@@ -158,7 +158,7 @@ def test_skills_come_from_title_tags_and_description(built_postings):
 
 
 def test_ambiguous_names_count_only_from_tags_or_context(built_postings):
-    assert set(built_postings["tagged-ambiguous"]["skills"]) == {"r", "rust", "c"}
+    assert set(built_postings["tagged-ambiguous"]["skills"]) == {"statistics", "r", "rust", "c"}
     assert built_postings["salary-structured"]["skills"][0] == "go"  # "Go developer", "in Go"
     assert "kubernetes" in built_postings["salary-structured"]["skills"]
     loose = built_postings["unknown-pay"]["skills"]
@@ -176,9 +176,9 @@ def test_scam_posting_is_scored_low_and_flagged_with_evidence(built_postings):
     reasons = " | ".join(row["legitimacy_reasons"])
     assert 'messaging app: "Contact us on Telegram' in reasons
     assert 'pay a fee: "registration fee"' in reasons
-    assert 'easy money: "No experience needed, earn $500 per day from home"' in reasons
+    assert 'easy money for little work: "No experience needed, earn $500 per day from home"' in reasons
     assert '"Payment in USDT"' in reasons
-    assert 'Names no company: "(blank)"' in reasons
+    assert 'Names no client or company: "(blank)"' in reasons
 
 
 def test_genuine_posting_is_not_flagged(built_postings):

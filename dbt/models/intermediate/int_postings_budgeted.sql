@@ -1,11 +1,25 @@
 {#
-    Compensation v1: one row per posting with its pay normalised.
+    Compensation: one row per posting with its pay normalised.
 
     Structured salary fields win when the source has them; otherwise the free-text
-    budget_text is parsed with PostgreSQL regexes. Currency symbols/codes and period words
-    come from seeds (currency_aliases, budget_period_aliases); the hourly-equivalent basis
-    comes from var('hours_per_budget_period'); USD conversion from the fx_rates seed.
-    Amounts stay in their original currency and unit in budget_min/budget_max.
+    budget_text is read token by token:
+
+      1. the text is cut into tokens (numbers with their k/lakh suffix, currency symbols,
+         words, punctuation); every number is read in its own grouping (1,500 / 60.000 /
+         120'000 / 15,00,000 / 37.50 / 45,50);
+      2. a number next to a currency (or with a k suffix) is money; a bare number followed by
+         hours/weeks/months/% is a quantity ("20 hrs/week", "3 months") and never pay;
+      3. the anchor is the first money number; a neighbouring number joined to it only by
+         range words ("-", "to", currency, "/hr") makes a range ("$50 - $70/hr", "60-75k");
+      4. "up to" before a lone amount keeps only the max, "+"/"from" only the min;
+      5. the period is the nearest period word that belongs to the pay, not to a quantity
+         ("/hr", "per annum", "daily", "brutto/Jahr"); unit nouns count only after a per
+         marker ("/", "per", "a") or before "rate"; hints (budget, fixed, salary) come last;
+         a bare amount of at least var salary_inference_min_amount is a yearly salary.
+
+    Every word list lives in a seed: currency_aliases, budget_period_aliases, budget_words.
+    Hourly equivalents use var('hours_per_budget_period'); USD uses the fx_rates seed (the
+    latest rate dated on or before the posting, else the latest).
 #}
 
 with
@@ -28,20 +42,15 @@ period_aliases as (
 
 ),
 
-fx_rates as (
+budget_words as (
 
-    select * from {{ ref('fx_rates') }}
+    select * from {{ ref('budget_words') }}
 
 ),
 
--- the latest rate per currency
-latest_fx_rates as (
+fx_rates as (
 
-    select distinct on (currency)
-        currency,
-        usd_per_unit
-    from fx_rates
-    order by currency, rate_date desc
+    select * from {{ ref('fx_rates') }}
 
 ),
 
@@ -49,131 +58,426 @@ pay_texts as (
 
     select
         posting_id,
-        lower(budget_text) as pay_text
+        -- lower case; unicode apostrophes and spaces made plain; "60 000" -> "60000";
+        -- "p.a." -> "pa", "p/h" -> "ph"; "zł" -> "pln"
+        regexp_replace(
+            regexp_replace(
+                regexp_replace(
+                    regexp_replace(
+                        translate(lower(budget_text), '’´  ', '''''  '),
+                        '(\d) (?=\d{3}(?!\d))', '\1', 'g'
+                    ),
+                    '\m([a-z])\.([a-z])\.', '\1\2', 'g'
+                ),
+                '\mp/([ahdwm])\M', 'p\1', 'g'
+            ),
+            'zł', ' pln ', 'g'
+        ) as pay_text
     from postings
     where budget_text is not null
 
 ),
 
--- every number in the pay text, in order: "$120k - $150k" -> 120000, 150000
-text_amounts as (
+-- number (with an optional multiplier word) | currency symbol | word | any other symbol
+raw_tokens as (
 
     select
         pay_texts.posting_id,
-        amount_match.position,
-        amount_match.parts[3] is not null as has_thousands_suffix,
-        (
-            replace(amount_match.parts[1], ',', '')::numeric
-            + coalesce(('0.' || amount_match.parts[2])::numeric, 0)
-        ) * case when amount_match.parts[3] is not null then 1000 else 1 end as amount
+        token_match.position::integer as position,
+        token_match.parts[1] as number_text,
+        token_match.parts[2] as multiplier_word,
+        coalesce(token_match.parts[3], token_match.parts[4], token_match.parts[5]) as token_text,
+        case
+            when token_match.parts[1] is not null then 'number'
+            when token_match.parts[3] is not null then 'symbol'
+            when token_match.parts[4] is not null then 'word'
+            else 'punct'
+        end as token_kind
     from pay_texts
     cross join lateral regexp_matches(
         pay_texts.pay_text,
-        '(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(?:(k)(?![a-z]))?',
+        '(\d(?:[\d.,'']*\d)?)(?:\s*(k|thousand|lakhs?|lacs?|lpa|crores?|mil|million|mn)(?![[:alpha:]]))?'
+        || '|(us\$|ca\$|c\$|au\$|a\$|nz\$|s\$|r\$|\$|€|£|₹|¥)'
+        || '|([[:alpha:]]+)'
+        || '|([^\s[:alnum:]$€£₹¥])',
         'g'
-    ) with ordinality as amount_match (parts, position)
+    ) with ordinality as token_match (parts, position)
 
 ),
 
-text_ranges as (
+-- the number as written, in its own digit grouping
+read_numbers as (
 
     select
-        posting_id,
-        count(*) as amount_count,
-        max(amount) filter (where position = 1) as first_amount,
-        bool_or(has_thousands_suffix) filter (where position = 1) as first_has_suffix,
-        max(amount) filter (where position = 2) as second_amount,
-        bool_or(has_thousands_suffix) filter (where position = 2) as second_has_suffix
-    from text_amounts
-    group by posting_id
-
-),
-
--- "$120-150k": the suffix on the upper bound applies to the lower bound too
-text_ranges_scaled as (
-
-    select
-        posting_id,
-        amount_count,
+        raw_tokens.*,
         case
-            when second_has_suffix and not first_has_suffix and first_amount < 1000
-                then first_amount * 1000
-            else first_amount
-        end as first_amount,
-        second_amount
-    from text_ranges
+            -- Indian lakh grouping: 15,00,000
+            when number_plain ~ '^\d{1,2}(,\d{2})+,\d{3}$' then replace(number_plain, ',', '')
+            -- 1,500 / 1,500.50
+            when number_plain ~ '^\d{1,3}(,\d{3})+(\.\d+)?$' then replace(number_plain, ',', '')
+            -- European grouping: 60.000 / 60.000,50
+            when number_plain ~ '^\d{1,3}(\.\d{3})+(,\d+)?$'
+                then replace(replace(number_plain, '.', ''), ',', '.')
+            when number_plain ~ '^\d+(\.\d+)?$' then number_plain
+            -- decimal comma: 45,50
+            when number_plain ~ '^\d+,\d{1,2}$' then replace(number_plain, ',', '.')
+        end::numeric as number_value
+    from raw_tokens
+    -- Swiss grouping: 120'000
+    cross join lateral (select replace(raw_tokens.number_text, '''', '') as number_plain) as plain
+
+),
+
+tokens as (
+
+    select
+        read_numbers.posting_id,
+        read_numbers.position,
+        read_numbers.token_kind,
+        read_numbers.token_text,
+        read_numbers.multiplier_word,
+        read_numbers.number_value * coalesce(multipliers.multiplier, 1) as amount,
+        read_numbers.number_value as number_as_written,
+        multipliers.multiplier is not null as has_multiplier,
+        currency_aliases.currency_code,
+        currency_aliases.priority as currency_priority,
+        words.role as word_role,
+        period_aliases.budget_period as period_word,
+        period_aliases.alias_kind as period_word_kind
+    from read_numbers
+    left join budget_words as multipliers
+        on read_numbers.multiplier_word = multipliers.phrase
+        and multipliers.role = 'multiplier'
+    left join currency_aliases
+        on read_numbers.token_text = currency_aliases.alias
+    left join budget_words as words
+        on read_numbers.token_text = words.phrase
+        and words.role in ('range_connector', 'per_marker')
+    left join period_aliases
+        on read_numbers.token_text = period_aliases.alias
+
+),
+
+-- each token with its neighbours
+neighbours as (
+
+    select
+        tokens.*,
+        lag(currency_code, 1) over text_order as previous_currency,
+        lag(currency_code, 2) over text_order as second_previous_currency,
+        lag(token_kind, 1) over text_order as previous_kind,
+        lag(token_text, 1) over text_order as previous_text,
+        lag(word_role, 1) over text_order as previous_role,
+        lag(token_kind, 1) over text_order as previous_token_kind,
+        lag(amount, 1) over text_order as previous_amount,
+        lead(currency_code, 1) over text_order as next_currency,
+        lead(currency_code, 2) over text_order as second_next_currency,
+        lead(token_kind, 1) over text_order as next_kind,
+        lead(token_text, 1) over text_order as next_text,
+        lead(token_text, 2) over text_order as second_next_text
+    from tokens
+    window text_order as (partition by posting_id order by position)
+
+),
+
+numbers as (
+
+    select
+        neighbours.posting_id,
+        neighbours.position,
+        neighbours.amount,
+        neighbours.number_as_written,
+        neighbours.has_multiplier,
+        (
+            neighbours.has_multiplier
+            or previous_currency is not null
+            or next_currency is not null
+            or (second_previous_currency is not null and previous_kind = 'punct')
+            or (second_next_currency is not null and next_kind = 'punct')
+        ) as is_money,
+        -- "20 hrs/week", "3-month", "5+ years", "10%"
+        exists (
+            select 1 from budget_words as quantity
+            where quantity.role = 'quantity'
+                and quantity.phrase = case
+                    when neighbours.next_text in ('-', '+') then neighbours.second_next_text
+                    else neighbours.next_text
+                end
+        ) as is_followed_by_quantity_word
+    from neighbours
+    where neighbours.token_kind = 'number'
+        and neighbours.amount is not null
+        -- "401k" is a retirement plan, not pay
+        and not (neighbours.number_as_written = 401 and neighbours.has_multiplier)
+
+),
+
+candidate_numbers as (
+
+    select
+        numbers.*,
+        row_number() over (partition by posting_id order by position) as number_rank
+    from numbers
+    where is_money or not is_followed_by_quantity_word
+
+),
+
+anchors as (
+
+    select distinct on (posting_id)
+        posting_id,
+        position,
+        number_rank
+    from candidate_numbers
+    order by posting_id, is_money desc, position
+
+),
+
+-- consecutive candidate numbers joined only by range words, currencies and period words
+consecutive_numbers as (
+
+    select
+        lower_number.posting_id,
+        lower_number.position as lower_position,
+        upper_number.position as upper_position,
+        lower_number.number_rank as lower_rank,
+        lower_number.amount as lower_amount,
+        lower_number.number_as_written as lower_as_written,
+        lower_number.has_multiplier as lower_has_multiplier,
+        upper_number.amount as upper_amount,
+        upper_number.number_as_written as upper_as_written,
+        upper_number.amount / nullif(upper_number.number_as_written, 0) as upper_multiplier,
+        upper_number.has_multiplier as upper_has_multiplier
+    from candidate_numbers as lower_number
+    inner join candidate_numbers as upper_number
+        on lower_number.posting_id = upper_number.posting_id
+        and upper_number.number_rank = lower_number.number_rank + 1
+
+),
+
+range_pairs as (
+
+    select consecutive_numbers.*
+    from consecutive_numbers
+    inner join tokens as between_token
+        on consecutive_numbers.posting_id = between_token.posting_id
+        and between_token.position > consecutive_numbers.lower_position
+        and between_token.position < consecutive_numbers.upper_position
+    group by {% for column in ['posting_id', 'lower_position', 'upper_position', 'lower_rank', 'lower_amount', 'lower_as_written', 'lower_has_multiplier', 'upper_amount', 'upper_as_written', 'upper_multiplier', 'upper_has_multiplier'] %}consecutive_numbers.{{ column }}{{ ", " if not loop.last }}{% endfor %}
+    having bool_or(between_token.word_role = 'range_connector')
+        and bool_and(
+            between_token.word_role is not null
+            or between_token.currency_code is not null
+            or between_token.period_word is not null
+        )
+
+),
+
+-- the words just before and just after the anchor (currencies and ":" skipped)
+anchor_context as (
+
+    select
+        anchors.posting_id,
+        anchors.number_rank,
+        (
+            select string_agg(token_text, ' ' order by position)
+            from (
+                select token_text, position
+                from tokens
+                where tokens.posting_id = anchors.posting_id
+                    and tokens.position < anchors.position
+                    and tokens.currency_code is null
+                    and tokens.token_text is distinct from ':'
+                order by position desc
+                limit 3
+            ) as before_tokens
+        ) as words_before,
+        (
+            select string_agg(token_text, ' ' order by position)
+            from (
+                select token_text, position
+                from tokens
+                where tokens.posting_id = anchors.posting_id
+                    and tokens.position > anchors.position
+                    and tokens.currency_code is null
+                    -- "$50/hr minimum": the period between amount and bound is skipped
+                    and tokens.period_word is null
+                    and tokens.word_role is distinct from 'per_marker'
+                order by position
+                limit 2
+            ) as after_tokens
+        ) as words_after
+    from anchors
+
+),
+
+open_ends as (
+
+    select
+        anchor_context.posting_id,
+        bool_or(budget_words.role in ('max_before', 'max_after')) as is_max_only,
+        bool_or(budget_words.role in ('min_before', 'min_after')) as is_min_only
+    from anchor_context
+    inner join budget_words
+        on (
+            budget_words.role in ('max_before', 'min_before')
+            and anchor_context.words_before ~ ('(^|\s)' || regexp_replace(budget_words.phrase, '([^[:alnum:]\s])', '\\\1', 'g') || '$')
+        )
+        or (
+            budget_words.role in ('min_after', 'max_after')
+            and anchor_context.words_after ~ ('^' || regexp_replace(budget_words.phrase, '([^[:alnum:]\s])', '\\\1', 'g') || '(\s|$)')
+        )
+    group by anchor_context.posting_id
 
 ),
 
 text_bounds as (
 
     select
-        text_ranges_scaled.posting_id,
+        anchors.posting_id,
+        coalesce(following_pair.lower_rank, preceding_pair.lower_rank) is not null as is_range,
+        -- "$120-150k": the upper bound's suffix scales a bare lower bound too
         case
-            when amount_count >= 2 then least(first_amount, second_amount)
-            when pay_texts.pay_text ~ '(up\s*to|max(imum)?|under|below|less than|<)\s*\D{0,6}\d'
-                then null
-            else first_amount
+            when pair.lower_amount is null then null
+            when pair.upper_has_multiplier and not pair.lower_has_multiplier
+                and pair.lower_as_written <= pair.upper_as_written
+                then pair.lower_amount * pair.upper_multiplier
+            else pair.lower_amount
+        end as range_lower,
+        pair.upper_amount as range_upper,
+        anchor.amount as single_amount,
+        anchor.position as anchor_position,
+        coalesce(open_ends.is_max_only, false) as is_max_only,
+        coalesce(open_ends.is_min_only, false) as is_min_only
+    from anchors
+    inner join candidate_numbers as anchor
+        on anchors.posting_id = anchor.posting_id
+        and anchors.number_rank = anchor.number_rank
+    left join range_pairs as following_pair
+        on anchors.posting_id = following_pair.posting_id
+        and following_pair.lower_rank = anchors.number_rank
+    left join range_pairs as preceding_pair
+        on anchors.posting_id = preceding_pair.posting_id
+        and preceding_pair.lower_rank = anchors.number_rank - 1
+    left join open_ends
+        on anchors.posting_id = open_ends.posting_id
+    cross join lateral (
+        select
+            coalesce(following_pair.lower_amount, preceding_pair.lower_amount) as lower_amount,
+            coalesce(following_pair.lower_as_written, preceding_pair.lower_as_written) as lower_as_written,
+            coalesce(following_pair.lower_has_multiplier, preceding_pair.lower_has_multiplier) as lower_has_multiplier,
+            coalesce(following_pair.upper_amount, preceding_pair.upper_amount) as upper_amount,
+            coalesce(following_pair.upper_as_written, preceding_pair.upper_as_written) as upper_as_written,
+            coalesce(following_pair.upper_multiplier, preceding_pair.upper_multiplier) as upper_multiplier,
+            coalesce(following_pair.upper_has_multiplier, preceding_pair.upper_has_multiplier) as upper_has_multiplier
+    ) as pair
+
+),
+
+text_amounts as (
+
+    select
+        posting_id,
+        anchor_position,
+        case
+            when is_range then least(range_lower, range_upper)
+            when is_max_only then null
+            else single_amount
         end as budget_min,
         case
-            when amount_count >= 2 then greatest(first_amount, second_amount)
-            when pay_texts.pay_text ~ '\d\s*k?\s*\+|(from|at least|min(imum)?|starting at|over|>)\s*\D{0,6}\d'
-                then null
-            else first_amount
+            when is_range then greatest(range_lower, range_upper)
+            when is_min_only and not is_max_only then null
+            else single_amount
         end as budget_max
-    from text_ranges_scaled
-    inner join pay_texts
-        on text_ranges_scaled.posting_id = pay_texts.posting_id
+    from text_bounds
 
 ),
 
--- currency and period words, from the structured fields and from the pay text
-pay_words as (
+-- the number each token follows: a period word after a quantity ("20 hrs/week") is not pay
+owned_tokens as (
 
-    select posting_id, 'structured' as origin, lower(salary_currency) as currency_words,
-        lower(salary_period) as period_words
+    select
+        following.*,
+        following.owner_position is not null and candidate_numbers.position is null
+            as follows_a_quantity
+    from (
+        select
+            tokens.*,
+            max(case when tokens.token_kind = 'number' and tokens.amount is not null
+                then tokens.position end) over (
+                partition by tokens.posting_id
+                order by tokens.position
+                rows between unbounded preceding and 1 preceding
+            ) as owner_position
+        from tokens
+    ) as following
+    left join candidate_numbers
+        on following.posting_id = candidate_numbers.posting_id
+        and following.owner_position = candidate_numbers.position
+
+),
+
+text_periods as (
+
+    select distinct on (owned_tokens.posting_id)
+        owned_tokens.posting_id,
+        owned_tokens.period_word as budget_period
+    from owned_tokens
+    inner join neighbours
+        on owned_tokens.posting_id = neighbours.posting_id
+        and owned_tokens.position = neighbours.position
+    inner join text_amounts
+        on owned_tokens.posting_id = text_amounts.posting_id
+    where owned_tokens.period_word is not null
+        and not coalesce(owned_tokens.follows_a_quantity, false)
+        and (
+            owned_tokens.period_word_kind in ('rate', 'hint')
+            -- a unit noun states a period after "/", "per", "a" or a money amount, or before "rate"
+            or neighbours.previous_role = 'per_marker'
+            or neighbours.previous_token_kind = 'number'
+            or neighbours.next_text = 'rate'
+        )
+    order by
+        owned_tokens.posting_id,
+        owned_tokens.period_word_kind = 'hint',
+        abs(owned_tokens.position - text_amounts.anchor_position)
+
+),
+
+text_currencies as (
+
+    select distinct on (tokens.posting_id)
+        tokens.posting_id,
+        tokens.currency_code
+    from tokens
+    inner join text_amounts
+        on tokens.posting_id = text_amounts.posting_id
+    where tokens.currency_code is not null
+    order by tokens.posting_id, tokens.currency_priority,
+        abs(tokens.position - text_amounts.anchor_position)
+
+),
+
+-- the structured fields' currency and period, read with the same seeds
+structured as (
+
+    select
+        postings.posting_id,
+        postings.salary_min,
+        postings.salary_max,
+        currency_aliases.currency_code,
+        (
+            select period_aliases.budget_period
+            from regexp_split_to_table(lower(postings.salary_period), '[^[:alpha:]]+') as word
+            inner join period_aliases
+                on word = period_aliases.alias
+            order by period_aliases.alias_kind = 'hint'
+            limit 1
+        ) as budget_period
     from postings
-    where salary_min is not null or salary_max is not null
-
-    union all
-
-    select posting_id, 'text' as origin, pay_text as currency_words,
-        -- "p.a." -> "pa"
-        regexp_replace(pay_text, '([a-z])\.', '\1', 'g') as period_words
-    from pay_texts
-
-),
-
-currencies_found as (
-
-    select distinct on (pay_words.posting_id, pay_words.origin)
-        pay_words.posting_id,
-        pay_words.origin,
-        currency_aliases.currency_code
-    from pay_words
-    cross join lateral regexp_matches(
-        pay_words.currency_words,
-        '(us\$|ca\$|au\$|c\$|a\$|\$|€|£|₹|¥|(?<![a-z])[a-z]{3}(?![a-z]))',
-        'g'
-    ) with ordinality as currency_match (token, position)
-    inner join currency_aliases
-        on currency_match.token[1] = currency_aliases.alias
-    order by pay_words.posting_id, pay_words.origin, currency_match.position
-
-),
-
-periods_found as (
-
-    select distinct on (pay_words.posting_id, pay_words.origin)
-        pay_words.posting_id,
-        pay_words.origin,
-        period_aliases.budget_period
-    from pay_words
-    cross join lateral regexp_matches(pay_words.period_words, '[a-z]+', 'g')
-        with ordinality as period_match (token, position)
-    inner join period_aliases
-        on period_match.token[1] = period_aliases.alias
-    order by pay_words.posting_id, pay_words.origin, period_aliases.priority, period_match.position
+    left join currency_aliases
+        on lower(postings.salary_currency) = currency_aliases.alias
+    where postings.salary_min is not null or postings.salary_max is not null
 
 ),
 
@@ -182,37 +486,26 @@ chosen as (
 
     select
         postings.posting_id,
+        postings.posted_at,
         case
-            when postings.salary_min is not null or postings.salary_max is not null then 'structured'
-            when text_bounds.posting_id is not null then 'text'
+            when structured.posting_id is not null then 'structured'
+            when text_amounts.posting_id is not null then 'text'
         end as budget_origin,
-        case
-            when postings.salary_min is not null or postings.salary_max is not null
-                then postings.salary_min
-            else text_bounds.budget_min
-        end as budget_min,
-        case
-            when postings.salary_min is not null or postings.salary_max is not null
-                then postings.salary_max
-            else text_bounds.budget_max
-        end as budget_max,
-        coalesce(structured_currency.currency_code, text_currency.currency_code) as budget_currency,
-        coalesce(structured_period.budget_period, text_period.budget_period) as stated_period
+        case when structured.posting_id is not null then structured.salary_min
+            else text_amounts.budget_min end as budget_min,
+        case when structured.posting_id is not null then structured.salary_max
+            else text_amounts.budget_max end as budget_max,
+        coalesce(structured.currency_code, text_currencies.currency_code) as budget_currency,
+        coalesce(structured.budget_period, text_periods.budget_period) as stated_period
     from postings
-    left join text_bounds
-        on postings.posting_id = text_bounds.posting_id
-    left join currencies_found as structured_currency
-        on postings.posting_id = structured_currency.posting_id
-        and structured_currency.origin = 'structured'
-    left join currencies_found as text_currency
-        on postings.posting_id = text_currency.posting_id
-        and text_currency.origin = 'text'
-    left join periods_found as structured_period
-        on postings.posting_id = structured_period.posting_id
-        and structured_period.origin = 'structured'
-    left join periods_found as text_period
-        on postings.posting_id = text_period.posting_id
-        and text_period.origin = 'text'
+    left join structured
+        on postings.posting_id = structured.posting_id
+    left join text_amounts
+        on postings.posting_id = text_amounts.posting_id
+    left join text_currencies
+        on postings.posting_id = text_currencies.posting_id
+    left join text_periods
+        on postings.posting_id = text_periods.posting_id
 
 ),
 
@@ -220,6 +513,7 @@ stated as (
 
     select
         posting_id,
+        posted_at,
         budget_origin,
         budget_min,
         budget_max,
@@ -229,7 +523,7 @@ stated as (
         case
             when budget_min is null and budget_max is null then null
             when stated_period is not null then stated_period
-            -- a bare large figure ("$120k+") is a yearly salary
+            -- a bare large figure ("$120k+", "120.000 €") is a yearly salary
             when coalesce(budget_max, budget_min) >= {{ var('salary_inference_min_amount') }}
                 then 'year'
         end as budget_period
@@ -251,10 +545,16 @@ typed as (
             else 'unknown'
         end as engagement_type,
         {{ hours_in_budget_period('stated.budget_period') }} as hours_per_period,
-        latest_fx_rates.usd_per_unit
+        (
+            select fx_rates.usd_per_unit
+            from fx_rates
+            where fx_rates.currency = stated.budget_currency
+            order by
+                fx_rates.rate_date <= coalesce(stated.posted_at::date, fx_rates.rate_date) desc,
+                fx_rates.rate_date desc
+            limit 1
+        ) as usd_per_unit
     from stated
-    left join latest_fx_rates
-        on stated.budget_currency = latest_fx_rates.currency
 
 ),
 
@@ -264,8 +564,9 @@ converted as (
         posting_id,
         engagement_type,
         budget_currency,
-        budget_min,
-        budget_max,
+        -- "60.000" * 1 and "60" * 1000 both read 60000, without trailing decimals
+        trim_scale(round(budget_min, 4)) as budget_min,
+        trim_scale(round(budget_max, 4)) as budget_max,
         budget_period,
         is_budget_stated,
         budget_origin,

@@ -1,9 +1,27 @@
 {#
-    Legitimacy v1: every rule of the legitimacy_rules seed is tried against every posting
-    (one set-based join). A matched rule subtracts its weight once; the score never drops
-    below 0. Each reason names the rule and quotes the phrase that triggered it.
-    Flagging is decided in the mart (fct_postings), not here.
+    Legitimacy: every rule of the legitimacy_rules seed is tried against every posting in
+    one set-based join, each matched rule subtracting its weight once from 100 (never
+    below 0) and leaving a reason that quotes its evidence.
+
+      applies_to text     the pattern is searched in title + description (+ budget text)
+      applies_to company  the pattern is matched against the company name
+      applies_to metric   the pattern names a signal computed here, compared to threshold:
+        client_posting_velocity  near-identical postings of one client (>= threshold)
+        pay_vs_market_ratio      hourly_usd_mid / the primary skill's market median
+                                 (whole market when the skill has too few postings;
+                                 var market_rate_fallback when even that is thin) (>= threshold)
+        budget_scope_ratio       fixed budget (USD midpoint) / typical cost of the scope the
+                                 text describes (seed project_scope_markers) (<= threshold)
+
+    rate_position places the posting's pay against its primary skill's percentiles (the
+    whole market's, or the fallback, when thin): below_floor (< p10), under_market
+    (< p25), market (<= p75), premium (> p75).
+
+    The signals are kept as columns (has_off_platform_contact, has_pay_to_apply, ...) so
+    data-quality checks can set expectations on them. Flagging happens in fct_postings.
 #}
+
+{%- set fallback = var('market_rate_fallback') -%}
 
 with
 
@@ -13,9 +31,39 @@ postings as (
 
 ),
 
+budgets as (
+
+    select * from {{ ref('int_postings_budgeted') }}
+
+),
+
+skills as (
+
+    select * from {{ ref('int_postings_skill_tagged') }}
+
+),
+
+duplicates as (
+
+    select * from {{ ref('int_postings_deduplicated') }}
+
+),
+
+benchmarks as (
+
+    select * from {{ ref('int_rate_benchmarks') }}
+
+),
+
 legitimacy_rules as (
 
     select * from {{ ref('legitimacy_rules') }}
+
+),
+
+scope_markers as (
+
+    select * from {{ ref('project_scope_markers') }}
 
 ),
 
@@ -24,18 +72,114 @@ documents as (
     select
         posting_id,
         regexp_replace(
-            concat_ws(' ', title, description_text), '\s+', ' ', 'g'
+            concat_ws(' ', title, budget_text, description_text), '\s+', ' ', 'g'
         ) as posting_text,
         coalesce(company_name, '') as company_text
     from postings
 
 ),
 
-rule_matches as (
+-- the scope the text describes, the most expensive first
+scopes as (
+
+    select distinct on (documents.posting_id)
+        documents.posting_id,
+        scope_markers.scope_description,
+        scope_markers.typical_project_usd,
+        substring(documents.posting_text from '(?i)(' || scope_markers.pattern || ')') as scope_evidence
+    from documents
+    inner join scope_markers
+        on documents.posting_text ~* scope_markers.pattern
+    order by documents.posting_id, scope_markers.typical_project_usd desc, scope_markers.pattern
+
+),
+
+priced as (
+
+    select
+        budgets.posting_id,
+        skills.primary_skill,
+        case when budgets.engagement_type = 'fixed' then 'fixed' else 'hourly' end as rate_basis,
+        case
+            when budgets.engagement_type = 'fixed'
+                then (coalesce(budgets.fixed_usd_min, budgets.fixed_usd_max)
+                      + coalesce(budgets.fixed_usd_max, budgets.fixed_usd_min)) / 2
+            when budgets.engagement_type in ('hourly', 'daily', 'salary')
+                then budgets.hourly_usd_mid
+        end as usd_mid
+    from budgets
+    inner join skills
+        on budgets.posting_id = skills.posting_id
+
+),
+
+-- the yardstick: the skill's percentiles, else the whole market's, else the fallback
+yardsticks as (
+
+    select
+        priced.posting_id,
+        priced.usd_mid,
+        priced.rate_basis,
+        case
+            when skill_benchmark.p50 is not null then priced.primary_skill
+            when market_benchmark.p50 is not null then 'the whole market'
+            else 'the default market rates'
+        end as yardstick_name,
+        coalesce(skill_benchmark.p10, market_benchmark.p10,
+            case priced.rate_basis when 'fixed' then {{ fallback.fixed_usd_p10 }} else {{ fallback.hourly_usd_p10 }} end) as p10,
+        coalesce(skill_benchmark.p25, market_benchmark.p25,
+            case priced.rate_basis when 'fixed' then {{ fallback.fixed_usd_p25 }} else {{ fallback.hourly_usd_p25 }} end) as p25,
+        coalesce(skill_benchmark.p50, market_benchmark.p50,
+            case priced.rate_basis when 'fixed' then {{ fallback.fixed_usd_p50 }} else {{ fallback.hourly_usd_p50 }} end) as p50,
+        coalesce(skill_benchmark.p75, market_benchmark.p75,
+            case priced.rate_basis when 'fixed' then {{ fallback.fixed_usd_p75 }} else {{ fallback.hourly_usd_p75 }} end) as p75
+    from priced
+    left join benchmarks as skill_benchmark
+        on priced.primary_skill = skill_benchmark.skill_slug
+        and priced.rate_basis = skill_benchmark.rate_basis
+    left join benchmarks as market_benchmark
+        on market_benchmark.skill_slug = '(all)'
+        and priced.rate_basis = market_benchmark.rate_basis
+
+),
+
+metrics as (
+
+    select
+        postings.posting_id,
+        duplicates.client_posting_velocity,
+        case when yardsticks.rate_basis = 'hourly'
+            then round(yardsticks.usd_mid / nullif(yardsticks.p50, 0), 2) end as pay_vs_market_ratio,
+        case when yardsticks.rate_basis = 'fixed' and scopes.posting_id is not null
+            then round(yardsticks.usd_mid / nullif(scopes.typical_project_usd, 0), 4) end
+            as budget_scope_ratio,
+        case
+            when yardsticks.usd_mid is null then null
+            when yardsticks.usd_mid < yardsticks.p10 then 'below_floor'
+            when yardsticks.usd_mid < yardsticks.p25 then 'under_market'
+            when yardsticks.usd_mid <= yardsticks.p75 then 'market'
+            else 'premium'
+        end as rate_position,
+        yardsticks.yardstick_name,
+        yardsticks.rate_basis,
+        scopes.scope_description,
+        scopes.scope_evidence
+    from postings
+    inner join duplicates
+        on postings.posting_id = duplicates.posting_id
+    left join yardsticks
+        on postings.posting_id = yardsticks.posting_id
+    left join scopes
+        on postings.posting_id = scopes.posting_id
+
+),
+
+text_matches as (
 
     select
         documents.posting_id,
         legitimacy_rules.rule_id,
+        legitimacy_rules.signal,
         legitimacy_rules.weight,
         legitimacy_rules.description,
         -- the whole matched phrase is captured by the outer group
@@ -49,6 +193,35 @@ rule_matches as (
         ))[1] as evidence
     from documents
     cross join legitimacy_rules
+    where legitimacy_rules.applies_to in ('text', 'company')
+
+),
+
+metric_matches as (
+
+    select
+        metrics.posting_id,
+        legitimacy_rules.rule_id,
+        legitimacy_rules.signal,
+        legitimacy_rules.weight,
+        legitimacy_rules.description,
+        case legitimacy_rules.pattern
+            when 'client_posting_velocity' then
+                metrics.client_posting_velocity || ' near-identical postings from this client'
+            when 'pay_vs_market_ratio' then
+                'pays ' || metrics.pay_vs_market_ratio || 'x the median of ' || metrics.yardstick_name
+            when 'budget_scope_ratio' then
+                'budget is ' || round(metrics.budget_scope_ratio * 100, 1) || '% of the typical cost of '
+                    || metrics.scope_description || ' (' || metrics.scope_evidence || ')'
+        end as evidence
+    from metrics
+    inner join legitimacy_rules
+        on legitimacy_rules.applies_to = 'metric'
+        and case legitimacy_rules.pattern
+            when 'client_posting_velocity' then metrics.client_posting_velocity >= legitimacy_rules.threshold
+            when 'pay_vs_market_ratio' then metrics.pay_vs_market_ratio >= legitimacy_rules.threshold
+            when 'budget_scope_ratio' then metrics.budget_scope_ratio <= legitimacy_rules.threshold
+        end
 
 ),
 
@@ -57,11 +230,17 @@ matched as (
     select
         posting_id,
         rule_id,
+        signal,
         weight,
         description || ': "' || coalesce(nullif(btrim(left(evidence, 120)), ''), '(blank)') || '"'
             as reason
-    from rule_matches
+    from text_matches
     where evidence is not null
+
+    union all
+
+    select posting_id, rule_id, signal, weight, description || ': "' || evidence || '"'
+    from metric_matches
 
 ),
 
@@ -71,7 +250,8 @@ scores as (
         posting_id,
         sum(weight) as penalty,
         array_agg(reason order by weight desc, rule_id) as legitimacy_reasons,
-        array_agg(rule_id order by weight desc, rule_id) as legitimacy_rule_ids
+        array_agg(rule_id order by weight desc, rule_id) as legitimacy_rule_ids,
+        array_agg(distinct signal) as signals
     from matched
     group by posting_id
 
@@ -83,8 +263,24 @@ final as (
         postings.posting_id,
         greatest(0, 100 - coalesce(scores.penalty, 0))::integer as legitimacy_score,
         coalesce(scores.legitimacy_reasons, '{}'::text[]) as legitimacy_reasons,
-        coalesce(scores.legitimacy_rule_ids, '{}'::text[]) as legitimacy_rule_ids
+        coalesce(scores.legitimacy_rule_ids, '{}'::text[]) as legitimacy_rule_ids,
+        coalesce('off_platform_contact' = any(scores.signals), false) as has_off_platform_contact,
+        coalesce('free_mail_contact' = any(scores.signals), false) as has_free_mail_contact,
+        coalesce('pay_to_apply' = any(scores.signals), false) as has_pay_to_apply,
+        coalesce('equipment_purchase' = any(scores.signals), false) as has_equipment_purchase,
+        coalesce('unusual_payment' = any(scores.signals), false) as has_unusual_payment,
+        coalesce('personal_details_request' = any(scores.signals), false) as has_personal_details_request,
+        coalesce('unpaid_test_work' = any(scores.signals), false) as has_unpaid_test_work,
+        coalesce('urgency_pressure' = any(scores.signals), false) as has_urgency_pressure,
+        coalesce('missing_client_identity' = any(scores.signals), false) as has_missing_client_identity,
+        coalesce('too_good_to_be_true' = any(scores.signals), false) as has_too_good_to_be_true,
+        metrics.client_posting_velocity,
+        metrics.pay_vs_market_ratio,
+        metrics.budget_scope_ratio,
+        metrics.rate_position
     from postings
+    inner join metrics
+        on postings.posting_id = metrics.posting_id
     left join scores
         on postings.posting_id = scores.posting_id
 

@@ -6,7 +6,11 @@
     Rust, while a tag's hyphens are read as spaces), expanded into 1-, 2- and 3-grams, and joined to the skill_aliases
     seed in one set-based join. A shorter match inside a longer one is dropped
     ("react native" is React Native, not also React). Aliases marked tags_only (go, r, c,
-    swift, ...) count only when they come from the source's own tags.
+    swift, rust, dart, spring, express, excel, ...) count when they come from the source's
+    own tags, or when a context word of that skill (seed skill_context_words: "developer",
+    "flutter", "boot", "node"...) stands within var skill_context_window tokens of them in
+    the same text ("Go developer", "Java/Spring", "Node + Express", "Python, Go and Rust"),
+    never on their own ("ready to go", "swift delivery", "express interest").
     Order of the skills array: title matches first, then tags, then description, each by
     position; primary_skill is the first.
 #}
@@ -22,6 +26,12 @@ postings as (
 skill_aliases as (
 
     select * from {{ ref('skill_aliases') }}
+
+),
+
+skill_context_words as (
+
+    select * from {{ ref('skill_context_words') }}
 
 ),
 
@@ -118,6 +128,18 @@ matches as (
         on ngrams.phrase = normalised_aliases.alias_phrase
     where not normalised_aliases.tags_only
         or ngrams.field = 'tag'
+        or exists (
+            select 1
+            from tokens as nearby
+            inner join skill_context_words
+                on nearby.token = skill_context_words.context_word
+            where skill_context_words.skill_slug = normalised_aliases.skill_slug
+                and nearby.posting_id = ngrams.posting_id
+                and nearby.field = ngrams.field
+                and nearby.piece = ngrams.piece
+                and nearby.position <> ngrams.position
+                and abs(nearby.position - ngrams.position) <= {{ var('skill_context_window') }}
+        )
 
 ),
 

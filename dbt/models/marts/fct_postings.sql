@@ -1,85 +1,56 @@
 {#
     One row per posting ever seen (closed postings included, with closed_at), with pay
-    normalised, skills tagged and a legitimacy score. What dashboards and exports read.
+    normalised, skills tagged, role and place, duplicates grouped and a legitimacy score.
+    What dashboards and exports read.
+
+    A view over int_postings_enriched: the flag decision is made here, at read time, so a
+    flag the data-quality checks write to quality.posting_flags after dbt has run shows at
+    once, without a rebuild. A posting is flagged when its legitimacy score is below
+    var flag_score_threshold or a check flag on it is still open; each open check flag adds
+    a reason.
 #}
 
 with
 
 postings as (
 
-    select * from {{ ref('stg_raw__postings') }}
+    select * from {{ ref('int_postings_enriched') }}
 
 ),
 
-budgets as (
+open_flags as (
 
-    select * from {{ ref('int_postings_budgeted') }}
-
-),
-
-skills as (
-
-    select * from {{ ref('int_postings_skill_tagged') }}
+    select * from {{ ref('stg_quality__posting_flags') }}
 
 ),
 
-scores as (
-
-    select * from {{ ref('int_postings_scored') }}
-
-),
-
-terms as (
-
-    select * from {{ ref('source_terms') }}
-
-),
-
-joined as (
+flag_reasons as (
 
     select
-        postings.*,
-        budgets.engagement_type,
-        budgets.budget_currency,
-        budgets.budget_min,
-        budgets.budget_max,
-        budgets.budget_period,
-        budgets.is_budget_stated,
-        budgets.hourly_usd_min,
-        budgets.hourly_usd_max,
-        budgets.hourly_usd_mid,
-        budgets.fixed_usd_min,
-        budgets.fixed_usd_max,
-        skills.skills,
-        skills.primary_skill,
-        scores.legitimacy_score,
-        scores.legitimacy_reasons,
-        -- Sources without recorded terms are the operator's own imports.
-        coalesce(terms.display_name, postings.source) as source_name,
-        coalesce(terms.attribution_text, 'via ' || postings.source) as source_attribution,
-        coalesce(terms.requires_link_back, true) as requires_link_back,
-        coalesce(postings.feed_allows_republishing, terms.allows_republishing, true)
-            as is_republishable
-    from postings
-    inner join budgets
-        on postings.posting_id = budgets.posting_id
-    inner join skills
-        on postings.posting_id = skills.posting_id
-    inner join scores
-        on postings.posting_id = scores.posting_id
-    left join terms
-        on postings.source = terms.source
+        posting_id,
+        array_agg(
+            'Data-quality check ' || check_name
+                || coalesce(': "' || left(observed_value, 120) || '"', '')
+            order by check_name
+        ) as reasons
+    from open_flags
+    group by posting_id
 
 ),
 
--- The flag decision, in one place. Seam for the data-quality checks: a later change ORs in
--- the Great Expectations flags (quality.posting_flags) here.
+-- The flag decision, in one place.
 flagged as (
 
     select
-        joined.*,
-        joined.legitimacy_score < {{ var('flag_score_threshold') }} as is_flagged
-    from joined
+        postings.*,
+        postings.legitimacy_reasons || coalesce(flag_reasons.reasons, '{}'::text[])
+            as all_reasons,
+        flag_reasons.posting_id is not null as has_open_quality_flag,
+        postings.legitimacy_score < {{ var('flag_score_threshold') }}
+            or flag_reasons.posting_id is not null as is_flagged
+    from postings
+    left join flag_reasons
+        on postings.posting_id = flag_reasons.posting_id
 
 ),
 
@@ -97,7 +68,7 @@ final as (
         location::text as location,
         tags::text[] as tags,
         posted_at::timestamptz as posted_at,
-        first_seen_at::timestamptz as first_seen_at,
+        group_first_seen_at::timestamptz as first_seen_at,
         last_seen_at::timestamptz as last_seen_at,
         closed_at::timestamptz as closed_at,
         engagement_type::text as engagement_type,
@@ -114,12 +85,45 @@ final as (
         skills::text[] as skills,
         primary_skill::text as primary_skill,
         legitimacy_score::integer as legitimacy_score,
-        legitimacy_reasons::text[] as legitimacy_reasons,
+        all_reasons::text[] as legitimacy_reasons,
         is_flagged::boolean as is_flagged,
         source_name::text as source_name,
         source_attribution::text as source_attribution,
         requires_link_back::boolean as requires_link_back,
-        is_republishable::boolean as is_republishable
+        is_republishable::boolean as is_republishable,
+        -- role, place, timeline
+        seniority::text as seniority,
+        employment_type_normalised::text as employment_type,
+        is_remote::boolean as is_remote,
+        region::text as region,
+        duration_weeks::numeric(8, 1) as duration_weeks,
+        hours_per_week::numeric(6, 1) as hours_per_week,
+        start::text as start,
+        start_on::date as start_on,
+        project_value_usd_est::numeric(14, 2) as project_value_usd_est,
+        is_mid_market::boolean as is_mid_market,
+        rate_position::text as rate_position,
+        -- duplicates
+        duplicate_group_id::text as duplicate_group_id,
+        duplicate_group_size::integer as duplicate_group_size,
+        is_canonical::boolean as is_canonical,
+        also_seen_on::text[] as also_seen_on,
+        -- legitimacy signals (the data-quality checks set expectations on these)
+        has_off_platform_contact::boolean as has_off_platform_contact,
+        has_free_mail_contact::boolean as has_free_mail_contact,
+        has_pay_to_apply::boolean as has_pay_to_apply,
+        has_equipment_purchase::boolean as has_equipment_purchase,
+        has_unusual_payment::boolean as has_unusual_payment,
+        has_personal_details_request::boolean as has_personal_details_request,
+        has_unpaid_test_work::boolean as has_unpaid_test_work,
+        has_urgency_pressure::boolean as has_urgency_pressure,
+        has_missing_client_identity::boolean as has_missing_client_identity,
+        has_too_good_to_be_true::boolean as has_too_good_to_be_true,
+        client_posting_velocity::integer as client_posting_velocity,
+        pay_vs_market_ratio::numeric(10, 2) as pay_vs_market_ratio,
+        budget_scope_ratio::numeric(12, 4) as budget_scope_ratio,
+        has_open_quality_flag::boolean as has_open_quality_flag
+
     from flagged
 
 )

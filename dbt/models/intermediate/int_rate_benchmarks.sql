@@ -1,0 +1,94 @@
+{#
+    Market percentiles per skill, the yardstick for rate_position and pay_vs_market_ratio.
+
+    One row per (skill_slug, rate_basis): rate_basis 'hourly' = hourly_usd_mid of hourly,
+    daily and salaried postings; 'fixed' = the USD midpoint of fixed budgets. Each posting
+    counts for its primary skill, and every posting for the whole market (skill_slug
+    '(all)'). Only one posting per duplicate group counts. Percentiles below
+    var rate_percentiles_min_n postings are left null (too few to judge against).
+#}
+
+with
+
+budgets as (
+
+    select * from {{ ref('int_postings_budgeted') }}
+
+),
+
+skills as (
+
+    select * from {{ ref('int_postings_skill_tagged') }}
+
+),
+
+duplicates as (
+
+    select * from {{ ref('int_postings_deduplicated') }}
+
+),
+
+priced as (
+
+    select
+        skills.primary_skill,
+        case when budgets.engagement_type = 'fixed' then 'fixed' else 'hourly' end as rate_basis,
+        case
+            when budgets.engagement_type = 'fixed'
+                then (coalesce(budgets.fixed_usd_min, budgets.fixed_usd_max)
+                      + coalesce(budgets.fixed_usd_max, budgets.fixed_usd_min)) / 2
+            else budgets.hourly_usd_mid
+        end as usd_mid
+    from budgets
+    inner join skills
+        on budgets.posting_id = skills.posting_id
+    inner join duplicates
+        on budgets.posting_id = duplicates.posting_id
+    where duplicates.is_canonical
+        and budgets.engagement_type in ('hourly', 'daily', 'salary', 'fixed')
+
+),
+
+per_skill as (
+
+    select primary_skill as skill_slug, rate_basis, usd_mid
+    from priced
+    where primary_skill is not null and usd_mid is not null
+
+    union all
+
+    select '(all)', rate_basis, usd_mid
+    from priced
+    where usd_mid is not null
+
+),
+
+percentiles as (
+
+    select
+        skill_slug,
+        rate_basis,
+        count(*) as n,
+        percentile_cont(array[0.10, 0.25, 0.50, 0.75, 0.90]) within group (order by usd_mid)
+            as cuts
+    from per_skill
+    group by skill_slug, rate_basis
+
+),
+
+final as (
+
+    select
+        skill_slug,
+        rate_basis,
+        n::integer as n,
+        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[1]::numeric, 2) end as p10,
+        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[2]::numeric, 2) end as p25,
+        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[3]::numeric, 2) end as p50,
+        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[4]::numeric, 2) end as p75,
+        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[5]::numeric, 2) end as p90
+    from percentiles
+
+)
+
+select * from final

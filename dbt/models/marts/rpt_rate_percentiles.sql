@@ -1,0 +1,91 @@
+{#
+    Market rates: percentiles of pay by skill x engagement type x region x month.
+
+    Hourly, daily and salaried postings are compared in hourly_usd_mid (rate_unit
+    usd_per_hour); fixed-price postings separately, as the USD midpoint of the budget
+    (usd_per_project). A posting counts once per tagged skill; only one copy per duplicate
+    group counts, and postings scored below var flag_score_threshold are left out. Cells
+    with fewer than var rate_percentiles_min_n postings are suppressed (not published).
+#}
+
+with
+
+postings as (
+
+    select * from {{ ref('int_postings_enriched') }}
+
+),
+
+priced as (
+
+    select
+        posting_id,
+        skills,
+        engagement_type,
+        region,
+        date_trunc('month', coalesce(posted_at, first_seen_at) at time zone 'UTC')::date as month,
+        case when engagement_type = 'fixed' then 'usd_per_project' else 'usd_per_hour' end
+            as rate_unit,
+        case
+            when engagement_type = 'fixed'
+                then (coalesce(fixed_usd_min, fixed_usd_max) + coalesce(fixed_usd_max, fixed_usd_min)) / 2
+            else hourly_usd_mid
+        end as usd_mid
+    from postings
+    where is_canonical
+        and legitimacy_score >= {{ var('flag_score_threshold') }}
+        and engagement_type in ('hourly', 'daily', 'salary', 'fixed')
+
+),
+
+per_skill as (
+
+    select
+        skill.skill_slug as skill,
+        priced.engagement_type,
+        priced.region,
+        priced.month,
+        priced.rate_unit,
+        priced.usd_mid
+    from priced
+    cross join lateral unnest(priced.skills) as skill (skill_slug)
+    where priced.usd_mid is not null
+
+),
+
+aggregated as (
+
+    select
+        skill,
+        engagement_type,
+        region,
+        month,
+        rate_unit,
+        count(*) as n,
+        percentile_cont(array[0.10, 0.25, 0.50, 0.75, 0.90]) within group (order by usd_mid)
+            as cuts
+    from per_skill
+    group by skill, engagement_type, region, month, rate_unit
+
+),
+
+final as (
+
+    select
+        skill::text as skill,
+        engagement_type::text as engagement_type,
+        region::text as region,
+        month::date as month,
+        rate_unit::text as rate_unit,
+        n::integer as n,
+        round(cuts[1]::numeric, 2)::numeric(14, 2) as p10,
+        round(cuts[2]::numeric, 2)::numeric(14, 2) as p25,
+        round(cuts[3]::numeric, 2)::numeric(14, 2) as p50,
+        round(cuts[4]::numeric, 2)::numeric(14, 2) as p75,
+        round(cuts[5]::numeric, 2)::numeric(14, 2) as p90
+    from aggregated
+    where n >= {{ var('rate_percentiles_min_n') }}
+
+)
+
+select * from final

@@ -1,8 +1,10 @@
 """
 ### Midtier export
 
-Writes the newsletter exports (RSS feed, CSV) from the checked marts into
-`MIDTIER_HOME/exports` once the data checks have passed.
+Writes the newsletter exports (RSS feed, CSV, JSON) from the checked marts into
+`MIDTIER_HOME/exports` once the data checks have passed. The export step checks the
+publication gate itself as well: if the latest critical checks failed it writes nothing,
+leaves the previous files in place and records why in `quality.publication_log`.
 """
 
 from __future__ import annotations
@@ -24,9 +26,15 @@ from midtier.assets import CHECKED_MARTS, EXPORTS
 def midtier_export():
     @task(outlets=[EXPORTS])
     def write_exports() -> list[str]:
+        from airflow.exceptions import AirflowFailException
+
+        from expectations.publication import PublicationBlocked
         from midtier import steps
 
-        return [str(path) for path in steps.export()]
+        try:
+            return [str(path) for path in steps.export()]
+        except PublicationBlocked as blocked:  # retrying cannot help: fail at once
+            raise AirflowFailException(str(blocked)) from blocked
 
     write_exports()
 

@@ -1,81 +1,404 @@
-"""The expectation suites, defined in code, and the table each one checks.
+"""The expectation suites, defined in code, and the batch (a SQL query) each one validates.
 
-A ``critical`` table check protects what Midtier publishes: when it fails, exports stop.
-Column types follow ``marts.fct_postings``; the range checks run on ``double precision`` and
-``integer`` columns only, because GX is about ten times slower on ``numeric`` columns.
+Three groups, run in this order by ``expectations.runner``:
+
+* ``source_health`` — one suite per source on the raw layer, over the postings of the
+  source's latest run: volume against the source's recent runs, missing titles/urls/posting
+  times, schema drift of the payload, freshness, share of rejects. Not critical: a failing
+  suite marks the source degraded (``quality.source_status``) and alerts.
+* ``client_legitimacy`` — one suite on ``marts.fct_postings`` over the columns dbt computes
+  for the legitimacy rules. Its failing rows are suspicious postings: every failing
+  ``posting_id`` becomes a ``quality.posting_flags`` row named after the check.
+* ``mart_integrity`` — critical suites on ``marts.fct_postings`` (keys, enumerations, hourly
+  rates within sane bounds per currency) and per source (rows vs raw): a failure stops
+  publication. The per-source share of budgets dbt could not read is reported by a
+  non-critical suite of the same group. Rows of degraded sources and flagged postings are left
+  out: neither is published, so neither can block the rest.
+
+Every expectation carries a stable ``check_name`` in its ``meta``. An expectation whose
+column the mart does not have (yet) is not run: it is recorded as *skipped*, never as passed.
+Numbers come from ``expectations.thresholds``; NUMERIC columns are cast to double precision
+in the batch queries because GX is about ten times slower on NUMERIC.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import great_expectations as gx
+from great_expectations.expectations.row_conditions import Column
 
+from expectations import thresholds
+
+MART = "marts.fct_postings"
 ENGAGEMENT_TYPES = ("hourly", "daily", "fixed", "salary", "unknown")
 BUDGET_PERIODS = ("hour", "day", "week", "month", "year", "project")
 
-# An hourly rate outside this band (USD) is a parsing or currency error, not a real offer.
-HOURLY_USD_FLOOR = 1
-HOURLY_USD_CEILING = 2000
+SOURCE_HEALTH = "source_health"
+CLIENT_LEGITIMACY = "client_legitimacy"
+MART_INTEGRITY = "mart_integrity"
+GROUPS = (SOURCE_HEALTH, CLIENT_LEGITIMACY, MART_INTEGRITY)
+
+# Rows the integrity gate leaves out: sources marked degraded and postings with open flags.
+_PUBLISHABLE = f"""
+    source not in (select source from quality.source_status where status = 'degraded')
+    and posting_id not in (select posting_id from quality.posting_flags where cleared_at is null)
+"""
 
 
 @dataclass(frozen=True)
-class CheckedTable:
-    """One suite and the table it validates."""
+class Check:
+    """One named expectation, or the reason it was not run."""
 
-    schema: str
-    table: str
-    build_suite: Callable[[], gx.ExpectationSuite]
+    name: str
+    expectation: gx.expectations.Expectation | None = None
+    skipped_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SuitePlan:
+    """A suite ready to validate: its checks and the SQL query whose rows it validates."""
+
+    name: str
+    group: str
+    query: str
+    checks: list[Check]
     row_key: str | None = None  # reported for every failing row
-    critical: bool = False  # a failing critical suite stops exports
+    critical: bool = False  # a failing critical suite stops publication
+    source: str | None = None  # source-health suites: the source checked
+    meta: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> list[Check]:
+        return [check for check in self.checks if check.expectation is None]
+
+    def build_suite(self) -> gx.ExpectationSuite:
+        expectations = []
+        for check in self.checks:
+            if check.expectation is not None:
+                check.expectation.meta = {**(check.expectation.meta or {}), "check_name": check.name}
+                expectations.append(check.expectation)
+        return gx.ExpectationSuite(name=self.name, meta=dict(self.meta), expectations=expectations)
 
 
-def fct_postings_integrity() -> gx.ExpectationSuite:
-    """Keys, required fields, enumerations and value ranges of ``marts.fct_postings``."""
+def _run(name: str, expectation) -> Check:
+    return Check(name=name, expectation=expectation)
+
+
+def _skip(name: str, reason: str) -> Check:
+    return Check(name=name, skipped_reason=reason)
+
+
+# -- source health ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceBaseline:
+    """What the source's latest run is compared with (computed by ``source_health``)."""
+
+    source: str
+    crawl_run_id: str
+    query: str  # the latest run's postings, one row each, with the run's metrics
+    usual_volume: float | None  # median postings of its recent runs; None without history
+    posted_at_null_share: float | None  # in earlier postings; None without history
+    has_payload_baseline: bool
+
+
+def source_health(baseline: SourceBaseline) -> SuitePlan:
     expect = gx.expectations
-    return gx.ExpectationSuite(
-        name="fct_postings_integrity",
-        meta={"table": "marts.fct_postings"},
-        expectations=[
-            expect.ExpectTableRowCountToBeBetween(min_value=1),
-            expect.ExpectColumnValuesToNotBeNull(column="posting_id"),
-            expect.ExpectColumnValuesToBeUnique(column="posting_id"),
-            expect.ExpectColumnValuesToNotBeNull(column="title"),
-            expect.ExpectColumnValuesToNotBeNull(column="url"),
-            expect.ExpectColumnValuesToNotBeNull(column="engagement_type"),
-            expect.ExpectColumnValuesToBeInSet(
-                column="engagement_type", value_set=list(ENGAGEMENT_TYPES)
-            ),
-            # Nulls are skipped by column-map expectations: a posting may have no budget.
-            expect.ExpectColumnValuesToBeInSet(
-                column="budget_period", value_set=list(BUDGET_PERIODS)
-            ),
-            expect.ExpectColumnValuesToBeBetween(
-                column="legitimacy_score", min_value=0, max_value=100
-            ),
-            expect.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="hourly_usd_max",
-                column_B="hourly_usd_min",
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-            ),
-            expect.ExpectColumnValuesToBeBetween(
-                column="hourly_usd_mid",
-                min_value=HOURLY_USD_FLOOR,
-                max_value=HOURLY_USD_CEILING,
-            ),
-            expect.ExpectColumnValuesToNotBeNull(column="is_flagged"),
-        ],
+    no_history = "no earlier runs of this source to compare with"
+    checks = []
+    if baseline.usual_volume is None:
+        checks.append(_skip("volume", no_history))
+    else:
+        # More than MIN_VOLUME_RATIO of the usual volume: returning half or less fails.
+        minimum = math.floor(baseline.usual_volume * thresholds.MIN_VOLUME_RATIO) + 1
+        checks.append(_run("volume", expect.ExpectTableRowCountToBeBetween(min_value=minimum)))
+    for column, share in thresholds.MAX_NULL_SHARE.items():
+        checks.append(_run(f"{column}_missing", expect.ExpectColumnValuesToNotBeNull(
+            column=column, mostly=1 - share)))
+    if baseline.posted_at_null_share is None:
+        checks.append(_skip("posted_at_missing", no_history))
+    else:
+        allowed = min(1.0, baseline.posted_at_null_share + thresholds.POSTED_AT_NULL_SHARE_TOLERANCE)
+        if allowed >= 1.0:
+            checks.append(_skip("posted_at_missing", "the source gives no posting times"))
+        else:
+            checks.append(_run("posted_at_missing", expect.ExpectColumnValuesToNotBeNull(
+                column="posted_at", mostly=1 - allowed)))
+    if baseline.has_payload_baseline:
+        checks.append(_run("unknown_payload_keys", expect.ExpectColumnValuesToBeNull(
+            column="unknown_payload_keys")))
+        checks.append(_run("missing_payload_keys", expect.ExpectColumnValuesToBeNull(
+            column="missing_payload_keys")))
+    else:
+        checks.append(_skip("unknown_payload_keys", no_history))
+        checks.append(_skip("missing_payload_keys", no_history))
+    checks.append(_run("freshness", expect.ExpectColumnMaxToBeBetween(
+        column="hours_since_new_posting", max_value=thresholds.MAX_HOURS_SINCE_NEW_POSTING)))
+    checks.append(_run("reject_share", expect.ExpectColumnMaxToBeBetween(
+        column="reject_share", max_value=thresholds.MAX_REJECT_SHARE)))
+    return SuitePlan(
+        name=f"source_health.{baseline.source}",
+        group=SOURCE_HEALTH,
+        query=baseline.query,
+        checks=checks,
+        row_key="source_posting_id",
+        source=baseline.source,
+        meta={"source": baseline.source, "crawl_run_id": baseline.crawl_run_id,
+              "usual_volume": baseline.usual_volume},
     )
 
 
-CHECKED_TABLES: tuple[CheckedTable, ...] = (
-    CheckedTable(
-        schema="marts",
-        table="fct_postings",
-        build_suite=fct_postings_integrity,
+# -- client legitimacy --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignalColumn:
+    """A column dbt computes for a legitimacy rule, or a stand-in built from dbt's outputs."""
+
+    names: tuple[str, ...]  # the first one the mart has is used
+    fallback_sql: str | None = None  # used while the mart has none of ``names``
+    fallback_needs: tuple[str, ...] = ()  # mart columns the fallback reads
+
+    def resolve(self, columns: set[str]) -> tuple[str, str] | None:
+        """(alias, SQL expression) for the batch query, or None when unavailable."""
+        for name in self.names:
+            if name in columns:
+                return name, name
+        if self.fallback_sql and all(need in columns for need in self.fallback_needs):
+            return self.names[0], self.fallback_sql
+        return None
+
+
+def _signal_from_reasons(signal: str) -> str:
+    # Until the mart exposes has_<signal> (issue 7), read dbt's own outputs: a reason in
+    # legitimacy_reasons starts with the description of the legitimacy_rules row that matched.
+    return (
+        "exists (select 1 from seeds.legitimacy_rules as rule, unnest(legitimacy_reasons) as reason"
+        f" where rule.signal = '{signal}' and reason like rule.description || ': %')"
+    )
+
+
+def _boolean_signal(signal: str) -> SignalColumn:
+    return SignalColumn(names=(f"has_{signal}",), fallback_sql=_signal_from_reasons(signal),
+                        fallback_needs=("legitimacy_reasons", "@seeds.legitimacy_rules"))
+
+
+@dataclass(frozen=True)
+class LegitimacyCheck:
+    name: str
+    column: SignalColumn
+    expectation: Callable[[str], gx.expectations.Expectation]
+
+
+def _is_false(column: str):
+    return gx.expectations.ExpectColumnValuesToNotBeInSet(column=column, value_set=[True])
+
+
+def _between(bounds: tuple[float, float]):
+    low, high = bounds
+    return lambda column: gx.expectations.ExpectColumnValuesToBeBetween(
+        column=column, min_value=low, max_value=high)
+
+
+LEGITIMACY_CHECKS: tuple[LegitimacyCheck, ...] = (
+    LegitimacyCheck(
+        "legitimacy_score", SignalColumn(("legitimacy_score",)),
+        lambda column: gx.expectations.ExpectColumnValuesToBeBetween(
+            column=column, min_value=thresholds.MIN_LEGITIMACY_SCORE)),
+    LegitimacyCheck("off_platform_contact", _boolean_signal("off_platform_contact"), _is_false),
+    LegitimacyCheck("pay_to_apply", _boolean_signal("pay_to_apply"), _is_false),
+    LegitimacyCheck("equipment_purchase", _boolean_signal("equipment_purchase"), _is_false),
+    LegitimacyCheck("unusual_payment", _boolean_signal("unusual_payment"), _is_false),
+    LegitimacyCheck("personal_details_request", _boolean_signal("personal_details_request"),
+                    _is_false),
+    LegitimacyCheck("absurd_hourly_budget", SignalColumn(("hourly_usd_mid",)),
+                    _between(thresholds.PLAUSIBLE_HOURLY_USD)),
+    LegitimacyCheck("absurd_fixed_budget", SignalColumn(("fixed_usd_max",)),
+                    _between(thresholds.PLAUSIBLE_FIXED_USD)),
+    LegitimacyCheck(
+        "pay_vs_market", SignalColumn(("pay_vs_market_ratio",)),
+        lambda column: gx.expectations.ExpectColumnValuesToBeBetween(
+            column=column, max_value=thresholds.MAX_PAY_VS_MARKET_RATIO)),
+    LegitimacyCheck(
+        "budget_below_scope", SignalColumn(("budget_scope_ratio",)),
+        lambda column: gx.expectations.ExpectColumnValuesToBeBetween(
+            column=column, min_value=thresholds.MIN_BUDGET_SCOPE_RATIO)),
+    LegitimacyCheck(
+        "client_posting_velocity",
+        SignalColumn(("client_posting_velocity", "client_postings_7d", "client_recent_postings")),
+        lambda column: gx.expectations.ExpectColumnValuesToBeBetween(
+            column=column, max_value=thresholds.MAX_CLIENT_POSTING_VELOCITY)),
+)
+
+
+def client_legitimacy(columns: set[str]) -> SuitePlan:
+    """The legitimacy suite over whichever signal columns ``marts.fct_postings`` has."""
+    selected = {"posting_id": "posting_id"}
+    checks = []
+    for check in LEGITIMACY_CHECKS:
+        resolved = check.column.resolve(columns)
+        if resolved is None:
+            wanted = " or ".join(check.column.names)
+            checks.append(_skip(check.name, f"{MART} has no column {wanted}"))
+            continue
+        alias, sql = resolved
+        selected[alias] = f"({sql})::{_cast_for(alias)} as {alias}"
+        checks.append(_run(check.name, check.expectation(alias)))
+    return SuitePlan(
+        name="client_legitimacy",
+        group=CLIENT_LEGITIMACY,
+        query=f"select {', '.join(selected.values())} from {MART}",
+        checks=checks,
+        row_key="posting_id",
+        meta={"table": MART},
+    )
+
+
+def _cast_for(alias: str) -> str:
+    if alias.startswith(("has_", "is_")):
+        return "boolean"
+    return "double precision"
+
+
+# -- mart integrity -----------------------------------------------------------------------------
+
+_INTEGRITY_COLUMNS = (
+    "posting_id", "source", "title", "url", "engagement_type", "budget_currency",
+    "budget_period", "legitimacy_score", "hourly_usd_min", "hourly_usd_max", "hourly_usd_mid",
+    "is_flagged",
+)
+
+
+def fct_postings_integrity(columns: set[str]) -> SuitePlan:
+    """Keys, required fields, enumerations and per-currency rate bounds of the mart's
+    publishable rows."""
+    expect = gx.expectations
+    selected = [
+        f"{column}::double precision as {column}" if column.startswith("hourly_usd") else column
+        for column in _INTEGRITY_COLUMNS
+        if not columns or column in columns
+    ]
+    checks = [
+        _run("row_count", expect.ExpectTableRowCountToBeBetween(min_value=1)),
+        _run("posting_id_not_null", expect.ExpectColumnValuesToNotBeNull(column="posting_id")),
+        _run("posting_id_unique", expect.ExpectColumnValuesToBeUnique(column="posting_id")),
+        _run("title_missing", expect.ExpectColumnValuesToNotBeNull(
+            column="title", mostly=1 - thresholds.MAX_NULL_SHARE["title"])),
+        _run("url_missing", expect.ExpectColumnValuesToNotBeNull(
+            column="url", mostly=1 - thresholds.MAX_NULL_SHARE["url"])),
+        _run("engagement_type_not_null", expect.ExpectColumnValuesToNotBeNull(column="engagement_type")),
+        _run("engagement_type_known", expect.ExpectColumnValuesToBeInSet(
+            column="engagement_type", value_set=list(ENGAGEMENT_TYPES))),
+        # Nulls are skipped by column-map expectations: a posting may have no budget.
+        _run("budget_period_known", expect.ExpectColumnValuesToBeInSet(
+            column="budget_period", value_set=list(BUDGET_PERIODS))),
+        _run("legitimacy_score_range", expect.ExpectColumnValuesToBeBetween(
+            column="legitimacy_score", min_value=0, max_value=100)),
+        _run("hourly_usd_order", expect.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="hourly_usd_max", column_B="hourly_usd_min", or_equal=True,
+            ignore_row_if="either_value_is_missing")),
+    ]
+    for currency, (low, high) in thresholds.HOURLY_USD_BOUNDS.items():
+        checks.append(_run(f"hourly_usd_bounds_{currency}", expect.ExpectColumnValuesToBeBetween(
+            column="hourly_usd_mid", min_value=low, max_value=high,
+            row_condition=Column("budget_currency") == currency)))
+    low, high = thresholds.DEFAULT_HOURLY_USD_BOUNDS
+    checks.append(_run("hourly_usd_bounds_other", expect.ExpectColumnValuesToBeBetween(
+        column="hourly_usd_mid", min_value=low, max_value=high,
+        row_condition=Column("budget_currency").is_not_in(list(thresholds.HOURLY_USD_BOUNDS)))))
+    checks.append(_run("is_flagged_not_null", expect.ExpectColumnValuesToNotBeNull(column="is_flagged")))
+    present = {name for name in _INTEGRITY_COLUMNS if not columns or name in columns}
+    checks = [
+        check if check.expectation is None or _columns_of(check.expectation) <= present
+        else _skip(check.name, f"{MART} has no column {', '.join(sorted(_columns_of(check.expectation) - present))}")
+        for check in checks
+    ]
+    return SuitePlan(
+        name="fct_postings_integrity",
+        group=MART_INTEGRITY,
+        query=f"select {', '.join(selected)} from {MART} where {_PUBLISHABLE}",
+        checks=checks,
         row_key="posting_id",
         critical=True,
-    ),
-)
+        meta={"table": MART},
+    )
+
+
+def _per_source_query() -> str:
+    """One row per healthy source: its raw and mart postings, and the share of the postings
+    whose raw record states pay that dbt read as engagement_type 'unknown'."""
+    states_pay = ("(nullif(btrim(raw_postings.budget_text), '') is not null"
+                  " or raw_postings.salary_min is not null or raw_postings.salary_max is not null)")
+    query = f"""
+        select * from (
+        with raw_postings as (
+            select * from raw.postings
+            where source not in (select source from quality.source_status where status = 'degraded')
+        ),
+        mart as (
+            select posting_id, source, source_posting_id, engagement_type from {MART}
+            where source not in (select source from quality.source_status where status = 'degraded')
+        ),
+        counted as (
+            select
+                coalesce(raw_postings.source, mart.source) as source,
+                count(raw_postings.source_posting_id) as raw_postings,
+                count(mart.posting_id) as mart_postings,
+                count(*) filter (where mart.posting_id is not null and {states_pay}) as stating_pay,
+                count(*) filter (where mart.engagement_type = 'unknown' and {states_pay}) as unread
+            from raw_postings
+            full join mart
+                on mart.source = raw_postings.source
+                and mart.source_posting_id = raw_postings.source_posting_id
+            group by 1
+        )
+        select
+            source,
+            raw_postings::double precision as raw_postings,
+            mart_postings::double precision as mart_postings,
+            mart_postings::double precision / greatest(raw_postings, 1) as mart_to_raw_ratio,
+            unread::double precision / nullif(stating_pay, 0) as unread_budget_share
+        from counted
+        ) as coverage
+    """
+    return query
+
+
+def fct_postings_coverage() -> SuitePlan:
+    """Per healthy source: the mart holds its raw postings, no fewer and no more."""
+    return SuitePlan(
+        name="fct_postings_coverage",
+        group=MART_INTEGRITY,
+        query=_per_source_query(),
+        checks=[_run("mart_rows_vs_raw", gx.expectations.ExpectColumnValuesToBeBetween(
+            column="mart_to_raw_ratio", min_value=thresholds.MIN_MART_TO_RAW_RATIO, max_value=1.0))],
+        row_key="source",
+        critical=True,
+        meta={"table": MART, "compared_with": "raw.postings"},
+    )
+
+
+def fct_postings_budgets() -> SuitePlan:
+    """Per healthy source: dbt reads the budgets its postings state (not critical)."""
+    return SuitePlan(
+        name="fct_postings_budgets",
+        group=MART_INTEGRITY,
+        query=_per_source_query(),
+        checks=[_run("unread_budget_share", gx.expectations.ExpectColumnValuesToBeBetween(
+            column="unread_budget_share", max_value=thresholds.MAX_UNREAD_BUDGET_SHARE))],
+        row_key="source",
+        meta={"table": MART, "compared_with": "raw.postings"},
+    )
+
+
+def _columns_of(expectation) -> set[str]:
+    names = set()
+    for key in ("column", "column_A", "column_B"):
+        value = getattr(expectation, key, None)
+        if value:
+            names.add(value)
+    return names

@@ -127,9 +127,14 @@ def cmd_check(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from expectations.publication import PublicationBlocked
     from midtier import steps
 
-    steps.export(Path(args.out) if args.out else None, echo=_echo)
+    try:
+        steps.export(Path(args.out) if args.out else None, force=args.force, echo=_echo)
+    except PublicationBlocked as blocked:
+        print(f"export refused: {blocked}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -203,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write the newsletter exports (RSS, CSV)")
     export.add_argument("--out", metavar="DIR", help="output folder (default MIDTIER_HOME/exports)")
+    export.add_argument("--force", action="store_true",
+                        help="write the exports even though the latest critical data checks failed")
     export.set_defaults(handler=cmd_export)
 
     run = commands.add_parser("run", help="run the whole pipeline through Airflow",

@@ -169,24 +169,44 @@ def parse_dbt_project() -> Path:
     return dbt.parse(prepare_database())
 
 
-def check(*, echo: Echo = _log_echo):
-    """Run the Great Expectations suites; return their summary."""
+def check(*, groups: Iterable[str] | None = None, sources: list[str] | None = None,
+          validation_id: str | None = None, echo: Echo = _log_echo):
+    """Run the Great Expectations suites (all groups unless ``groups`` names some: source_health,
+    client_legitimacy, mart_integrity); return their summary. See ``expectations.runner``."""
     from expectations.runner import format_summary, run_checks
 
     url = prepare_database()
     echo("running data checks")
-    summary = run_checks(url)
+    summary = run_checks(url, groups=groups, sources=sources, validation_id=validation_id)
     echo(format_summary(summary))
     return summary
 
 
-def export(out_dir: Path | None = None, *, echo: Echo = _log_echo) -> list[Path]:
+def export(out_dir: Path | None = None, *, force: bool = False, echo: Echo = _log_echo) -> list[Path]:
+    """Write the newsletter exports, unless the latest critical data checks failed.
+
+    A blocked export writes nothing (earlier files stay as they were), records the reason in
+    ``quality.publication_log`` and raises ``PublicationBlocked``; ``force`` publishes anyway
+    (recorded as forced)."""
+    from expectations import publication
     from midtier.exports import export as write_exports
 
     url = prepare_database()
     out_dir = Path(out_dir or load_settings().exports_dir)
+    gate = publication.gate(url)
+    if gate.blocked and not force:
+        publication.record(url, validation_id=gate.validation_id, published=False,
+                           reason=gate.reason, out_dir=out_dir)
+        raise publication.PublicationBlocked(
+            f"{gate.reason}; no exports written (fix the data and run `midtier check`, "
+            f"or pass --force)")
+    if gate.validation_id is None:
+        echo("warning: no data checks recorded yet; run `midtier check` before publishing")
     files = write_exports(out_dir, url)
     for path in files:
         echo(f"wrote {path}")
+    publication.record(url, validation_id=gate.validation_id, published=True,
+                       reason=f"forced despite: {gate.reason}" if gate.blocked else None,
+                       out_dir=out_dir, files=files)
     return files
 

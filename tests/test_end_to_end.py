@@ -73,7 +73,10 @@ def test_every_demo_posting_reaches_the_mart(demo):
 
 
 def test_checks_ran_and_exports_were_written(demo):
-    assert _scalar(demo["url"], "select bool_and(success) from quality.validation_results")
+    # The legitimacy suite "fails" by design when it flags the demo's planted scams; only
+    # critical suites gate publication.
+    assert _scalar(demo["url"], "select bool_and(success) from quality.validation_results where critical")
+    assert _scalar(demo["url"], "select count(*) from quality.posting_flags where cleared_at is null") > 0
     exports = demo["home"] / "exports"
     assert (exports / "postings.rss").stat().st_size > 0
     assert (exports / "postings.csv").stat().st_size > 0

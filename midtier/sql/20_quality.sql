@@ -28,3 +28,42 @@ create table if not exists quality.posting_flags (
 
 create index if not exists posting_flags_open_idx on quality.posting_flags (posting_id)
     where cleared_at is null;
+
+-- Added for the source-health, legitimacy and publication checks (issue 4).
+alter table quality.validation_results add column if not exists suite_group text;
+alter table quality.validation_results add column if not exists critical boolean not null default false;
+alter table quality.validation_results add column if not exists skipped jsonb not null default '[]';
+-- The GX Data Docs site (index.html) that renders this validation; the dashboard links it.
+alter table quality.validation_results add column if not exists data_docs_path text;
+
+-- Each source's health after its latest checked run: degraded sources raise an alert; their
+-- rows stay out of the mart-integrity gate so one broken source never blocks the others.
+create table if not exists quality.source_status (
+    source           text primary key,
+    status           text not null check (status in ('healthy', 'degraded')),
+    reason           text,
+    crawl_run_id     text,
+    validation_id    text not null,
+    updated_at       timestamptz not null default now()
+);
+
+-- The payload keys each checked run carried: the schema-drift baseline for later runs.
+create table if not exists quality.source_run_profiles (
+    crawl_run_id        text primary key,
+    source              text not null,
+    postings            integer not null,
+    payload_keys        text[] not null,   -- in any payload of the run
+    common_payload_keys text[] not null,   -- in every payload of the run
+    profiled_at         timestamptz not null default now()
+);
+
+-- Every publication decision: written exports, or why none were written.
+create table if not exists quality.publication_log (
+    publication_id   bigserial primary key,
+    validation_id    text,
+    published        boolean not null,
+    reason           text,
+    out_dir          text,
+    files            text[] not null default '{}',
+    logged_at        timestamptz not null default now()
+);

@@ -53,19 +53,24 @@ per_skill as (
 
 ),
 
+-- Every region on its own, plus region 'all' (every region together), so a skill with too
+-- few postings per region still gets a published overall band.
 aggregated as (
 
     select
         skill,
         engagement_type,
-        region,
+        case when grouping(region) = 1 then 'all' else region end as region,
         month,
         rate_unit,
         count(*) as n,
         percentile_cont(array[0.10, 0.25, 0.50, 0.75, 0.90]) within group (order by usd_mid)
             as cuts
     from per_skill
-    group by skill, engagement_type, region, month, rate_unit
+    group by grouping sets (
+        (skill, engagement_type, region, month, rate_unit),
+        (skill, engagement_type, month, rate_unit)
+    )
 
 ),
 

@@ -1,7 +1,8 @@
 """
 ### Midtier export
 
-Writes the newsletter exports (RSS feed, CSV, JSON) from the checked marts into
+Writes the newsletter exports (RSS and Atom feeds, per-skill feeds, HTML and Markdown
+digests, CSV, JSON) from the checked marts into
 `MIDTIER_HOME/exports` once the data checks have passed. The export step checks the
 publication gate itself as well: if the latest critical checks failed it writes nothing,
 leaves the previous files in place and records why in `quality.publication_log`.

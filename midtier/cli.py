@@ -206,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("check", help="run the Great Expectations data checks").set_defaults(
         handler=cmd_check)
 
-    export = commands.add_parser("export", help="write the newsletter exports (RSS, CSV)")
+    export = commands.add_parser("export", help="write the newsletter exports (RSS/Atom, HTML and Markdown digests, CSV, JSON)")
     export.add_argument("--out", metavar="DIR", help="output folder (default MIDTIER_HOME/exports)")
     export.add_argument("--force", action="store_true",
                         help="write the exports even though the latest critical data checks failed")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -82,7 +84,7 @@ def test_checks_ran_and_exports_were_written(demo):
     assert (exports / "postings.csv").stat().st_size > 0
 
 
-def test_dashboard_serves_the_feed_with_postings(demo, tmp_path):
+def test_dashboard_serves_the_feed_and_market_rates_on_demo_data(demo, tmp_path):
     port = _free_port()
     _midtier("dashboard", "--background", "--port", str(port), env=demo["env"], timeout=120)
     try:
@@ -90,7 +92,14 @@ def test_dashboard_serves_the_feed_with_postings(demo, tmp_path):
                                      "order by posted_at desc nulls last limit 1")
         url = f"http://127.0.0.1:{port}/"
         browser.wait_for_text(url, title)
-        shot = browser.screenshot(url, tmp_path / "feed.png")
-        assert shot.stat().st_size > 20_000
+        browser.screenshot(url, tmp_path / "feed.png")
+        rates = url + "market-rates"
+        assert _scalar(demo["url"], "select count(*) from marts.rpt_rate_percentiles") > 0
+        browser.wait_for_text(rates, 'class="marks"')  # a drawn Vega chart
+        browser.screenshot(rates, tmp_path / "market-rates.png")
+        keep = os.environ.get("MIDTIER_KEEP_SCREENSHOTS")
+        if keep:
+            for shot in ("feed.png", "market-rates.png"):
+                shutil.copy(tmp_path / shot, Path(keep) / shot)
     finally:
         _midtier("dashboard", "--stop", env=demo["env"], timeout=60)

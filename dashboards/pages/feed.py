@@ -94,7 +94,8 @@ def posting_card(posting: dict) -> None:
             posting.get("seniority"),
             f"posted {when:%Y-%m-%d}" if when else None,
         ]
-        st.caption(" · ".join(escape_markdown(fact) for fact in facts if fact))
+        # dbt says "unknown" where a source is silent; the card just leaves those out.
+        st.caption(" · ".join(escape_markdown(fact) for fact in facts if fact and fact != "unknown"))
 
         budget = f"**Budget:** {escape_markdown(budget_summary(posting) or 'not given')}"
         if posting["engagement_type"]:

@@ -273,41 +273,47 @@ range_pairs as (
 
 ),
 
--- the words just before and just after the anchor (currencies and ":" skipped)
+-- the words just before and just after the anchor (currencies and ":" skipped), found with
+-- one join of the tokens to their posting's anchor, not a lookup per posting
+anchor_near_tokens as (
+
+    select
+        anchors.posting_id,
+        tokens.position,
+        tokens.token_text,
+        tokens.position < anchors.position as is_before,
+        row_number() over (
+            partition by anchors.posting_id, tokens.position < anchors.position
+            order by abs(tokens.position - anchors.position)
+        ) as distance_rank
+    from anchors
+    inner join tokens
+        on anchors.posting_id = tokens.posting_id
+        and tokens.position <> anchors.position
+        and tokens.currency_code is null
+    where (tokens.position < anchors.position and tokens.token_text is distinct from ':')
+        -- "$50/hr minimum": the period between amount and bound is skipped
+        or (
+            tokens.position > anchors.position
+            and tokens.period_word is null
+            and tokens.word_role is distinct from 'per_marker'
+        )
+
+),
+
 anchor_context as (
 
     select
         anchors.posting_id,
         anchors.number_rank,
-        (
-            select string_agg(token_text, ' ' order by position)
-            from (
-                select token_text, position
-                from tokens
-                where tokens.posting_id = anchors.posting_id
-                    and tokens.position < anchors.position
-                    and tokens.currency_code is null
-                    and tokens.token_text is distinct from ':'
-                order by position desc
-                limit 3
-            ) as before_tokens
-        ) as words_before,
-        (
-            select string_agg(token_text, ' ' order by position)
-            from (
-                select token_text, position
-                from tokens
-                where tokens.posting_id = anchors.posting_id
-                    and tokens.position > anchors.position
-                    and tokens.currency_code is null
-                    -- "$50/hr minimum": the period between amount and bound is skipped
-                    and tokens.period_word is null
-                    and tokens.word_role is distinct from 'per_marker'
-                order by position
-                limit 2
-            ) as after_tokens
-        ) as words_after
+        string_agg(near.token_text, ' ' order by near.position)
+            filter (where near.is_before and near.distance_rank <= 3) as words_before,
+        string_agg(near.token_text, ' ' order by near.position)
+            filter (where not near.is_before and near.distance_rank <= 2) as words_after
     from anchors
+    left join anchor_near_tokens as near
+        on anchors.posting_id = near.posting_id
+    group by anchors.posting_id, anchors.number_rank
 
 ),
 

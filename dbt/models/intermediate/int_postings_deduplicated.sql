@@ -12,7 +12,16 @@
     A title alone never makes a copy: two roles of one company with boilerplate descriptions
     differ in title, and two postings with the same title need overlapping descriptions.
 
-    Copies form groups (transitively); duplicate_group_id is the smallest posting_id in the
+    Candidates come from blocks (same company; for a posting naming no company also same
+    title words or same opening text). A block of up to var duplicate_block_max_size
+    postings is compared all against all; a bigger one is sorted by title and text and each
+    posting compared with its next var duplicate_block_window neighbours, so the work grows
+    linearly. In such big blocks a copy far from its twin in that order can be missed and
+    client_posting_velocity counts at most about twice the window (well above the
+    legitimacy threshold).
+
+    Copies form groups (transitively, by var duplicate_label_rounds rounds of label
+    propagation with pointer jumping, the macro connected_components); duplicate_group_id is the smallest posting_id in the
     group, first_seen_at the group's earliest, is_canonical marks the one posting per group
     the feed shows (seen first), also_seen_on the urls of the other copies.
 
@@ -21,7 +30,10 @@
     signal for clients spraying the same ad.
 #}
 
-with recursive
+{#- the pair comparisons hash tens of millions of rows at scale: in memory, not sorted on disk -#}
+{{ config(pre_hook="set local work_mem = '{{ var(\'transform_work_mem\') }}'") }}
+
+with
 
 postings as (
 
@@ -29,7 +41,7 @@ postings as (
 
 ),
 
-normalised as (
+normalised_columns as (
 
     select
         posting_id,
@@ -67,13 +79,29 @@ normalised as (
 
 ),
 
+normalised as (
+
+    select
+        *,
+        -- a compact key for the pair work, in posting_id order
+        row_number() over (order by posting_id) as posting_number,
+        array_to_string(array(select unnest(title_words) order by 1), ' ') as title_key,
+        md5(array_to_string(description_words, ' ')) as text_key
+    from normalised_columns
+
+),
+
 shingles as (
 
+    -- each distinct word 3-gram, as a 64-bit hash (joins and counts on bigint, not text)
     select distinct
-        normalised.posting_id,
-        normalised.description_words[word_position]
-            || ' ' || normalised.description_words[word_position + 1]
-            || ' ' || normalised.description_words[word_position + 2] as shingle
+        normalised.posting_number,
+        hashtextextended(
+            normalised.description_words[word_position]
+                || ' ' || normalised.description_words[word_position + 1]
+                || ' ' || normalised.description_words[word_position + 2],
+            0
+        ) as shingle_hash
     from normalised
     cross join lateral generate_series(1, cardinality(normalised.description_words) - 2)
         as word_position
@@ -82,66 +110,126 @@ shingles as (
 
 shingle_counts as (
 
-    select posting_id, count(*) as shingle_count
+    select posting_number, count(*) as shingle_count
     from shingles
-    group by posting_id
+    group by posting_number
 
 ),
 
--- candidate pairs: same company, same title words, or the same opening text
+-- candidate pairs come from blocks: same company, same title words, or the same opening
+-- text. Pairs from different named companies are never copies, so the title and text
+-- blocks only pair a posting that names no company.
 blocks as (
 
-    select posting_id, 'company:' || company_key as block_key
+    select posting_id, 'company:' || company_key as block_key, true as is_company_block
     from normalised
     where company_key is not null
 
-    union
+    union all
 
-    select posting_id, 'title:' || array_to_string(array(select unnest(title_words) order by 1), ' ')
+    select posting_id, 'title:' || title_key, false
     from normalised
     where cardinality(title_words) > 0
 
-    union
+    union all
 
-    select posting_id, 'text:' || md5(array_to_string(description_words[1:40], ' '))
+    select posting_id, 'text:' || md5(array_to_string(description_words[1:40], ' ')), false
     from normalised
     where cardinality(description_words) >= 20
+
+),
+
+-- a block small enough is compared all against all; a bigger one (a prolific client, a
+-- stock title) is sorted so copies sit together (title, then text) and each posting is
+-- compared with the next var duplicate_block_window postings only: candidate pairs grow
+-- linearly with the number of postings
+block_members as (
+
+    select
+        blocks.block_key,
+        blocks.is_company_block,
+        normalised.posting_number,
+        normalised.company_key is not null as has_company,
+        row_number() over block_order as block_rank,
+        count(*) over (partition by blocks.block_key) as block_size
+    from blocks
+    inner join normalised
+        on blocks.posting_id = normalised.posting_id
+    inner join shingle_counts
+        on normalised.posting_number = shingle_counts.posting_number
+    window block_order as (
+        partition by blocks.block_key
+        order by normalised.title_key, normalised.text_key, normalised.first_seen_at,
+            normalised.posting_id
+    )
+
+),
+
+block_pairs as (
+
+    select left_member.*, right_member.posting_number as other_posting_number,
+        right_member.has_company as other_has_company
+    from block_members as left_member
+    inner join block_members as right_member
+        on left_member.block_key = right_member.block_key
+        and left_member.block_rank < right_member.block_rank
+    where left_member.block_size <= {{ var('duplicate_block_max_size') }}
+
+    union all
+
+    select left_member.*, right_member.posting_number, right_member.has_company
+    from block_members as left_member
+    cross join generate_series(1, {{ var('duplicate_block_window') }}) as step
+    inner join block_members as right_member
+        on left_member.block_key = right_member.block_key
+        and right_member.block_rank = left_member.block_rank + step
+    where left_member.block_size > {{ var('duplicate_block_max_size') }}
 
 ),
 
 candidate_pairs as (
 
     select distinct
-        left_block.posting_id as left_posting_id,
-        right_block.posting_id as right_posting_id
-    from blocks as left_block
-    inner join blocks as right_block
-        on left_block.block_key = right_block.block_key
-        and left_block.posting_id < right_block.posting_id
+        least(posting_number, other_posting_number) as left_posting_number,
+        greatest(posting_number, other_posting_number) as right_posting_number
+    from block_pairs
+    where is_company_block or not has_company or not other_has_company
+
+),
+
+-- each pair with the left posting's shingles first (a fence, so the planner never joins
+-- shingles to shingles across all postings), then matched against the right posting's
+left_pair_shingles as materialized (
+
+    select
+        candidate_pairs.left_posting_number,
+        candidate_pairs.right_posting_number,
+        left_shingle.shingle_hash
+    from candidate_pairs
+    inner join shingles as left_shingle
+        on candidate_pairs.left_posting_number = left_shingle.posting_number
 
 ),
 
 shared_shingles as (
 
     select
-        candidate_pairs.left_posting_id,
-        candidate_pairs.right_posting_id,
+        left_pair_shingles.left_posting_number,
+        left_pair_shingles.right_posting_number,
         count(*) as shared_count
-    from candidate_pairs
-    inner join shingles as left_shingle
-        on candidate_pairs.left_posting_id = left_shingle.posting_id
+    from left_pair_shingles
     inner join shingles as right_shingle
-        on candidate_pairs.right_posting_id = right_shingle.posting_id
-        and left_shingle.shingle = right_shingle.shingle
-    group by candidate_pairs.left_posting_id, candidate_pairs.right_posting_id
+        on left_pair_shingles.right_posting_number = right_shingle.posting_number
+        and left_pair_shingles.shingle_hash = right_shingle.shingle_hash
+    group by left_pair_shingles.left_posting_number, left_pair_shingles.right_posting_number
 
 ),
 
 scored_pairs as (
 
     select
-        shared_shingles.left_posting_id,
-        shared_shingles.right_posting_id,
+        left_posting.posting_id as left_posting_id,
+        right_posting.posting_id as right_posting_id,
         shared_shingles.shared_count::numeric
             / nullif(least(left_count.shingle_count, right_count.shingle_count), 0) as text_overlap,
         least(left_count.shingle_count, right_count.shingle_count) as shorter_shingle_count,
@@ -172,13 +260,13 @@ scored_pairs as (
             as days_apart
     from shared_shingles
     inner join shingle_counts as left_count
-        on shared_shingles.left_posting_id = left_count.posting_id
+        on shared_shingles.left_posting_number = left_count.posting_number
     inner join shingle_counts as right_count
-        on shared_shingles.right_posting_id = right_count.posting_id
+        on shared_shingles.right_posting_number = right_count.posting_number
     inner join normalised as left_posting
-        on shared_shingles.left_posting_id = left_posting.posting_id
+        on shared_shingles.left_posting_number = left_posting.posting_number
     inner join normalised as right_posting
-        on shared_shingles.right_posting_id = right_posting.posting_id
+        on shared_shingles.right_posting_number = right_posting.posting_number
 
 ),
 
@@ -215,25 +303,17 @@ undirected_edges as (
 
 ),
 
--- every posting reaches itself and, transitively, every copy
-reachable (posting_id, member_id) as (
-
-    select posting_id, posting_id from normalised
-
-    union
-
-    select reachable.posting_id, undirected_edges.to_id
-    from reachable
-    inner join undirected_edges
-        on reachable.member_id = undirected_edges.from_id
-
-),
+-- copies form groups transitively: label propagation over the copy edges
+{{ connected_components('undirected_edges', 'from_id', 'to_id', var('duplicate_label_rounds'), 'components') }},
 
 groups as (
 
-    select posting_id, min(member_id) as duplicate_group_id
-    from reachable
-    group by posting_id
+    select
+        normalised.posting_id,
+        coalesce(components.label, normalised.posting_id) as duplicate_group_id
+    from normalised
+    left join components_round_{{ var('duplicate_label_rounds') }} as components
+        on normalised.posting_id = components.node_id
 
 ),
 
@@ -248,7 +328,11 @@ grouped as (
         row_number() over (
             partition by groups.duplicate_group_id
             order by normalised.first_seen_at, normalised.posted_at nulls last, normalised.posting_id
-        ) = 1 as is_canonical
+        ) = 1 as is_canonical,
+        row_number() over (
+            partition by groups.duplicate_group_id, normalised.url is null
+            order by normalised.url, normalised.posting_id
+        ) as url_rank
     from normalised
     inner join groups
         on normalised.posting_id = groups.posting_id
@@ -256,16 +340,29 @@ grouped as (
 
 ),
 
+-- the urls of the group, each posting's own (one occurrence of it) cut out
+group_urls as (
+
+    select
+        duplicate_group_id,
+        array_agg(url order by url, posting_id) filter (where url is not null) as urls
+    from grouped
+    where group_size > 1
+    group by duplicate_group_id
+
+),
+
 other_urls as (
 
     select
         grouped.posting_id,
-        array_agg(other.url order by other.url) filter (where other.url is not null) as also_seen_on
+        case
+            when grouped.url is null then group_urls.urls
+            else group_urls.urls[:grouped.url_rank - 1] || group_urls.urls[grouped.url_rank + 1:]
+        end as also_seen_on
     from grouped
-    inner join grouped as other
-        on grouped.duplicate_group_id = other.duplicate_group_id
-        and grouped.posting_id <> other.posting_id
-    group by grouped.posting_id
+    inner join group_urls
+        on grouped.duplicate_group_id = group_urls.duplicate_group_id
 
 ),
 

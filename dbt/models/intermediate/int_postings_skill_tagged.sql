@@ -113,7 +113,7 @@ ngrams as (
 
 ),
 
-matches as (
+alias_matches as (
 
     select
         ngrams.posting_id,
@@ -122,24 +122,54 @@ matches as (
         ngrams.piece,
         ngrams.position,
         ngrams.end_position,
-        normalised_aliases.skill_slug
+        normalised_aliases.skill_slug,
+        normalised_aliases.tags_only
     from ngrams
     inner join normalised_aliases
         on ngrams.phrase = normalised_aliases.alias_phrase
-    where not normalised_aliases.tags_only
-        or ngrams.field = 'tag'
-        or exists (
-            select 1
-            from tokens as nearby
-            inner join skill_context_words
-                on nearby.token = skill_context_words.context_word
-            where skill_context_words.skill_slug = normalised_aliases.skill_slug
-                and nearby.posting_id = ngrams.posting_id
-                and nearby.field = ngrams.field
-                and nearby.piece = ngrams.piece
-                and nearby.position <> ngrams.position
-                and abs(nearby.position - ngrams.position) <= {{ var('skill_context_window') }}
-        )
+
+),
+
+-- every token that is a context word of some skill, at each position it lends context to
+context_reach as (
+
+    select distinct
+        tokens.posting_id,
+        tokens.field,
+        tokens.piece,
+        tokens.position + reach.offset_tokens as reached_position,
+        skill_context_words.skill_slug
+    from tokens
+    inner join skill_context_words
+        on tokens.token = skill_context_words.context_word
+    cross join generate_series(
+        -{{ var('skill_context_window') }}, {{ var('skill_context_window') }}
+    ) as reach (offset_tokens)
+    where reach.offset_tokens <> 0
+
+),
+
+matches as (
+
+    select posting_id, field, field_rank, piece, position, end_position, skill_slug
+    from alias_matches
+    where not tags_only or field = 'tag'
+
+    union all
+
+    -- a tags_only alias in free text: only with a context word of its skill nearby
+    select
+        alias_matches.posting_id, alias_matches.field, alias_matches.field_rank,
+        alias_matches.piece, alias_matches.position, alias_matches.end_position,
+        alias_matches.skill_slug
+    from alias_matches
+    inner join context_reach
+        on alias_matches.posting_id = context_reach.posting_id
+        and alias_matches.field = context_reach.field
+        and alias_matches.piece = context_reach.piece
+        and alias_matches.position = context_reach.reached_position
+        and alias_matches.skill_slug = context_reach.skill_slug
+    where alias_matches.tags_only and alias_matches.field <> 'tag'
 
 ),
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from scrapy.http import TextResponse
 from midtier.demo_server import serve_directory
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.arbeitnow import ArbeitnowSpider
+from tests.scrapers.crawling import crawl, rows as _rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arbeitnow"
 DEMO = Path(__file__).parents[2] / "midtier" / "demo_data" / "arbeitnow"
@@ -211,17 +210,7 @@ def test_the_demo_page_is_a_terminal_page_without_rejects(spider):
 # -- end to end: `midtier crawl arbeitnow --base-url` against a loopback replay ----------------
 
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "midtier", "crawl", "arbeitnow", "--base-url", base_url],
-        capture_output=True, text=True, timeout=300, env=os.environ.copy(),
-    )
-
-
-def _rows(db, sql):
-    """Read, then end the transaction: an open one would block the next crawl's schema check."""
-    with db, db.cursor() as cur:
-        cur.execute(sql)
-        return cur.fetchall()
+    return crawl("arbeitnow", base_url)
 
 
 def test_crawl_against_a_server_ignoring_page_numbers_ends_and_a_second_crawl_adds_nothing(db, tmp_path):

@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 from midtier.demo_server import serve_directory
+from tests.scrapers.crawling import crawl, rows as _rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "remoteok"
 
 
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "midtier", "crawl", "remoteok", "--base-url", base_url],
-        capture_output=True, text=True, timeout=300, env=os.environ.copy(),
-    )
+    return crawl("remoteok", base_url)
 
 
 @pytest.fixture
@@ -32,12 +28,6 @@ def site(tmp_path):
         shutil.copy(FIXTURES / fixture, tmp_path / "api")
         return serve_directory(tmp_path)
     return serve
-
-
-def _rows(db, sql):
-    with db.cursor() as cur:
-        cur.execute(sql)
-        return cur.fetchall()
 
 
 def test_crawl_loads_every_job_and_no_legal_notice(db, site):

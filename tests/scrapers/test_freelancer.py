@@ -7,9 +7,7 @@ The served page lives at ``api/projects/0.1/projects/active/index.html``: the AP
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from scrapy.http import TextResponse
 from midtier.demo_server import serve_directory
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.freelancer import FreelancerSpider
+from tests.scrapers.crawling import crawl, rows as _rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "freelancer"
 DEMO = Path(__file__).parents[2] / "midtier" / "demo_data" / "freelancer"
@@ -184,17 +183,7 @@ def test_the_demo_page_parses_without_rejects(spider):
 # -- end to end: `midtier crawl freelancer` against a loopback copy of the API ----------------------
 
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "midtier", "crawl", "freelancer", "--base-url", base_url],
-                          capture_output=True, text=True, timeout=300, env=os.environ.copy())
-
-
-def _rows(db, sql):
-    """Read, then end the transaction: an open one would block the next crawl's schema check."""
-    with db.cursor() as cur:
-        cur.execute(sql)
-        rows = cur.fetchall()
-    db.commit()
-    return rows
+    return crawl("freelancer", base_url)
 
 
 def test_crawl_loads_every_project_and_a_second_crawl_adds_none(db):

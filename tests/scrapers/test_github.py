@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from twisted.python.failure import Failure
 from midtier.demo_server import serve_directory
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.github import GithubSpider
+from tests.scrapers.crawling import crawl, rows as _rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "github"
 DEMO = Path(__file__).parents[2] / "midtier" / "demo_data" / "github"
@@ -238,17 +238,7 @@ def test_the_demo_listing_parses_without_rejects(spider):
 
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key != "GITHUB_TOKEN"}
-    return subprocess.run([sys.executable, "-m", "midtier", "crawl", "github", "--base-url", base_url],
-                          capture_output=True, text=True, timeout=300, env=env)
-
-
-def _rows(db, sql):
-    """Read, then end the transaction: an open one would block the next crawl's schema check."""
-    with db.cursor() as cur:
-        cur.execute(sql)
-        rows = cur.fetchall()
-    db.commit()
-    return rows
+    return crawl("github", base_url, env=env)
 
 
 def test_crawl_loads_every_issue_and_a_second_crawl_adds_none(db):

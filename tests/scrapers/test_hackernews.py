@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,6 +19,7 @@ from scrapy.http import TextResponse
 from midtier.demo_server import serve_directory
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.hackernews import HackerNewsSpider
+from tests.scrapers.crawling import crawl, rows as _rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hackernews"
 DEMO = Path(__file__).parents[2] / "midtier" / "demo_data" / "hackernews"
@@ -242,19 +241,7 @@ def test_the_demo_threads_parse_without_rejects():
 # -- end to end: `midtier crawl hackernews` against a loopback copy of the API ---------------------
 
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "midtier", "crawl", "hackernews", "--base-url", base_url],
-        capture_output=True, text=True, timeout=300, env=os.environ.copy(),
-    )
-
-
-def _rows(db, sql):
-    """Read, then end the transaction: an open one would block the next crawl's schema check."""
-    with db.cursor() as cur:
-        cur.execute(sql)
-        rows = cur.fetchall()
-    db.commit()
-    return rows
+    return crawl("hackernews", base_url)
 
 
 def test_crawl_loads_every_posting_and_a_second_crawl_adds_none(db):

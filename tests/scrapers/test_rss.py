@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +15,7 @@ from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 from midtier.demo_server import serve_directory
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.rss import ConfiguredFeed, RssSpider, read_feeds_file
+from tests.scrapers.crawling import crawl, rows as _rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rss"
 PROJECT = Path(__file__).parents[2]
@@ -340,17 +339,7 @@ def test_every_demo_feed_is_recorded_at_its_real_path_and_parses_without_rejects
 # -- end to end: `midtier crawl rss --url URL --base-url` -> raw tables ---------------------
 
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "midtier", "crawl", "rss", "--url", UPWORK_FEED,
-         "--base-url", base_url],
-        capture_output=True, text=True, timeout=300, env=os.environ.copy(),
-    )
-
-
-def _rows(db, sql):
-    with db, db.cursor() as cur:  # end the transaction: a crawl's schema step must not wait on it
-        cur.execute(sql)
-        return cur.fetchall()
+    return crawl("rss", base_url, "--url", UPWORK_FEED)
 
 
 def test_crawl_command_loads_every_entry_and_a_second_crawl_adds_nothing(db, tmp_path):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from scrapy.http import HtmlResponse, XmlResponse
 from midtier.demo_server import serve_directory
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.weworkremotely import CATEGORY_SLUGS, WeWorkRemotelySpider
+from tests.scrapers.crawling import crawl, rows as _rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "weworkremotely"
 DEMO = Path(__file__).parents[2] / "midtier" / "demo_data" / "weworkremotely"
@@ -240,16 +239,7 @@ def _site(root: Path) -> Path:
 
 
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "midtier", "crawl", "weworkremotely", "--base-url", base_url],
-        capture_output=True, text=True, timeout=300, env=os.environ.copy(),
-    )
-
-
-def _rows(db, sql):
-    with db, db.cursor() as cur:  # end the transaction: a crawl's schema step must not wait on it
-        cur.execute(sql)
-        return cur.fetchall()
+    return crawl("weworkremotely", base_url)
 
 
 def test_crawl_command_loads_each_job_once_and_a_second_crawl_adds_nothing(db, tmp_path):

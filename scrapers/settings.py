@@ -27,6 +27,13 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+# A 429/503 that says how long to wait (Retry-After) gets that wait before its retry, up to
+# this many seconds; a longer one gives the request up (recorded like any failed request).
+MIDTIER_RETRY_AFTER_MAX = float(os.environ.get("MIDTIER_RETRY_AFTER_MAX", "120"))
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scrapers.middlewares.RetryAfterMiddleware": 550,  # the stock retry middleware's place
+}
 # Seconds before a silent server counts as failed (MIDTIER_DOWNLOAD_TIMEOUT lowers it in drills).
 DOWNLOAD_TIMEOUT = float(os.environ.get("MIDTIER_DOWNLOAD_TIMEOUT", "30"))
 REDIRECT_MAX_TIMES = 5

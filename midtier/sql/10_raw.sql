@@ -58,6 +58,19 @@ alter table raw.crawl_runs add column if not exists items_closed integer not nul
 create index if not exists postings_last_seen_at_idx on raw.postings (last_seen_at);
 create index if not exists postings_open_by_source_idx on raw.postings (source) where closed_at is null;
 
+-- "Postings first seen between X and Y". BRIN, not btree: first_seen_at is written once, at
+-- insert, so it rises with the heap's physical order, and a min/max per range of blocks (a
+-- few kilobytes in all) narrows the query to a few ranges; a btree would hold an entry per
+-- row and cost more on every insert of this append-mostly table. Re-seen postings are
+-- updated and their new row versions move, which widens some ranges: the index then reads
+-- more blocks, never misses rows. autosummarize has autovacuum summarise newly filled
+-- ranges, which are otherwise read whole until the next VACUUM.
+-- Not partitioned by time (yet): a partitioned table's primary key must include the
+-- partition column, and the merge's `on conflict (source, source_posting_id)` needs exactly
+-- that key to be unique.
+create index if not exists postings_first_seen_at_brin on raw.postings
+    using brin (first_seen_at) with (autosummarize = on);
+
 create table if not exists raw.rejects (
     reject_id     bigserial primary key,
     source        text not null,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from midtier import database
 from midtier.importer import import_file
+from midtier.settings import load_settings
 from midtier.transform import build
 
 
@@ -30,6 +31,15 @@ def _count(url: str, sql: str) -> int | None:
             return None
 
 
+def _slowest_models(limit: int = 12) -> dict[str, float]:
+    """Seconds per model (and test) of the last dbt command, slowest first, from run_results.json."""
+    path = load_settings().dbt_target_dir / "run_results.json"
+    results = json.loads(path.read_text())["results"]
+    timed = sorted(results, key=lambda result: result["execution_time"], reverse=True)
+    return {result["unique_id"].split(".", 2)[-1]: round(result["execution_time"], 2)
+            for result in timed[:limit]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
@@ -39,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     build(args.url)
     result["full_build_seconds"] = round(time.perf_counter() - started, 2)
+    result["full_build_slowest"] = _slowest_models()
     result["mart_rows"] = _count(args.url, "select count(*) from marts.fct_postings")
     if args.extra:
         summary = import_file(args.extra, "bench", url=args.url)
@@ -46,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         build(args.url)
         result["incremental_build_seconds"] = round(time.perf_counter() - started, 2)
+        result["incremental_build_slowest"] = _slowest_models()
         result["incremental_share_of_full"] = round(
             result["incremental_build_seconds"] / result["full_build_seconds"], 3)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

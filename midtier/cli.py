@@ -115,7 +115,7 @@ def cmd_import(args) -> int:
 def cmd_transform(args) -> int:
     from midtier import steps
 
-    steps.transform(echo=_echo)
+    steps.transform(full_refresh=args.full_refresh, echo=_echo)
     return 0
 
 
@@ -201,8 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="source name for rows that do not carry one")
     importer.set_defaults(handler=cmd_import)
 
-    commands.add_parser("transform", help="build the dbt project (seeds, models, tests)").set_defaults(
-        handler=cmd_transform)
+    transform = commands.add_parser(
+        "transform", help="build the dbt project (seeds, models, tests)",
+        description="dbt build. Per-posting models are incremental: only new or changed postings "
+                    "are processed, or all of them when a seed, var or model they use changed.")
+    transform.add_argument("--full-refresh", action="store_true",
+                           help="rebuild the incremental models from scratch (after deleting raw "
+                                "postings, or to rule out a stale table)")
+    transform.set_defaults(handler=cmd_transform)
     commands.add_parser("check", help="run the Great Expectations data checks").set_defaults(
         handler=cmd_check)
 

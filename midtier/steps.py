@@ -152,13 +152,16 @@ def import_postings(path: Path, source: str, *, echo: Echo = _log_echo) -> RunSu
     return summary
 
 
-def transform(*, echo: Echo = _log_echo) -> None:
-    """dbt build: seeds, staging, intermediate, marts, and every test."""
+def transform(*, full_refresh: bool = False, echo: Echo = _log_echo) -> None:
+    """dbt build: seeds, staging, intermediate, marts, and every test.
+
+    Incremental models re-process only new or changed postings (or all, when their rules
+    changed); ``full_refresh`` rebuilds them from scratch."""
     from midtier import transform as dbt
 
     url = prepare_database()
-    echo("running dbt build (seeds, models, tests)")
-    dbt.build(url)
+    echo("running dbt build (seeds, models, tests)" + (", full refresh" if full_refresh else ""))
+    dbt.build(url, full_refresh=full_refresh)
     echo("dbt build finished")
 
 

@@ -122,13 +122,15 @@ def _url_without_starting() -> str:
         return PARSE_ONLY_URL
 
 
-def build(url: str | None = None) -> None:
+def build(url: str | None = None, *, full_refresh: bool = False) -> None:
     """``dbt build``: seeds, models and data tests, in dependency order.
 
     Unit tests check the SQL, not the data, so they run in development and CI
-    (:func:`unit_test`), not on every transform.
+    (:func:`unit_test`), not on every transform. ``full_refresh`` rebuilds the
+    incremental models from scratch instead of processing new and changed postings.
     """
-    run_dbt(["build", "--exclude-resource-type", "unit_test"], url)
+    run_dbt(["build", "--exclude-resource-type", "unit_test",
+             *(["--full-refresh"] if full_refresh else [])], url)
 
 
 def unit_test(url: str | None = None) -> None:

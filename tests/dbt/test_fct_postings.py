@@ -80,6 +80,19 @@ POSTINGS = [
         ),
         "budget_text": "$500 per day", "tags": [],
     },
+    # Freelancer.com's API never names the client; a job board posting without one is odd
+    {
+        "source": "freelancer", "source_posting_id": "no-client-by-design",
+        "title": "Django REST API for a booking app", "company": None,
+        "description_text": "Build the booking API in Django REST framework with PostgreSQL.",
+        "budget_text": "$1,500", "tags": ["django"],
+    },
+    {
+        "source": "remoteok", "source_posting_id": "no-client-named",
+        "title": "Django REST API for a booking app", "company": None,
+        "description_text": "We need the booking API built in Django REST framework, tested.",
+        "budget_text": "$1,500", "tags": ["django"],
+    },
 ]
 
 
@@ -241,3 +254,14 @@ def test_sources_without_recorded_terms_are_the_operators_own_imports(built_post
     scam = built_postings["scam"]  # source "telegramjobs" has no terms row
     assert (scam["source_name"], scam["source_attribution"], scam["is_republishable"]) == (
         "telegramjobs", "via telegramjobs", True)
+
+
+def test_a_source_that_never_names_clients_is_not_penalised_for_it(built_postings):
+    """source_terms.hides_client_identity: a blank company on Freelancer.com is the norm."""
+    freelancer = built_postings["no-client-by-design"]
+    job_board = built_postings["no-client-named"]
+    assert not freelancer["has_missing_client_identity"]
+    assert not any("Names no client" in reason for reason in freelancer["legitimacy_reasons"])
+    assert job_board["has_missing_client_identity"]
+    assert any("Names no client" in reason for reason in job_board["legitimacy_reasons"])
+    assert freelancer["legitimacy_score"] > job_board["legitimacy_score"]

@@ -22,11 +22,16 @@
     latest rate dated on or before the posting, else the latest).
 #}
 
+{{ config(**incremental_posting_config()) }}
+
+{%- set rule_vars = ['hours_per_budget_period', 'salary_inference_min_amount'] %}
+
 with
 
 postings as (
 
-    select * from {{ ref('stg_raw__postings') }}
+    select * from {{ ref('stg_raw__postings') }} as postings
+    {{ unprocessed_postings('postings', vars=rule_vars) }}
 
 ),
 
@@ -593,7 +598,13 @@ converted as (
 
 final as (
 
-    select * from converted
+    select
+        converted.*,
+        postings.content_hash,
+        {{ processing_hash(vars=rule_vars) }} as rules_hash
+    from converted
+    inner join postings
+        on converted.posting_id = postings.posting_id
 
 )
 

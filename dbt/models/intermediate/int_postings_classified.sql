@@ -16,11 +16,16 @@
 
 {%- set weeks_per = {'day': '1.0 / 7', 'week': '1', 'month': '4.33', 'year': '52'} -%}
 
+{{ config(**incremental_posting_config()) }}
+
+{%- set rule_vars = ['hours_per_budget_period'] %}
+
 with
 
 postings as (
 
-    select * from {{ ref('stg_raw__postings') }}
+    select * from {{ ref('stg_raw__postings') }} as postings
+    {{ unprocessed_postings('postings', vars=rule_vars) }}
 
 ),
 
@@ -192,7 +197,9 @@ final as (
             when starts.is_asap then 'asap'
             else 'unknown'
         end as start,
-        starts.start_on
+        starts.start_on,
+        postings.content_hash,
+        {{ processing_hash(vars=rule_vars) }} as rules_hash
     from postings
     left join attributes
         on postings.posting_id = attributes.posting_id

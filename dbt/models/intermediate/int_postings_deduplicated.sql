@@ -41,78 +41,46 @@ postings as (
 
 ),
 
-normalised_columns as (
+fingerprints as (
 
-    select
-        posting_id,
-        url,
-        first_seen_at,
-        posted_at,
-        nullif(
-            regexp_replace(
-                regexp_replace(
-                    lower(coalesce(company_name, '')),
-                    '\m(inc|llc|ltd|limited|gmbh|bv|b\.v|sa|sas|ag|corp|corporation|co|company|plc|oy|ab|srl|pty|the)\M',
-                    '', 'g'
-                ),
-                '[^a-z0-9]+', '', 'g'
-            ),
-            ''
-        ) as company_key,
-        array(
-            select distinct word
-            from regexp_split_to_table(lower(coalesce(title, '')), '[^a-z0-9+#]+') as word
-            where word <> ''
-                and word not in (
-                    'remote', 'hybrid', 'onsite', 'us', 'usa', 'uk', 'eu', 'emea', 'europe',
-                    'worldwide', 'anywhere', 'global', 'contract', 'freelance', 'full', 'part',
-                    'time', 'm', 'w', 'd', 'f', 'x', 'h', 'only', 'job', 'position', 'role',
-                    'hiring', 'we', 're', 'wanted', 'needed', 'a', 'an', 'the', 'for', 'with',
-                    'and', 'in', 'of'
-                )
-        ) as title_words,
-        regexp_split_to_array(
-            btrim(regexp_replace(lower(left(coalesce(description_text, ''), 4000)), '[^a-z0-9]+', ' ', 'g')),
-            ' '
-        ) as description_words
-    from postings
+    select * from {{ ref('int_posting_fingerprints') }}
 
 ),
 
 normalised as (
 
     select
-        *,
+        postings.posting_id,
+        postings.url,
+        postings.first_seen_at,
+        postings.posted_at,
+        fingerprints.company_key,
+        fingerprints.title_words,
+        fingerprints.title_key,
+        fingerprints.text_key,
+        fingerprints.opening_key,
+        fingerprints.shingle_hashes,
         -- a compact key for the pair work, in posting_id order
-        row_number() over (order by posting_id) as posting_number,
-        array_to_string(array(select unnest(title_words) order by 1), ' ') as title_key,
-        md5(array_to_string(description_words, ' ')) as text_key
-    from normalised_columns
+        row_number() over (order by postings.posting_id) as posting_number
+    from postings
+    inner join fingerprints
+        on postings.posting_id = fingerprints.posting_id
 
 ),
 
 shingles as (
 
-    -- each distinct word 3-gram, as a 64-bit hash (joins and counts on bigint, not text)
-    select distinct
-        normalised.posting_number,
-        hashtextextended(
-            normalised.description_words[word_position]
-                || ' ' || normalised.description_words[word_position + 1]
-                || ' ' || normalised.description_words[word_position + 2],
-            0
-        ) as shingle_hash
+    select normalised.posting_number, shingle.shingle_hash
     from normalised
-    cross join lateral generate_series(1, cardinality(normalised.description_words) - 2)
-        as word_position
+    cross join lateral unnest(normalised.shingle_hashes) as shingle (shingle_hash)
 
 ),
 
 shingle_counts as (
 
-    select posting_number, count(*) as shingle_count
-    from shingles
-    group by posting_number
+    select posting_number, cardinality(shingle_hashes) as shingle_count
+    from normalised
+    where cardinality(shingle_hashes) > 0
 
 ),
 
@@ -133,9 +101,9 @@ blocks as (
 
     union all
 
-    select posting_id, 'text:' || md5(array_to_string(description_words[1:40], ' ')), false
+    select posting_id, 'text:' || opening_key, false
     from normalised
-    where cardinality(description_words) >= 20
+    where opening_key is not null
 
 ),
 
@@ -197,42 +165,16 @@ candidate_pairs as (
 
 ),
 
--- each pair with the left posting's shingles first (a fence, so the planner never joins
--- shingles to shingles across all postings), then matched against the right posting's
-left_pair_shingles as materialized (
+-- the cheap tests first: a pair can only be a copy when its titles agree, and only count
+-- for client velocity when first seen within the window; only those pairs have their
+-- descriptions compared (same result, far fewer shingle joins)
+titled_pairs as (
 
     select
         candidate_pairs.left_posting_number,
         candidate_pairs.right_posting_number,
-        left_shingle.shingle_hash
-    from candidate_pairs
-    inner join shingles as left_shingle
-        on candidate_pairs.left_posting_number = left_shingle.posting_number
-
-),
-
-shared_shingles as (
-
-    select
-        left_pair_shingles.left_posting_number,
-        left_pair_shingles.right_posting_number,
-        count(*) as shared_count
-    from left_pair_shingles
-    inner join shingles as right_shingle
-        on left_pair_shingles.right_posting_number = right_shingle.posting_number
-        and left_pair_shingles.shingle_hash = right_shingle.shingle_hash
-    group by left_pair_shingles.left_posting_number, left_pair_shingles.right_posting_number
-
-),
-
-scored_pairs as (
-
-    select
         left_posting.posting_id as left_posting_id,
         right_posting.posting_id as right_posting_id,
-        shared_shingles.shared_count::numeric
-            / nullif(least(left_count.shingle_count, right_count.shingle_count), 0) as text_overlap,
-        least(left_count.shingle_count, right_count.shingle_count) as shorter_shingle_count,
         left_posting.company_key as left_company_key,
         right_posting.company_key as right_company_key,
         (
@@ -258,15 +200,73 @@ scored_pairs as (
         least(left_posting.first_seen_at, right_posting.first_seen_at) as earlier_seen_at,
         abs(extract(epoch from left_posting.first_seen_at - right_posting.first_seen_at)) / 86400
             as days_apart
-    from shared_shingles
-    inner join shingle_counts as left_count
-        on shared_shingles.left_posting_number = left_count.posting_number
-    inner join shingle_counts as right_count
-        on shared_shingles.right_posting_number = right_count.posting_number
+    from candidate_pairs
     inner join normalised as left_posting
-        on shared_shingles.left_posting_number = left_posting.posting_number
+        on candidate_pairs.left_posting_number = left_posting.posting_number
     inner join normalised as right_posting
-        on shared_shingles.right_posting_number = right_posting.posting_number
+        on candidate_pairs.right_posting_number = right_posting.posting_number
+
+),
+
+plausible_pairs as (
+
+    select *
+    from titled_pairs
+    where (title_similarity >= {{ var('duplicate_min_title_similarity') }} and not has_different_seniority)
+        or days_apart <= {{ var('client_velocity_window_days') }}
+
+),
+
+-- each pair with the left posting's shingles first (a fence, so the planner never joins
+-- shingles to shingles across all postings), then matched against the right posting's
+left_pair_shingles as materialized (
+
+    select
+        plausible_pairs.left_posting_number,
+        plausible_pairs.right_posting_number,
+        left_shingle.shingle_hash
+    from plausible_pairs
+    inner join shingles as left_shingle
+        on plausible_pairs.left_posting_number = left_shingle.posting_number
+
+),
+
+shared_shingles as (
+
+    select
+        left_pair_shingles.left_posting_number,
+        left_pair_shingles.right_posting_number,
+        count(*) as shared_count
+    from left_pair_shingles
+    inner join shingles as right_shingle
+        on left_pair_shingles.right_posting_number = right_shingle.posting_number
+        and left_pair_shingles.shingle_hash = right_shingle.shingle_hash
+    group by left_pair_shingles.left_posting_number, left_pair_shingles.right_posting_number
+
+),
+
+scored_pairs as (
+
+    select
+        plausible_pairs.left_posting_id,
+        plausible_pairs.right_posting_id,
+        shared_shingles.shared_count::numeric
+            / nullif(least(left_count.shingle_count, right_count.shingle_count), 0) as text_overlap,
+        least(left_count.shingle_count, right_count.shingle_count) as shorter_shingle_count,
+        plausible_pairs.left_company_key,
+        plausible_pairs.right_company_key,
+        plausible_pairs.title_similarity,
+        plausible_pairs.has_different_seniority,
+        plausible_pairs.earlier_seen_at,
+        plausible_pairs.days_apart
+    from plausible_pairs
+    inner join shared_shingles
+        on plausible_pairs.left_posting_number = shared_shingles.left_posting_number
+        and plausible_pairs.right_posting_number = shared_shingles.right_posting_number
+    inner join shingle_counts as left_count
+        on plausible_pairs.left_posting_number = left_count.posting_number
+    inner join shingle_counts as right_count
+        on plausible_pairs.right_posting_number = right_count.posting_number
 
 ),
 

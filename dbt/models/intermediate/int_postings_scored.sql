@@ -1,7 +1,9 @@
 {#
-    Legitimacy: every rule of the legitimacy_rules seed is tried against every posting in
-    one set-based join, each matched rule subtracting its weight once from 100 (never
-    below 0) and leaving a reason that quotes its evidence.
+    Legitimacy: every rule of the legitimacy_rules seed is tried against every posting,
+    each matched rule subtracting its weight once from 100 (never below 0) and leaving a
+    reason that quotes its evidence. The text and company rules are matched once per
+    posting version in int_postings_text_signals; the metric rules depend on the whole
+    market and on the client's other postings, so they are evaluated here on every run.
 
       applies_to text     the pattern is searched in title + description (+ budget text)
       applies_to company  the pattern is matched against the company name
@@ -61,36 +63,9 @@ legitimacy_rules as (
 
 ),
 
-scope_markers as (
+text_signals as (
 
-    select * from {{ ref('project_scope_markers') }}
-
-),
-
-documents as (
-
-    select
-        posting_id,
-        regexp_replace(
-            concat_ws(' ', title, budget_text, description_text), '\s+', ' ', 'g'
-        ) as posting_text,
-        coalesce(company_name, '') as company_text
-    from postings
-
-),
-
--- the scope the text describes, the most expensive first
-scopes as (
-
-    select distinct on (documents.posting_id)
-        documents.posting_id,
-        scope_markers.scope_description,
-        scope_markers.typical_project_usd,
-        substring(documents.posting_text from '(?i)(' || scope_markers.pattern || ')') as scope_evidence
-    from documents
-    inner join scope_markers
-        on documents.posting_text ~* scope_markers.pattern
-    order by documents.posting_id, scope_markers.typical_project_usd desc, scope_markers.pattern
+    select * from {{ ref('int_postings_text_signals') }}
 
 ),
 
@@ -150,8 +125,8 @@ metrics as (
         duplicates.client_posting_velocity,
         case when yardsticks.rate_basis = 'hourly'
             then round(yardsticks.usd_mid / nullif(yardsticks.p50, 0), 2) end as pay_vs_market_ratio,
-        case when yardsticks.rate_basis = 'fixed' and scopes.posting_id is not null
-            then round(yardsticks.usd_mid / nullif(scopes.typical_project_usd, 0), 4) end
+        case when yardsticks.rate_basis = 'fixed' and text_signals.typical_project_usd is not null
+            then round(yardsticks.usd_mid / nullif(text_signals.typical_project_usd, 0), 4) end
             as budget_scope_ratio,
         case
             when yardsticks.usd_mid is null then null
@@ -162,38 +137,33 @@ metrics as (
         end as rate_position,
         yardsticks.yardstick_name,
         yardsticks.rate_basis,
-        scopes.scope_description,
-        scopes.scope_evidence
+        text_signals.scope_description,
+        text_signals.scope_evidence
     from postings
     inner join duplicates
         on postings.posting_id = duplicates.posting_id
     left join yardsticks
         on postings.posting_id = yardsticks.posting_id
-    left join scopes
-        on postings.posting_id = scopes.posting_id
+    left join text_signals
+        on postings.posting_id = text_signals.posting_id
 
 ),
 
 text_matches as (
 
     select
-        documents.posting_id,
-        legitimacy_rules.rule_id,
-        legitimacy_rules.signal,
-        legitimacy_rules.weight,
-        legitimacy_rules.description,
-        -- the whole matched phrase is captured by the outer group
-        (regexp_match(
-            case legitimacy_rules.applies_to
-                when 'company' then documents.company_text
-                else documents.posting_text
-            end,
-            '(' || legitimacy_rules.pattern || ')',
-            'i'
-        ))[1] as evidence
-    from documents
-    cross join legitimacy_rules
-    where legitimacy_rules.applies_to in ('text', 'company')
+        text_signals.posting_id,
+        matches.rule_id,
+        matches.signal,
+        matches.weight,
+        matches.reason
+    from text_signals
+    cross join lateral unnest(
+        text_signals.matched_rule_ids,
+        text_signals.matched_signals,
+        text_signals.matched_weights,
+        text_signals.matched_reasons
+    ) as matches (rule_id, signal, weight, reason)
 
 ),
 
@@ -227,15 +197,8 @@ metric_matches as (
 
 matched as (
 
-    select
-        posting_id,
-        rule_id,
-        signal,
-        weight,
-        description || ': "' || coalesce(nullif(btrim(left(evidence, 120)), ''), '(blank)') || '"'
-            as reason
+    select posting_id, rule_id, signal, weight, reason
     from text_matches
-    where evidence is not null
 
     union all
 

@@ -15,11 +15,16 @@
     position; primary_skill is the first.
 #}
 
+{{ config(**incremental_posting_config()) }}
+
+{%- set rule_vars = ['skill_context_window', 'skill_description_max_chars'] %}
+
 with
 
 postings as (
 
-    select * from {{ ref('stg_raw__postings') }}
+    select * from {{ ref('stg_raw__postings') }} as postings
+    {{ unprocessed_postings('postings', vars=rule_vars) }}
 
 ),
 
@@ -217,7 +222,9 @@ final as (
     select
         postings.posting_id,
         coalesce(skill_lists.skills, '{}'::text[]) as skills,
-        skill_lists.skills[1] as primary_skill
+        skill_lists.skills[1] as primary_skill,
+        postings.content_hash,
+        {{ processing_hash(vars=rule_vars) }} as rules_hash
     from postings
     left join skill_lists
         on postings.posting_id = skill_lists.posting_id

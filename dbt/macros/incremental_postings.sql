@@ -1,0 +1,85 @@
+{#
+    Per-posting models that grow with the data are incremental: a run re-reads only the
+    postings it has not processed in their current version under the current rules.
+
+    Every such model stores, beside posting_id, the posting's content_hash and a
+    rules_hash (processing_hash below: the model's own SQL and the macros it calls, the
+    rows of every seed it reads, and the vars it names). A posting is re-processed when it
+    is new, when its content_hash changed (the spiders hash everything the models read),
+    or when rules_hash changed — so editing a seed, a var or the model re-processes every
+    posting without anyone remembering `--full-refresh`.
+
+    Usage in a model:
+
+        {{ config(**incremental_posting_config()) }}
+        ...
+        postings as (
+            select * from {{ ref('stg_raw__postings') }} as postings
+            {{ unprocessed_postings('postings', vars=['skill_context_window']) }}
+        ),
+        ...
+        final as (
+            select ..., postings.content_hash,
+                {{ processing_hash(vars=['skill_context_window']) }} as rules_hash
+            ...
+        )
+
+    Postings deleted from raw keep their rows here until a full refresh; every consumer
+    starts from stg_raw__postings, so those rows never surface.
+#}
+
+{% macro incremental_posting_config() -%}
+    {{ return({
+        'materialized': 'incremental',
+        'unique_key': 'posting_id',
+        'incremental_strategy': 'delete+insert',
+        'on_schema_change': 'sync_all_columns',
+        'post_hook': [
+            "create unique index if not exists {{ this.identifier }}__posting_id on {{ this }} (posting_id)"
+        ],
+    }) }}
+{%- endmacro %}
+
+
+{#- The model's code and every macro it calls (known only at execution time). -#}
+{% macro _code_fingerprint(vars) -%}
+    {%- set parts = [model.raw_code] -%}
+    {%- if execute -%}
+        {#- the project's own macros; dbt's built-in ones change only with dbt -#}
+        {%- for macro_id in model.depends_on.macros | sort if macro_id.startswith('macro.' ~ project_name ~ '.') -%}
+            {%- do parts.append(context[macro_id.split('.')[-1]].macro.macro_sql) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- for name in vars | sort -%}
+        {%- do parts.append(name ~ '=' ~ tojson(var(name))) -%}
+    {%- endfor -%}
+    {{ return(local_md5(parts | join('\n'))) }}
+{%- endmacro %}
+
+
+{#- A SQL expression, constant for the whole statement (uncorrelated sub-selects). -#}
+{% macro processing_hash(vars=[]) -%}
+    md5(concat_ws('|', '{{ _code_fingerprint(vars) }}'
+    {%- if execute -%}
+        {%- for node_id in model.depends_on.nodes | sort if node_id.startswith('seed.') %},
+        (select md5(coalesce(string_agg(seed_row::text, '|' order by seed_row::text), ''))
+         from {{ ref(node_id.split('.')[-1]) }} as seed_row)
+        {%- endfor -%}
+    {%- endif -%}
+    ))
+{%- endmacro %}
+
+
+{#- WHERE clause keeping the postings this run must (re)process; nothing on a full build. -#}
+{% macro unprocessed_postings(alias, vars=[]) -%}
+    {#- unit tests render without a target relation (this is none): a full build -#}
+    {%- if this is not none and is_incremental() %}
+    where not exists (
+        select 1
+        from {{ this }} as processed
+        where processed.posting_id = {{ alias }}.posting_id
+            and processed.content_hash = {{ alias }}.content_hash
+            and processed.rules_hash = {{ processing_hash(vars) }}
+    )
+    {%- endif -%}
+{%- endmacro %}

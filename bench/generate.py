@@ -37,10 +37,25 @@ ROLES = ("Backend Engineer", "Full-Stack Developer", "Frontend Developer", "Data
          "Site Reliability Engineer", "Software Consultant", "API Developer", "Tech Lead")
 SENIORITY = ("", "Junior ", "Mid-level ", "Senior ", "Staff ", "Lead ", "Principal ")
 ENGAGEMENT = ("contract", "freelance", "full-time", "part-time", "fixed-price project")
-COMPANIES = ("Northwind Data", "Acme Analytics", "Blue Fjord", "Kestrel Labs", "Tallow & Wick",
-             "Orbital Commerce", "Lumen Health", "Quartzline", "Harbor AI", "Greenleaf Energy",
-             "Paperplane", "Mosaic Fintech", "Atlas Logistics", "Brightpath Learning",
-             "Cobalt Games", "Driftwood Media", "Evergreen Bank", "Fable Studio")
+# Company names are drawn from prefix x suffix (~700 names) so a client posts a few dozen jobs
+# over the window, as on real boards.
+COMPANY_PREFIXES = ("Northwind", "Acme", "Blue Fjord", "Kestrel", "Tallow", "Orbital", "Lumen",
+                    "Quartz", "Harbor", "Greenleaf", "Paperplane", "Mosaic", "Atlas", "Brightpath",
+                    "Cobalt", "Driftwood", "Evergreen", "Fable", "Juniper", "Copperline",
+                    "Saltmarsh", "Redwood", "Silverback", "Tidewater", "Ironbark", "Halcyon")
+COMPANY_SUFFIXES = ("Data", "Analytics", "Labs", "Commerce", "Health", "AI", "Energy", "Fintech",
+                    "Logistics", "Learning", "Games", "Media", "Bank", "Studio", "Robotics",
+                    "Security", "Cloud", "Mobility", "Foods", "Travel", "Insurance", "Systems",
+                    "Works", "Collective", "Partners", "Software", "Ventures")
+# Words for the posting's own paragraph: no two jobs share their text by accident.
+PRODUCT_WORDS = ("billing", "onboarding", "search", "checkout", "reporting", "scheduling",
+                 "inventory", "routing", "pricing", "messaging", "analytics", "payments",
+                 "compliance", "recommendations", "notifications", "identity", "catalogue",
+                 "forecasting", "moderation", "ingestion", "export", "audit", "mapping",
+                 "booking", "claims", "telemetry", "ledger", "dispatch", "matching", "tagging")
+AUDIENCES = ("clinics", "retailers", "schools", "freight brokers", "restaurants", "insurers",
+             "nonprofits", "farmers", "landlords", "airlines", "game studios", "law firms",
+             "city councils", "dentists", "gyms", "hotels", "publishers", "banks")
 LOCATIONS = ("Remote", "Remote (EU)", "Remote (US)", "Worldwide", "Berlin, Germany",
              "London, UK", "Remote, UTC-3 to UTC+3", "Lisbon / Remote", "New York, NY",
              "Toronto, Canada", "Anywhere (async)")
@@ -97,8 +112,16 @@ def _description(rng: random.Random, title: str, company: str, skills: list[str]
         return ("<p><b>NO EXPERIENCE REQUIRED!</b> Work 2 hours a day and earn big. "
                 "Contact us on Telegram @quickpay_jobs or WhatsApp +1 555 0100. A small "
                 "refundable registration fee of $49 secures your place.</p>")
+    product = rng.sample(PRODUCT_WORDS, 3)
     paragraphs = [
         f"<p>{company} is hiring a <strong>{title}</strong> to help us ship faster.</p>",
+        f"<p>This role owns our {product[0]} and {product[1]} services for "
+        f"{rng.choice(AUDIENCES)} across {rng.randrange(3, 60)} markets; first up is rebuilding "
+        f"{product[2]} for {rng.choice(AUDIENCES)}, which handles {rng.randrange(2, 900)}k "
+        f"requests a day, by week {rng.randrange(2, 12)}.</p>",
+        f"<p>You would join {rng.randrange(2, 14)} engineers in {rng.choice(LOCATIONS)}, "
+        f"replace our {rng.choice(PRODUCT_WORDS)} batch jobs with {rng.choice(SKILLS)} and "
+        f"cut {rng.choice(PRODUCT_WORDS)} latency from {rng.randrange(200, 5000)} ms.</p>",
         "<p>You will design, build and run services used by thousands of customers, pair with "
         "product and design, and own features from idea to production. We value clear "
         "writing, small pull requests and calm on-call.</p>",
@@ -124,7 +147,8 @@ def postings(size: int, seed: int = 6) -> Iterator[dict]:
         else:
             scam = rng.random() < 0.03
             skills = rng.sample(SKILLS, rng.randrange(1, 6))
-            company = rng.choice(COMPANIES) if not scam else rng.choice(("QuickPay Jobs", "", "Global Hiring Agency"))
+            company = (f"{rng.choice(COMPANY_PREFIXES)} {rng.choice(COMPANY_SUFFIXES)}" if not scam
+                       else rng.choice(("QuickPay Jobs", "", "Global Hiring Agency")))
             title = (rng.choice(SCAM_TITLES) if scam else
                      f"{rng.choice(SENIORITY)}{rng.choice(ROLES)} ({rng.choice(ENGAGEMENT)})")
             record = {

@@ -21,12 +21,17 @@ INCREMENTAL_MODELS = (
     "int_postings_text_signals",
 )
 
+STEADY_TEXT = (
+    "Acme Analytics builds forecasting tools for regional grocery chains. You will extend our "
+    "Django services, tune PostgreSQL queries behind the reporting screens and pair with two "
+    "data engineers on the nightly ingestion jobs. We work asynchronously across Europe."
+)
+
 POSTINGS = [
     {
         "source": "remoteok", "source_posting_id": "steady",
         "title": "Senior Python Developer", "company": "Acme Analytics",
-        "description_text": "Django and PostgreSQL services for our analytics product.",
-        "budget_text": "$60-80/hr", "tags": ["python"],
+        "description_text": STEADY_TEXT, "budget_text": "$60-80/hr", "tags": ["python"],
     },
     {
         "source": "remoteok", "source_posting_id": "edited",
@@ -44,6 +49,14 @@ NEW_POSTING = {
 }
 
 
+# the steady posting cross-posted on another board: must join its duplicate group
+CROSS_POSTED_COPY = {
+    "source": "himalayas", "source_posting_id": "copy-of-steady",
+    "title": "Senior Python Developer (remote)", "company": "Acme Analytics, Inc.",
+    "description_text": STEADY_TEXT, "budget_text": "$60-80/hr", "tags": ["python"],
+}
+
+
 def _writers(url: str, model: str) -> dict[str, str]:
     """source_posting_id -> xmin of the posting's row in one intermediate table."""
     with contextlib.closing(database.connect(url)) as conn, conn.cursor() as cur:
@@ -52,6 +65,18 @@ def _writers(url: str, model: str) -> dict[str, str]:
             f" from intermediate.{model} as model"
             f" inner join staging.stg_raw__postings as postings using (posting_id)"
         )
+        return dict(cur.fetchall())
+
+
+def _pair_markers(url: str) -> dict[str, str]:
+    """source_posting_id -> xmin of its marker in the duplicate pairs table."""
+    with contextlib.closing(database.connect(url)) as conn, conn.cursor() as cur:
+        cur.execute(
+            "select postings.source_posting_id, pairs.xmin::text"
+            " from intermediate.int_posting_duplicate_pairs as pairs"
+            " inner join staging.stg_raw__postings as postings"
+            "   on pairs.left_posting_id = postings.posting_id"
+            " where pairs.right_posting_id is null")
         return dict(cur.fetchall())
 
 
@@ -75,14 +100,17 @@ def first_build(database_url):
     with contextlib.closing(database.connect(database_url)) as conn:
         insert_postings(conn, POSTINGS)
     transform.build(database_url)
-    return {model: _writers(database_url, model) for model in INCREMENTAL_MODELS}
+    writers = {model: _writers(database_url, model) for model in INCREMENTAL_MODELS}
+    writers["pair_markers"] = _pair_markers(database_url)
+    return writers
 
 
 @pytest.fixture(scope="module")
 def second_build(database_url, first_build):
-    """One new posting, one edited (new text and hash), one untouched; then build again."""
+    """Two new postings (one a copy of 'steady'), one edited (new text and hash), one
+    untouched; then build again."""
     with contextlib.closing(database.connect(database_url)) as conn:
-        insert_postings(conn, [NEW_POSTING])
+        insert_postings(conn, [NEW_POSTING, CROSS_POSTED_COPY])
     _execute(database_url,
              "update raw.postings set budget_text = '$95/hr', content_hash = md5('edited v2')"
              " where source_posting_id = 'edited'")
@@ -103,6 +131,24 @@ def test_mart_shows_the_new_and_the_changed_postings(database_url, second_build)
     new = _mart(database_url, "arrived-later")
     assert new["engagement_type"] == "daily"
     assert new["skills"] == ["rust"]
+
+
+def test_a_later_copy_joins_the_group_of_the_posting_compared_earlier(database_url, second_build):
+    with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
+        cur.execute(
+            "select source_posting_id, duplicate_group_id, is_canonical from marts.fct_postings"
+            " where source_posting_id in ('steady', 'copy-of-steady')")
+        rows = {key: (group, canonical) for key, group, canonical in cur.fetchall()}
+    assert rows["steady"][0] == rows["copy-of-steady"][0]
+    assert [rows["steady"][1], rows["copy-of-steady"][1]].count(True) == 1
+
+
+def test_pairs_of_unchanged_postings_are_kept_not_recompared(database_url, first_build, second_build):
+    """The duplicate pairs table keeps one marker per compared posting version."""
+    markers = _pair_markers(database_url)
+    assert set(markers) == {"steady", "edited", "arrived-later", "copy-of-steady"}
+    assert markers["steady"] == first_build["pair_markers"]["steady"]
+    assert markers["edited"] != first_build["pair_markers"]["edited"]
 
 
 def test_changing_a_var_reprocesses_every_posting(database_url, second_build):
@@ -131,4 +177,4 @@ def test_full_refresh_rebuilds_without_stale_rows(database_url, second_build):
     transform.build(database_url, full_refresh=True)
     with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
         cur.execute("select count(*) from intermediate.int_postings_budgeted")
-        assert cur.fetchone()[0] == 2
+        assert cur.fetchone()[0] == 3

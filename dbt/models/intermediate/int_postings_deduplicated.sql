@@ -12,13 +12,12 @@
     A title alone never makes a copy: two roles of one company with boilerplate descriptions
     differ in title, and two postings with the same title need overlapping descriptions.
 
-    Candidates come from blocks (same company; for a posting naming no company also same
-    title words or same opening text). A block of up to var duplicate_block_max_size
-    postings is compared all against all; a bigger one is sorted by title and text and each
-    posting compared with its next var duplicate_block_window neighbours, so the work grows
-    linearly. In such big blocks a copy far from its twin in that order can be missed and
-    client_posting_velocity counts at most about twice the window (well above the
-    legitimacy threshold).
+    Which pairs are compared (blocks of the same company, title words or opening text,
+    bounded so the work grows linearly) and the pair measures are in
+    int_posting_duplicate_pairs, which compares each posting version once; this model
+    decides which pairs are copies and groups them on every run. In big blocks a copy far
+    from its twin in the block's order can be missed and client_posting_velocity counts
+    at most about twice the window (well above the legitimacy threshold).
 
     Copies form groups (transitively, by var duplicate_label_rounds rounds of label
     propagation with pointer jumping, the macro connected_components); duplicate_group_id is the smallest posting_id in the
@@ -41,232 +40,28 @@ postings as (
 
 ),
 
-fingerprints as (
+pairs as (
 
-    select * from {{ ref('int_posting_fingerprints') }}
+    select * from {{ ref('int_posting_duplicate_pairs') }}
 
 ),
 
 normalised as (
 
-    select
-        postings.posting_id,
-        postings.url,
-        postings.first_seen_at,
-        postings.posted_at,
-        fingerprints.company_key,
-        fingerprints.title_words,
-        fingerprints.title_key,
-        fingerprints.text_key,
-        fingerprints.opening_key,
-        fingerprints.shingle_hashes,
-        -- a compact key for the pair work, in posting_id order
-        row_number() over (order by postings.posting_id) as posting_number
+    select posting_id, url, first_seen_at, posted_at
     from postings
-    inner join fingerprints
-        on postings.posting_id = fingerprints.posting_id
 
 ),
 
-shingles as (
-
-    select normalised.posting_number, shingle.shingle_hash
-    from normalised
-    cross join lateral unnest(normalised.shingle_hashes) as shingle (shingle_hash)
-
-),
-
-shingle_counts as (
-
-    select posting_number, cardinality(shingle_hashes) as shingle_count
-    from normalised
-    where cardinality(shingle_hashes) > 0
-
-),
-
--- candidate pairs come from blocks: same company, same title words, or the same opening
--- text. Pairs from different named companies are never copies, so the title and text
--- blocks only pair a posting that names no company.
-blocks as (
-
-    select posting_id, 'company:' || company_key as block_key, true as is_company_block
-    from normalised
-    where company_key is not null
-
-    union all
-
-    select posting_id, 'title:' || title_key, false
-    from normalised
-    where cardinality(title_words) > 0
-
-    union all
-
-    select posting_id, 'text:' || opening_key, false
-    from normalised
-    where opening_key is not null
-
-),
-
--- a block small enough is compared all against all; a bigger one (a prolific client, a
--- stock title) is sorted so copies sit together (title, then text) and each posting is
--- compared with the next var duplicate_block_window postings only: candidate pairs grow
--- linearly with the number of postings
-block_members as (
-
-    select
-        blocks.block_key,
-        blocks.is_company_block,
-        normalised.posting_number,
-        normalised.company_key is not null as has_company,
-        row_number() over block_order as block_rank,
-        count(*) over (partition by blocks.block_key) as block_size
-    from blocks
-    inner join normalised
-        on blocks.posting_id = normalised.posting_id
-    inner join shingle_counts
-        on normalised.posting_number = shingle_counts.posting_number
-    window block_order as (
-        partition by blocks.block_key
-        order by normalised.title_key, normalised.text_key, normalised.first_seen_at,
-            normalised.posting_id
-    )
-
-),
-
-block_pairs as (
-
-    select left_member.*, right_member.posting_number as other_posting_number,
-        right_member.has_company as other_has_company
-    from block_members as left_member
-    inner join block_members as right_member
-        on left_member.block_key = right_member.block_key
-        and left_member.block_rank < right_member.block_rank
-    where left_member.block_size <= {{ var('duplicate_block_max_size') }}
-
-    union all
-
-    select left_member.*, right_member.posting_number, right_member.has_company
-    from block_members as left_member
-    cross join generate_series(1, {{ var('duplicate_block_window') }}) as step
-    inner join block_members as right_member
-        on left_member.block_key = right_member.block_key
-        and right_member.block_rank = left_member.block_rank + step
-    where left_member.block_size > {{ var('duplicate_block_max_size') }}
-
-),
-
-candidate_pairs as (
-
-    select distinct
-        least(posting_number, other_posting_number) as left_posting_number,
-        greatest(posting_number, other_posting_number) as right_posting_number
-    from block_pairs
-    where is_company_block or not has_company or not other_has_company
-
-),
-
--- the cheap tests first: a pair can only be a copy when its titles agree, and only count
--- for client velocity when first seen within the window; only those pairs have their
--- descriptions compared (same result, far fewer shingle joins)
-titled_pairs as (
-
-    select
-        candidate_pairs.left_posting_number,
-        candidate_pairs.right_posting_number,
-        left_posting.posting_id as left_posting_id,
-        right_posting.posting_id as right_posting_id,
-        left_posting.company_key as left_company_key,
-        right_posting.company_key as right_company_key,
-        (
-            select count(*) from (
-                select unnest(left_posting.title_words)
-                intersect
-                select unnest(right_posting.title_words)
-            ) as shared_words
-        )::numeric / nullif((
-            select count(*) from (
-                select unnest(left_posting.title_words)
-                union
-                select unnest(right_posting.title_words)
-            ) as all_words
-        ), 0) as title_similarity,
-        exists (
-            select 1
-            from unnest(left_posting.title_words || right_posting.title_words) as word
-            where word in ('senior', 'sr', 'junior', 'jr', 'lead', 'principal', 'staff', 'intern',
-                           'mid', 'head', 'director', 'manager', 'associate', 'i', 'ii', 'iii')
-                and not (word = any(left_posting.title_words) and word = any(right_posting.title_words))
-        ) as has_different_seniority,
-        least(left_posting.first_seen_at, right_posting.first_seen_at) as earlier_seen_at,
-        abs(extract(epoch from left_posting.first_seen_at - right_posting.first_seen_at)) / 86400
-            as days_apart
-    from candidate_pairs
-    inner join normalised as left_posting
-        on candidate_pairs.left_posting_number = left_posting.posting_number
-    inner join normalised as right_posting
-        on candidate_pairs.right_posting_number = right_posting.posting_number
-
-),
-
-plausible_pairs as (
-
-    select *
-    from titled_pairs
-    where (title_similarity >= {{ var('duplicate_min_title_similarity') }} and not has_different_seniority)
-        or days_apart <= {{ var('client_velocity_window_days') }}
-
-),
-
--- each pair with the left posting's shingles first (a fence, so the planner never joins
--- shingles to shingles across all postings), then matched against the right posting's
-left_pair_shingles as materialized (
-
-    select
-        plausible_pairs.left_posting_number,
-        plausible_pairs.right_posting_number,
-        left_shingle.shingle_hash
-    from plausible_pairs
-    inner join shingles as left_shingle
-        on plausible_pairs.left_posting_number = left_shingle.posting_number
-
-),
-
-shared_shingles as (
-
-    select
-        left_pair_shingles.left_posting_number,
-        left_pair_shingles.right_posting_number,
-        count(*) as shared_count
-    from left_pair_shingles
-    inner join shingles as right_shingle
-        on left_pair_shingles.right_posting_number = right_shingle.posting_number
-        and left_pair_shingles.shingle_hash = right_shingle.shingle_hash
-    group by left_pair_shingles.left_posting_number, left_pair_shingles.right_posting_number
-
-),
-
+-- the compared pairs of postings still in raw
 scored_pairs as (
 
-    select
-        plausible_pairs.left_posting_id,
-        plausible_pairs.right_posting_id,
-        shared_shingles.shared_count::numeric
-            / nullif(least(left_count.shingle_count, right_count.shingle_count), 0) as text_overlap,
-        least(left_count.shingle_count, right_count.shingle_count) as shorter_shingle_count,
-        plausible_pairs.left_company_key,
-        plausible_pairs.right_company_key,
-        plausible_pairs.title_similarity,
-        plausible_pairs.has_different_seniority,
-        plausible_pairs.earlier_seen_at,
-        plausible_pairs.days_apart
-    from plausible_pairs
-    inner join shared_shingles
-        on plausible_pairs.left_posting_number = shared_shingles.left_posting_number
-        and plausible_pairs.right_posting_number = shared_shingles.right_posting_number
-    inner join shingle_counts as left_count
-        on plausible_pairs.left_posting_number = left_count.posting_number
-    inner join shingle_counts as right_count
-        on plausible_pairs.right_posting_number = right_count.posting_number
+    select pairs.*
+    from pairs
+    inner join normalised as left_posting
+        on pairs.left_posting_id = left_posting.posting_id
+    inner join normalised as right_posting
+        on pairs.right_posting_id = right_posting.posting_id
 
 ),
 

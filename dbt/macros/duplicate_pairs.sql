@@ -1,0 +1,41 @@
+{#
+    The incremental bookkeeping of int_posting_duplicate_pairs (see that model): which
+    postings a run compares again, and forgetting their old pairs first.
+#}
+
+{#- WHERE clause on `live` keeping the postings whose fingerprint was not compared yet in
+    its current version under the current rules; all of them on a full build. -#}
+{% macro pairs_to_recompare(alias, vars) -%}
+    {%- if this is not none and is_incremental() %}
+    where not exists (
+        select 1
+        from {{ this }} as done
+        where done.right_posting_id is null
+            and done.left_posting_id = {{ alias }}.posting_id
+            and done.input_hash = {{ alias }}.input_hash
+            and done.rules_hash = {{ processing_hash(vars) }}
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre-hook: drop every pair and marker of a posting this run compares again. -#}
+{% macro forget_recompared_pairs(vars) -%}
+    {%- if is_incremental() -%}
+    create temporary table recompared_postings on commit drop as
+    select live.posting_id
+    from (
+        select
+            fingerprints.posting_id,
+            md5(fingerprints.content_hash || fingerprints.rules_hash) as input_hash
+        from {{ ref('int_posting_fingerprints') }} as fingerprints
+        inner join {{ ref('stg_raw__postings') }} as postings
+            on fingerprints.posting_id = postings.posting_id
+    ) as live
+    {{ pairs_to_recompare('live', vars) }};
+    delete from {{ this }} where left_posting_id in (select posting_id from recompared_postings);
+    delete from {{ this }} where right_posting_id in (select posting_id from recompared_postings)
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}

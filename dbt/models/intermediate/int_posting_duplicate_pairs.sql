@@ -1,0 +1,278 @@
+{#
+    Candidate copies, compared once (incremental): the pairs of postings that could be the
+    same job, with what int_postings_deduplicated decides on. A run compares only the
+    postings whose fingerprint is new or changed (or all, when this model's rules
+    changed) with the other members of their blocks; pairs of two unchanged postings are
+    kept from earlier runs.
+
+    Candidates come from blocks (same company; for a posting naming no company also same
+    title words or same opening text). In a block of up to var duplicate_block_max_size
+    postings a posting is compared with every other member; in a bigger one (a prolific
+    client, a stock title), sorted by title and text, with its var duplicate_block_window
+    neighbours on either side. Pairs from different named companies are never copies, so
+    title and text blocks only pair a posting that names no company.
+
+    Cheap tests first: only pairs whose titles agree (a copy) or that were first seen
+    within var client_velocity_window_days (client velocity) have their description
+    shingles compared; a pair with no shingle in common is not kept.
+
+    Rows: one per compared pair (left_posting_id < right_posting_id), plus one marker per
+    compared posting version (right_posting_id null, input_hash = its fingerprint's
+    content and rules) that tells the next run it is done.
+#}
+
+{%- set rule_vars = [
+    'duplicate_block_max_size', 'duplicate_block_window',
+    'duplicate_min_title_similarity', 'client_velocity_window_days',
+] -%}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook=[
+        "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
+        "{{ forget_recompared_pairs(" ~ rule_vars ~ ") }}",
+    ],
+    post_hook=[
+        "create index if not exists {{ this.identifier }}__left on {{ this }} (left_posting_id)",
+        "create index if not exists {{ this.identifier }}__right on {{ this }} (right_posting_id)",
+    ],
+) }}
+
+with
+
+postings as (
+
+    select * from {{ ref('stg_raw__postings') }}
+
+),
+
+fingerprints as (
+
+    select * from {{ ref('int_posting_fingerprints') }}
+
+),
+
+live as (
+
+    select
+        fingerprints.*,
+        postings.first_seen_at,
+        md5(fingerprints.content_hash || fingerprints.rules_hash) as input_hash
+    from fingerprints
+    inner join postings
+        on fingerprints.posting_id = postings.posting_id
+
+),
+
+recompared as (
+
+    select posting_id
+    from live
+    {{ pairs_to_recompare('live', rule_vars) }}
+
+),
+
+blocks as (
+
+    select posting_id, 'company:' || company_key as block_key, true as is_company_block
+    from live
+    where company_key is not null
+
+    union all
+
+    select posting_id, 'title:' || title_key, false
+    from live
+    where cardinality(title_words) > 0
+
+    union all
+
+    select posting_id, 'text:' || opening_key, false
+    from live
+    where opening_key is not null
+
+),
+
+block_members as (
+
+    select
+        blocks.block_key,
+        blocks.is_company_block,
+        live.posting_id,
+        live.company_key is not null as has_company,
+        recompared.posting_id is not null as is_recompared,
+        row_number() over block_order as block_rank,
+        count(*) over (partition by blocks.block_key) as block_size
+    from blocks
+    inner join live
+        on blocks.posting_id = live.posting_id
+    left join recompared
+        on blocks.posting_id = recompared.posting_id
+    where live.shingle_count > 0
+        and blocks.block_key in (
+            select touched.block_key
+            from blocks as touched
+            inner join recompared
+                on touched.posting_id = recompared.posting_id
+        )
+    window block_order as (
+        partition by blocks.block_key
+        order by live.title_key, live.text_key, live.first_seen_at, live.posting_id
+    )
+
+),
+
+block_pairs as (
+
+    select recompared_member.*, other_member.posting_id as other_posting_id,
+        other_member.has_company as other_has_company
+    from block_members as recompared_member
+    inner join block_members as other_member
+        on recompared_member.block_key = other_member.block_key
+        and recompared_member.posting_id <> other_member.posting_id
+    where recompared_member.is_recompared
+        and recompared_member.block_size <= {{ var('duplicate_block_max_size') }}
+
+    union all
+
+    select recompared_member.*, other_member.posting_id, other_member.has_company
+    from block_members as recompared_member
+    cross join generate_series(-{{ var('duplicate_block_window') }}, {{ var('duplicate_block_window') }}) as step
+    inner join block_members as other_member
+        on recompared_member.block_key = other_member.block_key
+        and other_member.block_rank = recompared_member.block_rank + step
+    where recompared_member.is_recompared
+        and recompared_member.block_size > {{ var('duplicate_block_max_size') }}
+        and step <> 0
+
+),
+
+candidate_pairs as (
+
+    select distinct
+        least(posting_id, other_posting_id) as left_posting_id,
+        greatest(posting_id, other_posting_id) as right_posting_id
+    from block_pairs
+    where is_company_block or not has_company or not other_has_company
+
+),
+
+titled_pairs as (
+
+    select
+        candidate_pairs.left_posting_id,
+        candidate_pairs.right_posting_id,
+        left_posting.company_key as left_company_key,
+        right_posting.company_key as right_company_key,
+        least(left_posting.shingle_count, right_posting.shingle_count) as shorter_shingle_count,
+        (
+            select count(*) from (
+                select unnest(left_posting.title_words)
+                intersect
+                select unnest(right_posting.title_words)
+            ) as shared_words
+        )::numeric / nullif((
+            select count(*) from (
+                select unnest(left_posting.title_words)
+                union
+                select unnest(right_posting.title_words)
+            ) as all_words
+        ), 0) as title_similarity,
+        exists (
+            select 1
+            from unnest(left_posting.title_words || right_posting.title_words) as word
+            where word in ('senior', 'sr', 'junior', 'jr', 'lead', 'principal', 'staff', 'intern',
+                           'mid', 'head', 'director', 'manager', 'associate', 'i', 'ii', 'iii')
+                and not (word = any(left_posting.title_words) and word = any(right_posting.title_words))
+        ) as has_different_seniority,
+        abs(extract(epoch from left_posting.first_seen_at - right_posting.first_seen_at)) / 86400
+            as days_apart
+    from candidate_pairs
+    inner join live as left_posting
+        on candidate_pairs.left_posting_id = left_posting.posting_id
+    inner join live as right_posting
+        on candidate_pairs.right_posting_id = right_posting.posting_id
+
+),
+
+-- materialized: PostgreSQL would otherwise inline these and run the per-pair sub-selects
+-- once for the filter and again for the output
+plausible_pairs as materialized (
+
+    select *
+    from titled_pairs
+    where (title_similarity >= {{ var('duplicate_min_title_similarity') }} and not has_different_seniority)
+        or days_apart <= {{ var('client_velocity_window_days') }}
+
+),
+
+-- shared shingles per pair: a merge of two short sorted arrays, far cheaper than one
+-- join of every pair's shingles at once
+shared_shingles as materialized (
+
+    select
+        plausible_pairs.*,
+        (
+            select count(*)
+            from unnest(left_posting.shingle_hashes) as left_shingle (shingle_hash)
+            inner join unnest(right_posting.shingle_hashes) as right_shingle (shingle_hash)
+                on left_shingle.shingle_hash = right_shingle.shingle_hash
+        ) as shared_count
+    from plausible_pairs
+    inner join live as left_posting
+        on plausible_pairs.left_posting_id = left_posting.posting_id
+    inner join live as right_posting
+        on plausible_pairs.right_posting_id = right_posting.posting_id
+
+),
+
+compared_pairs as (
+
+    select
+        left_posting_id,
+        right_posting_id,
+        shared_count::numeric / nullif(shorter_shingle_count, 0) as text_overlap,
+        shorter_shingle_count,
+        left_company_key,
+        right_company_key,
+        title_similarity,
+        has_different_seniority,
+        days_apart,
+        null::text as input_hash
+    from shared_shingles
+    where shared_count > 0
+
+),
+
+markers as (
+
+    select
+        live.posting_id as left_posting_id,
+        null::text as right_posting_id,
+        null::numeric as text_overlap,
+        null::bigint as shorter_shingle_count,
+        null::text as left_company_key,
+        null::text as right_company_key,
+        null::numeric as title_similarity,
+        null::boolean as has_different_seniority,
+        null::numeric as days_apart,
+        live.input_hash
+    from live
+    inner join recompared
+        on live.posting_id = recompared.posting_id
+
+),
+
+final as (
+
+    select *, {{ processing_hash(vars=rule_vars) }} as rules_hash
+    from (
+        select * from compared_pairs
+        union all
+        select * from markers
+    ) as compared
+
+)
+
+select * from final

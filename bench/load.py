@@ -7,8 +7,8 @@ own, and prints one JSON object. The steps, on the same generated rows:
   input; also times validation alone).
 - ``copy``: ``COPY`` of that file into a table shaped like raw.postings (same keys and
   indexes): the ceiling.
-- ``store``: ``RawStore.upsert_postings`` on the same prepared rows, batch by batch (only the
-  database calls are timed): the loader's own cost against COPY's.
+- ``store``: ``RawStore.upsert_postings`` on the same prepared rows, batch by batch (only
+  those calls are timed, their COPY encoding included): the loader's own cost against COPY's.
 - ``import``: ``midtier import`` end to end (read JSONL, validate, hash, merge) into an empty
   raw.postings; ``reimport``: the same file again, every posting unchanged.
 - ``insert``: one INSERT per row, each committed (what a naive item pipeline does), on the

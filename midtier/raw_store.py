@@ -1,8 +1,9 @@
 """The raw landing zone: idempotent upserts of postings, rejects and crawl-run bookkeeping.
 
-Every write goes through a batch merge: rows land in a session-local staging table, then one
-set-based statement inserts new postings and refreshes changed ones, so a batch is applied
-whole or not at all and re-running the same crawl adds nothing.
+Every write goes through a batch merge in one transaction: the stored content hashes sort the
+batch into new, changed and unchanged postings; new ones are copied straight in, changed ones
+and sightings of unchanged ones are applied set-based from session-local staging tables. A
+batch is applied whole or not at all, and re-running the same crawl adds nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ POSTING_COLUMNS = (
 # Columns that describe the posting itself (url .. payload): replaced only when the content
 # hash changes.
 CONTENT_COLUMNS = POSTING_COLUMNS[POSTING_COLUMNS.index("url"):POSTING_COLUMNS.index("content_hash")]
+# What a sighting of an unchanged posting refreshes; its content stays as stored.
+SIGHTING_COLUMNS = ("source", "source_posting_id", "fetched_at", "last_seen_at", "crawl_run_id")
 
 
 @dataclass
@@ -218,66 +221,107 @@ class RawStore:
     def upsert_postings(self, rows: list[dict]) -> RunCounts:
         """Merge prepared rows (dicts keyed by POSTING_COLUMNS) into raw.postings in one transaction.
 
-        The batch is streamed with ``COPY`` into a session-local staging table, then merged with
-        one set-based upsert; nothing is written to raw.postings unless the whole batch merges.
+        The stored content hashes of the batch's postings sort it into new, changed and
+        unchanged rows. New rows are streamed with ``COPY`` straight into raw.postings (written
+        once, as a plain COPY would); changed rows and the sightings of unchanged ones go
+        through session-local staging tables and one set-based UPDATE each. Nothing is written
+        to raw.postings unless the whole batch merges.
         """
         counts = RunCounts(seen=len(rows))
         if not rows:
             return counts
-        columns = ", ".join(POSTING_COLUMNS)
+        latest = _latest_per_posting(rows)
         with self.conn, self.conn.cursor() as cur:
-            if not self._staging_ready:
-                # Session-local and never WAL-logged: rows vanish at commit, and the table is
-                # created once per connection (re-creating it per batch is catalog churn).
-                cur.execute(
-                    "create temp table if not exists batch_postings "
-                    "(like raw.postings including defaults) on commit delete rows"
-                )
-            cur.copy_expert(
-                f"copy batch_postings ({columns}) from stdin",
-                CopyStream(copy_lines(_latest_per_posting(rows))),
-                size=COPY_CHUNK_BYTES,
-            )
-            cur.execute(
-                """
-                select count(*) filter (where p.source is null),
-                       count(*) filter (where p.content_hash <> b.content_hash),
-                       count(*) filter (where p.content_hash = b.content_hash)
-                from batch_postings b
-                left join raw.postings p using (source, source_posting_id)
-                """
-            )
-            counts.new, counts.updated, counts.unchanged = cur.fetchone()
-            refreshed = ", ".join(f"{name} = excluded.{name}" for name in CONTENT_COLUMNS)
-            cur.execute(
-                f"""
-                insert into raw.postings ({columns})
-                select {columns} from batch_postings
-                on conflict (source, source_posting_id) do update set
-                    {refreshed},
-                    content_hash = excluded.content_hash,
-                    fetched_at = excluded.fetched_at,
-                    last_seen_at = greatest(raw.postings.last_seen_at, excluded.last_seen_at),
-                    crawl_run_id = excluded.crawl_run_id,
-                    closed_at = null,
-                    missed_crawls = 0
-                where raw.postings.content_hash <> excluded.content_hash
-                """
-            )
-            if counts.unchanged:
-                cur.execute(
-                    """
-                    update raw.postings p
-                    set last_seen_at = greatest(p.last_seen_at, b.last_seen_at),
-                        fetched_at = b.fetched_at, crawl_run_id = b.crawl_run_id, closed_at = null,
-                        missed_crawls = 0
-                    from batch_postings b
-                    where p.source = b.source and p.source_posting_id = b.source_posting_id
-                      and p.content_hash = b.content_hash
-                    """
-                )
+            self._create_staging(cur)
+            _lock_sources(cur, {row["source"] for row in latest})
+            new, changed, unchanged = _classify(latest, _stored_hashes(cur, latest))
+            _copy(cur, "raw.postings", new)
+            if changed:
+                _copy(cur, "batch_postings", changed)
+                cur.execute(REFRESH_CHANGED)
+            if unchanged:
+                _copy(cur, "batch_sightings", unchanged, SIGHTING_COLUMNS)
+                cur.execute(MARK_SEEN)
         self._staging_ready = True  # only once a transaction that created it has committed
+        counts.new, counts.updated, counts.unchanged = len(new), len(changed), len(unchanged)
         return counts
+
+    def _create_staging(self, cur) -> None:
+        if self._staging_ready:
+            return
+        # Session-local and never WAL-logged: rows vanish at commit, and the tables are
+        # created once per connection (re-creating them per batch is catalog churn).
+        cur.execute(
+            "create temp table if not exists batch_postings "
+            "(like raw.postings including defaults) on commit delete rows"
+        )
+        cur.execute(
+            "create temp table if not exists batch_sightings on commit delete rows as "
+            f"select {', '.join(SIGHTING_COLUMNS)} from raw.postings with no data"
+        )
+
+
+# -- merging a batch ----------------------------------------------------------------------
+REFRESH_CHANGED = f"""
+    update raw.postings p
+    set {", ".join(f"{name} = b.{name}" for name in CONTENT_COLUMNS)},
+        content_hash = b.content_hash, fetched_at = b.fetched_at,
+        last_seen_at = greatest(p.last_seen_at, b.last_seen_at),
+        crawl_run_id = b.crawl_run_id, closed_at = null, missed_crawls = 0
+    from batch_postings b
+    where p.source = b.source and p.source_posting_id = b.source_posting_id
+"""
+
+MARK_SEEN = """
+    update raw.postings p
+    set last_seen_at = greatest(p.last_seen_at, b.last_seen_at),
+        fetched_at = b.fetched_at, crawl_run_id = b.crawl_run_id, closed_at = null,
+        missed_crawls = 0
+    from batch_sightings b
+    where p.source = b.source and p.source_posting_id = b.source_posting_id
+"""
+
+
+def _lock_sources(cur, sources: set[str]) -> None:
+    """Serialise loaders of the same source until commit: a posting judged new must still be
+    absent when it is copied in (COPY has no ON CONFLICT). Sorted, so two loaders never wait
+    on each other crosswise."""
+    for source in sorted(sources):
+        cur.execute("select pg_advisory_xact_lock(hashtext('raw.postings'), hashtext(%s))",
+                    (source,))
+
+
+def _stored_hashes(cur, rows: list[dict]) -> dict[tuple[str, str], str]:
+    """The content hash raw.postings holds for each posting of the batch it already has."""
+    cur.execute(
+        """
+        select p.source, p.source_posting_id, p.content_hash
+        from unnest(%s::text[], %s::text[]) as batch (source, source_posting_id)
+        join raw.postings p using (source, source_posting_id)
+        """,
+        ([row["source"] for row in rows], [row["source_posting_id"] for row in rows]),
+    )
+    return {(source, posting_id): stored for source, posting_id, stored in cur.fetchall()}
+
+
+def _classify(rows: list[dict], stored: dict[tuple[str, str], str]):
+    """(new, changed, unchanged) rows against the stored content hashes."""
+    new, changed, unchanged = [], [], []
+    for row in rows:
+        stored_hash = stored.get((row["source"], row["source_posting_id"]))
+        if stored_hash is None:
+            new.append(row)
+        elif stored_hash != row["content_hash"]:
+            changed.append(row)
+        else:
+            unchanged.append(row)
+    return new, changed, unchanged
+
+
+def _copy(cur, table: str, rows: list[dict], columns: tuple[str, ...] = POSTING_COLUMNS) -> None:
+    if rows:
+        cur.copy_expert(f"copy {table} ({', '.join(columns)}) from stdin",
+                        CopyStream(copy_lines(rows, columns)), size=COPY_CHUNK_BYTES)
 
 
 # -- COPY encoding -------------------------------------------------------------------------
@@ -336,19 +380,34 @@ def _copy_time(value) -> str:
     return _copy_field(value)
 
 
-# Per-column fast paths for the types prepare_posting produces; anything else is handled by
-# the general _copy_field.
+def _copy_seen_time():
+    """An encoder for the fetched / first seen / last seen columns. prepare_posting gives all
+    three the same datetime object, so formatting it once per row is enough."""
+    last, text = None, ""
+
+    def encode(value) -> str:
+        nonlocal last, text
+        if value is not last:
+            last, text = value, _copy_time(value)
+        return text
+
+    return encode
+
+
+# Per-column fast paths for the types prepare_posting produces (payload is JSON text already);
+# anything else is handled by the general _copy_field.
 _COLUMN_ENCODERS = {
     **{name: _copy_text for name in POSTING_COLUMNS},
     "salary_min": _copy_field, "salary_max": _copy_field, "tags": _copy_field,
-    "payload": _copy_field, "posted_at": _copy_time, "fetched_at": _copy_time,
-    "first_seen_at": _copy_time, "last_seen_at": _copy_time,
+    "posted_at": _copy_time,
 }
+SEEN_TIME_COLUMNS = ("fetched_at", "first_seen_at", "last_seen_at")
 
 
 def copy_lines(rows: Iterable[dict], columns: tuple[str, ...] = POSTING_COLUMNS) -> Iterator[str]:
     """COPY text lines (with their newline) for prepared rows, in ``columns`` order."""
-    fields = [(name, _COLUMN_ENCODERS.get(name, _copy_field)) for name in columns]
+    encoders = {**_COLUMN_ENCODERS, **dict.fromkeys(SEEN_TIME_COLUMNS, _copy_seen_time())}
+    fields = [(name, encoders.get(name, _copy_field)) for name in columns]
     null = "\\N"
     for row in rows:
         yield "\t".join([null if (value := row[name]) is None else encode(value)
@@ -396,7 +455,7 @@ def _storable(text: str | None) -> str | None:
     return text
 
 
-def _latest_per_posting(rows: list[dict]) -> Iterable[dict]:
+def _latest_per_posting(rows: list[dict]) -> list[dict]:
     """The same posting twice in one batch: keep the last fetched copy (later wins a tie)."""
     latest: dict[tuple, dict] = {}
     for row in rows:
@@ -404,5 +463,5 @@ def _latest_per_posting(rows: list[dict]) -> Iterable[dict]:
         kept = latest.get(key)
         if kept is None or row["fetched_at"] >= kept["fetched_at"]:
             latest[key] = row
-    return latest.values()
+    return list(latest.values())
 

@@ -108,13 +108,21 @@ def _tags(value) -> list[str]:
     return [tag for tag in tags if tag]
 
 
-def content_hash(payload) -> str:
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+def canonical_json(payload) -> str:
+    """The payload's one serialisation: hashed for change detection and stored as is (jsonb
+    does not keep key order, so sorting the keys costs the stored value nothing)."""
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def content_hash(payload_json: str) -> str:
+    return hashlib.sha256(payload_json.encode("utf-8")).hexdigest()
 
 
 def prepare_posting(item, *, source: str, crawl_run_id: str, fetched_at: datetime) -> dict:
-    """Turn an item into a raw.postings row, or raise InvalidPosting."""
+    """Turn an item into a raw.postings row, or raise InvalidPosting.
+
+    The row's ``payload`` is JSON text (see ``canonical_json``), ready for the jsonb column.
+    """
     # Shallow: asdict() would walk the whole payload looking for nested items (half the cost).
     fields = dict(ItemAdapter(item).items())
     source_posting_id = _clean_text(fields.get("source_posting_id"))
@@ -126,7 +134,8 @@ def prepare_posting(item, *, source: str, crawl_run_id: str, fetched_at: datetim
     payload = fields.get("payload")
     if payload is None:
         payload = {k: v for k, v in fields.items() if k != "payload"}
-    payload = _clean_payload(payload if isinstance(payload, dict) else {"value": payload})
+    payload_json = canonical_json(
+        _clean_payload(payload if isinstance(payload, dict) else {"value": payload}))
     row.update(
         source=_clean_text(fields.get("source")) or source,
         source_posting_id=source_posting_id,
@@ -134,8 +143,8 @@ def prepare_posting(item, *, source: str, crawl_run_id: str, fetched_at: datetim
         salary_max=_amount(fields.get("salary_max"), "salary_max"),
         tags=_tags(fields.get("tags")),
         posted_at=_timestamp(fields.get("posted_at")),
-        payload=payload,
-        content_hash=content_hash(payload),
+        payload=payload_json,
+        content_hash=content_hash(payload_json),
         fetched_at=fetched_at,
         first_seen_at=fetched_at,
         last_seen_at=fetched_at,

@@ -9,7 +9,8 @@ The rate-floor registry has its own module, ``midtier.registry``.
 
 from __future__ import annotations
 
-import contextlib
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,18 @@ RATES_TTL_SECONDS = 600
 SOURCES_TTL_SECONDS = 60
 MAX_ROWS = 1000
 CONNECT_TIMEOUT_SECONDS = 5
+# Idle connections kept per database URL; more concurrent queries than this open extra
+# connections, which are closed afterwards instead of kept.
+IDLE_CONNECTIONS_PER_URL = 4
+# The mart's column list changes only when dbt rebuilds it, and reading it takes ~15 ms
+# (information_schema is slow): it is kept this long.
+MART_COLUMNS_TTL_SECONDS = 60
 RATES = "marts.rpt_rate_percentiles"
 FEED_COLUMNS = (*JSON_COLUMNS, "is_canonical")
+# max(last_seen_at), spelled so that PostgreSQL can read it off an index on last_seen_at
+# through the mart view: its min/max shortcut does not apply across the view's join.
+NEWEST_CRAWL = (f"(select last_seen_at from {MART} where last_seen_at is not null "
+                "order by last_seen_at desc limit 1)")
 
 # Duration bands for the feed (weeks, lower bound inclusive, upper exclusive; None = open).
 DURATIONS = {
@@ -103,12 +114,12 @@ def fetch_facets(url: str) -> dict[str, list[str]]:
         url,
         f"select distinct engagement_type from {MART} where engagement_type is not null order by 1",
     )
-    columns = fetch_mart_columns(url)
+    columns = _mart_columns(url)
     regions = (
         _query(url, f"select distinct region from {MART} where region is not null order by 1")
         if "region" in columns else []
     )
-    as_of = _query(url, f"select max(last_seen_at) as as_of from {MART}")[0]["as_of"]
+    as_of = _query(url, f"select {NEWEST_CRAWL} as as_of")[0]["as_of"]
     return {
         "skills": [row["skill"] for row in skills],
         "engagement_types": [row["engagement_type"] for row in engagement_types],
@@ -126,9 +137,22 @@ def _columns(url: str, schema: str, table: str) -> set[str]:
 
 def fetch_mart_columns(url: str) -> set[str]:
     """The postings mart's columns (the issue-7 columns may not have landed yet)."""
-    conn = _connect(url)
-    with contextlib.closing(conn), conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-        return mart_columns(cur)
+    return _with_cursor(url, mart_columns)
+
+
+_mart_columns_seen: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+def _mart_columns(url: str) -> set[str]:
+    """``fetch_mart_columns``, remembered for a minute; an absent mart is never remembered,
+    so the first build after it shows at once."""
+    seen = _mart_columns_seen.get(url)
+    if seen and time.monotonic() - seen[0] < MART_COLUMNS_TTL_SECONDS:
+        return set(seen[1])
+    columns = fetch_mart_columns(url)
+    if columns:
+        _mart_columns_seen[url] = (time.monotonic(), frozenset(columns))
+    return columns
 
 
 def fetch_postings(url: str, filters: PostingFilters, limit: int = MAX_ROWS,
@@ -143,7 +167,7 @@ def fetch_postings(url: str, filters: PostingFilters, limit: int = MAX_ROWS,
     Each row carries ``match_score``: the share of the profile's skills (or else the filtered
     skills) the posting asks for, 0–100, or None when there are no skills to match.
     """
-    columns = fetch_mart_columns(url)
+    columns = _mart_columns(url)
     conditions: list[tuple[str, tuple]] = [("true", ())]
     if "is_canonical" in columns:
         conditions.append(("coalesce(is_canonical, true)", ()))
@@ -153,7 +177,7 @@ def fetch_postings(url: str, filters: PostingFilters, limit: int = MAX_ROWS,
         conditions.append(("region = any(%s::text[])", (list(filters.regions),)))
     if filters.posted_within_days > 0:
         conditions.append((
-            f"coalesce(posted_at, first_seen_at) >= (select max(last_seen_at) from {MART}) - %s * interval '1 day'",
+            f"coalesce(posted_at, first_seen_at) >= {NEWEST_CRAWL} - %s * interval '1 day'",
             (filters.posted_within_days,),
         ))
     weeks = DURATIONS.get(filters.duration)
@@ -388,18 +412,82 @@ def _connect(url: str):
             f"Cannot reach the database at {database.redact(url)} ({str(error).strip()}). "
             "Start it with `midtier db up` (or check DATABASE_URL), then run `midtier run` first."
         ) from error
-    conn.set_session(readonly=True)
+    # Autocommit: an idle pooled connection then holds no snapshot and no lock, so it never
+    # blocks dbt replacing the tables it read.
+    conn.set_session(readonly=True, autocommit=True)
     return conn
 
 
+# Setting up a connection costs more than most of the queries here, so connections are kept
+# between calls. Each is used by one thread at a time: Streamlit runs sessions in threads.
+_idle_connections: dict[str, list] = {}
+_idle_lock = threading.Lock()
+
+
+def _checkout(url: str):
+    """An idle connection to ``url`` and True, else a new one and False."""
+    with _idle_lock:
+        idle = _idle_connections.get(url)
+        if idle:
+            return idle.pop(), True
+    return _connect(url), False
+
+
+def _checkin(url: str, conn) -> None:
+    if conn.closed:
+        return
+    with _idle_lock:
+        idle = _idle_connections.setdefault(url, [])
+        if len(idle) < IDLE_CONNECTIONS_PER_URL:
+            idle.append(conn)
+            return
+    conn.close()
+
+
+def close_idle_connections() -> None:
+    """Close every kept connection (tests, shutdown); the next query opens a new one."""
+    with _idle_lock:
+        connections = [conn for idle in _idle_connections.values() for conn in idle]
+        _idle_connections.clear()
+    for conn in connections:
+        conn.close()
+
+
+def _with_cursor(url: str, work):
+    """``work(cursor)`` on a kept connection to ``url``.
+
+    A kept connection the server has dropped since (restart, idle timeout, a dropped
+    database) is only found out on use: the work is then run once more on a new connection.
+    """
+    while True:
+        conn, reused = _checkout(url)
+        try:
+            with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+                result = work(cur)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError):
+            if conn.closed and reused:
+                continue
+            conn.close()
+            raise
+        except DataUnavailable:
+            _checkin(url, conn)
+            raise
+        except BaseException:
+            conn.close()
+            raise
+        _checkin(url, conn)
+        return result
+
+
 def _query(url: str, sql: str, parameters: list | None = None, table: str = MART) -> list[dict]:
-    conn = _connect(url)
-    with contextlib.closing(conn), conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+    def run(cur) -> list[dict]:
         try:
             cur.execute(sql, parameters)
         except (psycopg2.errors.UndefinedTable, psycopg2.errors.InvalidSchemaName) as error:
             raise DataUnavailable(f"`{table}` does not exist yet: run `midtier run` first.") from error
         return [dict(row) for row in cur.fetchall()]
+
+    return _with_cursor(url, run)
 
 
 def _like_pattern(text: str) -> str:

@@ -34,9 +34,7 @@
         'unique_key': 'posting_id',
         'incremental_strategy': 'delete+insert',
         'on_schema_change': 'sync_all_columns',
-        'post_hook': [
-            "create unique index if not exists {{ this.identifier }}__posting_id on {{ this }} (posting_id)"
-        ],
+        'post_hook': ["{{ ensure_index('posting_id', unique=true) }}"],
     }) }}
 {%- endmacro %}
 
@@ -82,4 +80,26 @@
             and processed.rules_hash = {{ processing_hash(vars) }}
     )
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- Post-hook: an index on one column of this relation, unless one already leads with it.
+    Unnamed, so PostgreSQL picks a free name: during a full refresh the old table (and its
+    indexes) still exists as a backup, and a fixed name would collide with it. -#}
+{% macro ensure_index(column, unique=false) -%}
+do $ensure_index$
+begin
+    if not exists (
+        select 1
+        from pg_index
+        inner join pg_attribute
+            on pg_attribute.attrelid = pg_index.indrelid
+            and pg_attribute.attnum = pg_index.indkey[0]
+        where pg_index.indrelid = '{{ this }}'::regclass
+            and pg_attribute.attname = '{{ column }}'
+    ) then
+        execute 'create {{ "unique " if unique else "" }}index on {{ this }} ({{ column }})';
+    end if;
+end
+$ensure_index$
 {%- endmacro %}

@@ -34,10 +34,7 @@
         "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
         "{{ forget_recompared_pairs(" ~ rule_vars ~ ") }}",
     ],
-    post_hook=[
-        "create index if not exists {{ this.identifier }}__left on {{ this }} (left_posting_id)",
-        "create index if not exists {{ this.identifier }}__right on {{ this }} (right_posting_id)",
-    ],
+    post_hook=["{{ ensure_index('left_posting_id') }}", "{{ ensure_index('right_posting_id') }}"],
 ) }}
 
 with

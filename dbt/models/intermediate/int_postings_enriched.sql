@@ -8,6 +8,16 @@
     stated). is_mid_market: hourly_usd_mid or the project value inside var mid_market.
 #}
 
+{#- The feed's indexes (see BENCHMARKS.md, Serve): its order over open canonical postings
+    (fct_postings.first_seen_at is group_first_seen_at), skill filters, and the newest
+    crawl. Unnamed: the table is rebuilt each run while the old one briefly survives. -#}
+{{ config(post_hook=[
+    "create index on {{ this }} ((coalesce(posted_at, group_first_seen_at)) desc nulls last, posting_id)
+        where closed_at is null and coalesce(is_canonical, true)",
+    "create index on {{ this }} using gin (skills)",
+    "create index on {{ this }} (last_seen_at)",
+]) }}
+
 {%- set band = var('mid_market') -%}
 
 with

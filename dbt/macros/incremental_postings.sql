@@ -28,12 +28,14 @@
     starts from stg_raw__postings, so those rows never surface.
 #}
 
+{#- work_mem: the token and rule joins hash millions of rows at scale; in memory, not on disk -#}
 {% macro incremental_posting_config() -%}
     {{ return({
         'materialized': 'incremental',
         'unique_key': 'posting_id',
         'incremental_strategy': 'delete+insert',
         'on_schema_change': 'sync_all_columns',
+        'pre_hook': ["set local work_mem = '" ~ var('transform_work_mem') ~ "'"],
         'post_hook': ["{{ ensure_index('posting_id', unique=true) }}"],
     }) }}
 {%- endmacro %}

@@ -60,24 +60,23 @@ normalised_columns as (
 
 ),
 
+-- per posting, a small in-memory sort; one GROUP BY over every posting's shingles would
+-- sort tens of millions of rows on disk at scale
 shingled as (
 
     select
-        normalised_columns.posting_id,
-        coalesce(array_agg(distinct word_shingles.shingle_hash order by word_shingles.shingle_hash)
-            filter (where word_shingles.shingle_hash is not null), '{}'::bigint[]) as shingle_hashes
+        posting_id,
+        array(
+            select distinct hashtextextended(
+                description_words[word_position]
+                    || ' ' || description_words[word_position + 1]
+                    || ' ' || description_words[word_position + 2],
+                0
+            )
+            from generate_series(1, cardinality(description_words) - 2) as word_position
+            order by 1
+        ) as shingle_hashes
     from normalised_columns
-    left join lateral (
-        select hashtextextended(
-            normalised_columns.description_words[word_position]
-                || ' ' || normalised_columns.description_words[word_position + 1]
-                || ' ' || normalised_columns.description_words[word_position + 2],
-            0
-        ) as shingle_hash
-        from generate_series(1, cardinality(normalised_columns.description_words) - 2) as word_position
-    ) as word_shingles
-        on true
-    group by normalised_columns.posting_id
 
 ),
 

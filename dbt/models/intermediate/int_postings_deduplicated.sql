@@ -29,7 +29,7 @@
     signal for clients spraying the same ad.
 #}
 
-{#- the pair comparisons hash tens of millions of rows at scale: in memory, not sorted on disk -#}
+{#- label propagation hashes every copy edge once per round: in memory, not sorted on disk -#}
 {{ config(pre_hook="set local work_mem = '{{ var(\'transform_work_mem\') }}'") }}
 
 with

@@ -600,6 +600,9 @@ final as (
 
     select
         converted.*,
+        -- a fixed budget's USD midpoint (one bound stands for both when the other is open)
+        (coalesce(converted.fixed_usd_min, converted.fixed_usd_max)
+            + coalesce(converted.fixed_usd_max, converted.fixed_usd_min)) / 2 as fixed_usd_mid,
         postings.content_hash,
         {{ processing_hash(vars=rule_vars) }} as rules_hash
     from converted

@@ -91,8 +91,7 @@ joined as (
         classified.start_on,
         case
             when budgets.engagement_type = 'fixed'
-                then (coalesce(budgets.fixed_usd_min, budgets.fixed_usd_max)
-                      + coalesce(budgets.fixed_usd_max, budgets.fixed_usd_min)) / 2
+                then budgets.fixed_usd_mid
             when budgets.hourly_usd_mid is not null and classified.duration_hours is not null
                 then budgets.hourly_usd_mid * classified.duration_hours
             when budgets.hourly_usd_mid is not null and classified.duration_weeks is not null

@@ -35,8 +35,7 @@ priced as (
         case when budgets.engagement_type = 'fixed' then 'fixed' else 'hourly' end as rate_basis,
         case
             when budgets.engagement_type = 'fixed'
-                then (coalesce(budgets.fixed_usd_min, budgets.fixed_usd_max)
-                      + coalesce(budgets.fixed_usd_max, budgets.fixed_usd_min)) / 2
+                then budgets.fixed_usd_mid
             else budgets.hourly_usd_mid
         end as usd_mid
     from budgets

@@ -57,6 +57,9 @@ def _cases(queries, url: str) -> dict:
             url, _filters(queries, skills=tuple(skills), min_hourly_usd=60.0)),
         "feed: posted within 7 days": lambda: queries.fetch_postings(url, _filters(queries, posted_within_days=7)),
         "feed: text search": lambda: queries.fetch_postings(url, _filters(queries, search="kubernetes")),
+        "feed: count (default filters)": lambda: queries.count_postings(url, _filters(queries)),
+        "feed: CSV rows (default filters, 1000)": lambda: queries.fetch_postings(
+            url, _filters(queries), limit=queries.MAX_ROWS),
         "facets": lambda: queries.fetch_facets(url),
     }
     for name, function in inspect.getmembers(queries, inspect.isfunction):
@@ -68,9 +71,9 @@ def _cases(queries, url: str) -> dict:
 
 def _render_cases(url: str) -> dict:
     """The whole Feed page with default filters, as AppTest runs it: its queries, the
-    shaping, the CSV and 100 cards, without a browser. Once with Streamlit's query cache
-    emptied first (a visitor after the cache expired, or new filters), once with it filled
-    (a rerun: the page's own work only)."""
+    shaping and a page of 100 cards (the CSV is built only on click), without a browser.
+    Once with Streamlit's query cache emptied first (a visitor after the cache expired, or
+    new filters), once with it filled (a rerun: the page's own work only)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 

@@ -11,7 +11,6 @@ from dashboards import queries
 from dashboards.escaping import escape_markdown, markdown_link
 from midtier.exports import attribution, budget_summary, postings_csv, rate_position_label, safe_link
 
-CARDS_SHOWN = 100
 DESCRIPTION_SHOWN = 1500
 POSTED_WITHIN = {"any time": 0, "1 day": 1, "3 days": 3, "7 days": 7, "14 days": 14, "30 days": 30}
 RATE_POSITION_BADGES = {"below_floor": "red", "under_market": "orange", "market": "green", "premium": "violet"}
@@ -145,23 +144,32 @@ try:
     url = queries.connection_url()
     facets = queries.load_facets(url)
     filters, profile = sidebar_filters(facets)
-    postings = queries.load_postings(url, filters, profile)
+    postings = queries.load_postings(url, filters, profile, limit=queries.PAGE_ROWS)
+    matching = queries.load_posting_count(url, filters, profile)
 except queries.DataUnavailable as error:
     st.error(str(error), icon=":material/database_off:")
     st.stop()
 
+
+def csv_of_view() -> str:
+    # Called only when the button is clicked (on Streamlit's thread, after this run ended),
+    # so a page view never fetches the up to MAX_ROWS postings the CSV holds.
+    return postings_csv(queries.load_postings(url, filters, profile, limit=queries.MAX_ROWS))
+
+
 summary, download = st.columns([4, 1], vertical_alignment="center")
-more = " (the first shown; narrow the filters)" if len(postings) >= queries.MAX_ROWS else ""
+count = f"More than {queries.MAX_ROWS:,}" if matching > queries.MAX_ROWS else f"{matching:,}"
 order = "best match first" if filters.sort == "match" and (profile.skills or filters.skills) else "freshest first"
 as_of = f" Data as of {facets['as_of']:%Y-%m-%d %H:%M} UTC." if facets.get("as_of") else ""
-summary.markdown(f"**{len(postings)}** postings match{more}, {order}.{as_of}")
+summary.markdown(f"**{count}** postings match, {order}.{as_of}")
 download.download_button(
     "Download CSV",
-    data=postings_csv(postings),
+    data=csv_of_view,
     file_name="midtier-postings.csv",
     mime="text/csv",
     on_click="ignore",
     icon=":material/download:",
+    help=f"The postings matching these filters, up to {queries.MAX_ROWS:,}.",
 )
 if profile.min_hourly_usd > 0:
     st.caption(f"Your floor of ${profile.min_hourly_usd:g}/hour hides postings known to pay less; "
@@ -169,7 +177,8 @@ if profile.min_hourly_usd > 0:
 
 if not postings:
     st.info("No postings match these filters.")
-for posting in postings[:CARDS_SHOWN]:
+for posting in postings:
     posting_card(posting)
-if len(postings) > CARDS_SHOWN:
-    st.caption(f"Showing the first {CARDS_SHOWN}; the CSV holds all {len(postings)}.")
+if matching > len(postings):
+    st.caption(f"Showing the first {len(postings)}; narrow the filters, or download the CSV "
+               f"(up to {queries.MAX_ROWS:,}).")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import socket
 from pathlib import Path
@@ -140,10 +142,47 @@ def test_profile_ranks_by_match_and_hides_postings_under_the_floor(app):
     assert shown_titles(app) == ["Go Backend Engineer", "Senior Python Data Engineer", "Django API Developer"]
 
 
-def test_csv_download_holds_the_current_view(app):
-    app.multiselect(key="skills").set_value(["react"]).run()
+def test_csv_download_holds_the_current_view_and_is_built_on_click(mart_env, monkeypatch):
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    deferred = []
+    register = MediaFileManager.add_deferred
+
+    def capture(self, data_callable, *args, **kwargs):
+        deferred.append(data_callable)
+        return register(self, data_callable, *args, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", capture)
+    app = run_app()
+    app.multiselect(key="skills").set_value(["react", "go"]).run()
     download = app.get("download_button")[0]
     assert download.proto.label == "Download CSV"
+    assert download.proto.deferred_file_id and not download.proto.url  # nothing built yet
+    rows = list(csv.DictReader(io.StringIO(deferred[-1]())))
+    assert [row["title"] for row in rows] == shown_titles(app) == ["React Frontend Contractor", "Go Backend Engineer"]
+
+
+def test_summary_counts_every_match_while_cards_stop_at_a_page(mart_env, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setattr("dashboards.queries.PAGE_ROWS", 3)
+    st.cache_data.clear()
+    app = run_app()
+    assert len(shown_titles(app)) == 3
+    text = "\n".join(element.value for element in [*app.markdown, *app.caption])
+    assert "**4** postings match, freshest first." in text
+    assert "Showing the first 3" in text
+
+
+def test_count_is_capped_above_the_csv_limit(mart_database_url):
+    from dashboards import queries
+
+    everything = queries.PostingFilters(open_only=False, show_flagged=True)
+    total = len(queries.fetch_postings(mart_database_url, everything, limit=100))
+    assert total > 3
+    assert queries.count_postings(mart_database_url, everything) == total
+    assert queries.count_postings(mart_database_url, everything, cap=2) == 3
+    assert len(queries.fetch_postings(mart_database_url, everything, limit=2)) == 2
 
 
 def test_missing_mart_says_to_run_the_pipeline(empty_database_url, monkeypatch):

@@ -1,9 +1,10 @@
 """A database of its own holding a small ``marts.fct_postings``, for the dashboard tests.
 
 The shared ``midtier`` database's marts schema belongs to the dbt tests, so the rows from
-``fixtures/fct_postings.sql`` (the mart and ``marts.rpt_rate_percentiles``) go into
-``dashboards_test`` on the same server, with Midtier's own schema (raw bookkeeping, quality
-results, the rate-floor registry) applied and ``fixtures/operations.sql`` loaded on top.
+``fixtures/fct_postings.sql`` (the mart, ``marts.rpt_rate_percentiles`` and
+``marts.rpt_feed_facets``) go into ``dashboards_test`` on the same server, with Midtier's own
+schema (raw bookkeeping, quality results, the rate-floor registry) applied and
+``fixtures/operations.sql`` loaded on top.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -265,3 +266,19 @@ def test_a_source_that_never_names_clients_is_not_penalised_for_it(built_posting
     assert job_board["has_missing_client_identity"]
     assert any("Names no client" in reason for reason in job_board["legitimacy_reasons"])
     assert freelancer["legitimacy_score"] > job_board["legitimacy_score"]
+
+
+def test_feed_facets_count_every_posting_in_the_mart(built_postings, query):
+    """rpt_feed_facets holds what the Feed used to count from the mart on every cache miss."""
+    expected = Counter()
+    for row in built_postings.values():
+        expected.update(("skill", skill) for skill in row["skills"])
+        for facet in ("engagement_type", "region"):
+            if row[facet] is not None:
+                expected[(facet, row[facet])] += 1
+    facets = {(row["facet"], row["value"]): row["postings"]
+              for row in query("select facet, value, postings from marts.rpt_feed_facets")}
+
+    assert facets == dict(expected)
+    assert facets[("engagement_type", "salary")] == 3
+    assert facets[("engagement_type", "fixed")] >= 1  # the closed fixed-price posting counts

@@ -39,6 +39,27 @@ POSTINGS = [
         "description_text": "Dashboards in React and TypeScript.",
         "budget_text": "$50/hr", "tags": ["react"],
     },
+    {
+        "source": "jobicy", "source_posting_id": "bystander",
+        "title": "Go platform engineer", "company": "Delta Logistics",
+        "description_text": "Route planning services in Go for a fleet of delivery vans, with "
+                            "gRPC between the depots and a Kafka event log behind them.",
+        "budget_text": "$70/hr", "tags": ["go"],
+    },
+]
+
+# one client's ad under two titles: not copies (the titles differ), but velocity partners
+SPRAYED_TEXT = (
+    "Northwind Retail needs help migrating a monolith to services. Weekly payouts, flexible "
+    "hours, start today, no interview needed, just send your details and we onboard you."
+)
+SPRAYED = [
+    {
+        "source": "remoteok", "source_posting_id": f"sprayed-{n}", "title": title,
+        "company": "Northwind Retail", "description_text": SPRAYED_TEXT, "budget_text": "$40/hr",
+        "tags": ["java"],
+    }
+    for n, title in enumerate(["Senior Java Developer", "Junior Java Developer"])
 ]
 
 NEW_POSTING = {
@@ -66,6 +87,9 @@ def _writers(url: str, model: str) -> dict[str, str]:
             f" inner join staging.stg_raw__postings as postings using (posting_id)"
         )
         return dict(cur.fetchall())
+
+
+DEDUPLICATED = "int_postings_deduplicated"
 
 
 def _pair_markers(url: str) -> dict[str, str]:
@@ -98,9 +122,9 @@ def _mart(url: str, source_posting_id: str) -> dict:
 def first_build(database_url):
     _execute(database_url, "truncate raw.postings, raw.rejects, raw.crawl_runs cascade")
     with contextlib.closing(database.connect(database_url)) as conn:
-        insert_postings(conn, POSTINGS)
+        insert_postings(conn, POSTINGS + SPRAYED)
     transform.build(database_url)
-    writers = {model: _writers(database_url, model) for model in INCREMENTAL_MODELS}
+    writers = {model: _writers(database_url, model) for model in (*INCREMENTAL_MODELS, DEDUPLICATED)}
     writers["pair_markers"] = _pair_markers(database_url)
     return writers
 
@@ -115,7 +139,7 @@ def second_build(database_url, first_build):
              "update raw.postings set budget_text = '$95/hr', content_hash = md5('edited v2')"
              " where source_posting_id = 'edited'")
     transform.build(database_url)
-    return {model: _writers(database_url, model) for model in INCREMENTAL_MODELS}
+    return {model: _writers(database_url, model) for model in (*INCREMENTAL_MODELS, DEDUPLICATED)}
 
 
 @pytest.mark.parametrize("model", INCREMENTAL_MODELS)
@@ -146,9 +170,59 @@ def test_a_later_copy_joins_the_group_of_the_posting_compared_earlier(database_u
 def test_pairs_of_unchanged_postings_are_kept_not_recompared(database_url, first_build, second_build):
     """The duplicate pairs table keeps one marker per compared posting version."""
     markers = _pair_markers(database_url)
-    assert set(markers) == {"steady", "edited", "arrived-later", "copy-of-steady"}
+    assert set(markers) == {"steady", "edited", "bystander", "arrived-later", "copy-of-steady",
+                            "sprayed-0", "sprayed-1"}
     assert markers["steady"] == first_build["pair_markers"]["steady"]
     assert markers["edited"] != first_build["pair_markers"]["edited"]
+
+
+def test_regrouping_rewrites_only_the_groups_a_change_reaches(first_build, second_build):
+    before, after = first_build[DEDUPLICATED], second_build[DEDUPLICATED]
+    assert after["bystander"] == before["bystander"], "an unrelated group was regrouped"
+    assert after["steady"] != before["steady"], "the group a new copy joined was not regrouped"
+    assert after["edited"] != before["edited"]
+    assert "copy-of-steady" in after
+
+
+def _groups(url: str) -> dict[str, tuple]:
+    with contextlib.closing(database.connect(url)) as conn, conn.cursor() as cur:
+        cur.execute(
+            "select source_posting_id, duplicate_group_size, is_canonical, also_seen_on"
+            " from marts.fct_postings")
+        return {key: tuple(rest) for key, *rest in cur.fetchall()}
+
+
+def _velocity(url: str) -> dict[str, int]:
+    with contextlib.closing(database.connect(url)) as conn, conn.cursor() as cur:
+        cur.execute("select source_posting_id, client_posting_velocity from marts.fct_postings")
+        return dict(cur.fetchall())
+
+
+def test_a_copy_rewritten_into_another_job_leaves_its_group(database_url, second_build):
+    """Its pair with 'steady' vanishes; steady's old group is regrouped without it."""
+    assert _groups(database_url)["steady"][0] == 2
+    _execute(database_url,
+             "update raw.postings set description_text = %s, content_hash = md5('copy v2')"
+             " where source_posting_id = 'copy-of-steady'",
+             (POSTINGS[2]["description_text"].replace("Go", "Elixir"),))
+    transform.run_dbt(["run", "--select", "int_posting_fingerprints+"], database_url)
+    groups = _groups(database_url)
+    assert groups["steady"] == (1, True, [])
+    assert groups["copy-of-steady"] == (1, True, [])
+
+
+def test_a_velocity_partner_is_recounted_when_their_pair_vanishes(database_url, second_build):
+    """The two sprayed ads are in different groups: only the velocity pair links them."""
+    assert _velocity(database_url)["sprayed-0"] == 2
+    _execute(database_url,
+             "update raw.postings set description_text = %s, content_hash = md5('sprayed v2')"
+             " where source_posting_id = 'sprayed-1'",
+             ("A different client brief altogether: embedded C firmware for greenhouse sensors, "
+              "with a hardware lab in Utrecht and a two-week onboarding.",))
+    transform.run_dbt(["run", "--select", "int_posting_fingerprints+"], database_url)
+    velocity = _velocity(database_url)
+    assert velocity["sprayed-0"] == 1
+    assert velocity["sprayed-1"] == 1
 
 
 def test_changing_a_var_reprocesses_every_posting(database_url, second_build):
@@ -177,4 +251,4 @@ def test_full_refresh_rebuilds_without_stale_rows(database_url, second_build):
     transform.build(database_url, full_refresh=True)
     with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
         cur.execute("select count(*) from intermediate.int_postings_budgeted")
-        assert cur.fetchone()[0] == 3
+        assert cur.fetchone()[0] == 6

@@ -27,10 +27,34 @@
     client_posting_velocity counts the postings of the same client with near-identical text
     (any title) first seen within var client_velocity_window_days of this one: a legitimacy
     signal for clients spraying the same ad.
+
+    Incremental: a run regroups only the postings a change can reach. A posting is changed
+    when its pairs were compared again (its marker in int_posting_duplicate_pairs is new),
+    its url or dates moved, or this model's rules did. Every pair that appeared or vanished
+    touches a changed posting, so the groups that can differ are those holding a changed
+    posting or a pair partner of one: those groups' members (old groups from this table,
+    plus the partners) are regrouped with all their pairs, which never reach outside them.
 #}
 
+{%- set rule_vars = [
+    'duplicate_min_text_overlap_without_company', 'duplicate_min_text_overlap',
+    'duplicate_min_shingles', 'duplicate_min_title_similarity', 'duplicate_label_rounds',
+    'client_velocity_min_text_overlap', 'client_velocity_window_days',
+] -%}
+
+{#- A table built before this model kept input hashes is regrouped whole, once. -#}
+{%- set regroup_changed_only = is_incremental() and execute
+    and 'input_hash' in adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+
 {#- label propagation hashes every copy edge once per round: in memory, not sorted on disk -#}
-{{ config(pre_hook="set local work_mem = '{{ var(\'transform_work_mem\') }}'") }}
+{{ config(
+    materialized='incremental',
+    unique_key='posting_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='sync_all_columns',
+    pre_hook=["set local work_mem = '" ~ var('transform_work_mem') ~ "'"],
+    post_hook=["{{ ensure_index('posting_id', unique=true) }}", "{{ ensure_index('duplicate_group_id') }}"],
+) }}
 
 with
 
@@ -40,28 +64,149 @@ postings as (
 
 ),
 
-pairs as (
+-- not materialized: the incremental path reads it by posting through its indexes
+pairs as not materialized (
 
     select * from {{ ref('int_posting_duplicate_pairs') }}
 
 ),
 
+-- input_hash: what this model reads of the posting (its pairs' version via the marker)
 normalised as (
 
-    select posting_id, url, first_seen_at, posted_at
+    select
+        postings.posting_id,
+        postings.url,
+        postings.first_seen_at,
+        postings.posted_at,
+        md5(concat_ws('|', markers.input_hash, markers.rules_hash, postings.url,
+            postings.first_seen_at, postings.posted_at)) as input_hash
     from postings
+    left join pairs as markers
+        on markers.left_posting_id = postings.posting_id
+        and markers.right_posting_id is null
 
 ),
 
--- the compared pairs of postings still in raw
+{% if regroup_changed_only %}
+changed as (
+
+    select normalised.posting_id
+    from normalised
+    where not exists (
+        select 1
+        from {{ this }} as grouped_before
+        where grouped_before.posting_id = normalised.posting_id
+            and grouped_before.input_hash = normalised.input_hash
+            and grouped_before.rules_hash = {{ processing_hash(rule_vars) }}
+    )
+
+),
+
+touched as (
+
+    select posting_id from changed
+
+    union
+
+    select pairs.right_posting_id
+    from pairs
+    inner join changed
+        on pairs.left_posting_id = changed.posting_id
+    where pairs.right_posting_id is not null
+
+    union
+
+    select pairs.left_posting_id
+    from pairs
+    inner join changed
+        on pairs.right_posting_id = changed.posting_id
+
+),
+
+affected_groups as (
+
+    select distinct grouped_before.duplicate_group_id
+    from {{ this }} as grouped_before
+    inner join touched
+        on grouped_before.posting_id = touched.posting_id
+
+),
+
+affected as (
+
+    select posting_id from touched
+
+    union
+
+    select members.posting_id
+    from {{ this }} as members
+    inner join affected_groups
+        on members.duplicate_group_id = affected_groups.duplicate_group_id
+
+),
+{% endif %}
+
+in_scope as (
+
+    select normalised.*
+    from normalised
+    {%- if regroup_changed_only %}
+    inner join affected
+        on normalised.posting_id = affected.posting_id
+    {%- endif %}
+
+),
+{% if regroup_changed_only %}
+-- A vanished pair no longer names the posting it was shared with: every posting that had a
+-- velocity partner has its velocity counted again.
+pair_scope as (
+
+    select posting_id from in_scope
+
+    union
+
+    select counted_before.posting_id
+    from {{ this }} as counted_before
+    inner join normalised
+        on counted_before.posting_id = normalised.posting_id
+    where counted_before.client_posting_velocity > 1
+
+),
+{% endif %}
+
+-- the pairs of the postings in scope whose other end is still in raw; a copy's other end is
+-- in scope too (see above), a velocity partner need not be
 scored_pairs as (
 
+    {% if regroup_changed_only -%}
+    select scope_pairs.*
+    from (
+        select pairs.*
+        from pair_scope
+        inner join pairs
+            on pairs.left_posting_id = pair_scope.posting_id
+        where pairs.right_posting_id is not null
+
+        union
+
+        select pairs.*
+        from pair_scope
+        inner join pairs
+            on pairs.right_posting_id = pair_scope.posting_id
+    ) as scope_pairs
+    inner join normalised as left_posting
+        on scope_pairs.left_posting_id = left_posting.posting_id
+    inner join normalised as right_posting
+        on scope_pairs.right_posting_id = right_posting.posting_id
+    {%- else -%}
     select pairs.*
     from pairs
     inner join normalised as left_posting
         on pairs.left_posting_id = left_posting.posting_id
     inner join normalised as right_posting
         on pairs.right_posting_id = right_posting.posting_id
+    {%- endif %}
 
 ),
 
@@ -80,8 +225,14 @@ same_client_pairs as (
 
 copy_edges as (
 
-    select left_posting_id, right_posting_id
+    select same_client_pairs.left_posting_id, same_client_pairs.right_posting_id
     from same_client_pairs
+    {%- if regroup_changed_only %}
+    inner join in_scope as left_posting
+        on same_client_pairs.left_posting_id = left_posting.posting_id
+    inner join in_scope as right_posting
+        on same_client_pairs.right_posting_id = right_posting.posting_id
+    {%- endif %}
     where is_same_client
         and text_overlap >= {{ var('duplicate_min_text_overlap') }}
         and shorter_shingle_count >= {{ var('duplicate_min_shingles') }}
@@ -104,33 +255,33 @@ undirected_edges as (
 groups as (
 
     select
-        normalised.posting_id,
-        coalesce(components.label, normalised.posting_id) as duplicate_group_id
-    from normalised
+        in_scope.posting_id,
+        coalesce(components.label, in_scope.posting_id) as duplicate_group_id
+    from in_scope
     left join components_round_{{ var('duplicate_label_rounds') }} as components
-        on normalised.posting_id = components.node_id
+        on in_scope.posting_id = components.node_id
 
 ),
 
 grouped as (
 
     select
-        normalised.posting_id,
-        normalised.url,
+        in_scope.posting_id,
+        in_scope.url,
         groups.duplicate_group_id,
-        min(normalised.first_seen_at) over group_members as group_first_seen_at,
+        min(in_scope.first_seen_at) over group_members as group_first_seen_at,
         count(*) over group_members as group_size,
         row_number() over (
             partition by groups.duplicate_group_id
-            order by normalised.first_seen_at, normalised.posted_at nulls last, normalised.posting_id
+            order by in_scope.first_seen_at, in_scope.posted_at nulls last, in_scope.posting_id
         ) = 1 as is_canonical,
         row_number() over (
-            partition by groups.duplicate_group_id, normalised.url is null
-            order by normalised.url, normalised.posting_id
+            partition by groups.duplicate_group_id, in_scope.url is null
+            order by in_scope.url, in_scope.posting_id
         ) as url_rank
-    from normalised
+    from in_scope
     inner join groups
-        on normalised.posting_id = groups.posting_id
+        on in_scope.posting_id = groups.posting_id
     window group_members as (partition by groups.duplicate_group_id)
 
 ),
@@ -189,12 +340,42 @@ final as (
         grouped.is_canonical,
         coalesce(other_urls.also_seen_on, '{}'::text[]) as also_seen_on,
         grouped.group_first_seen_at,
-        (1 + coalesce(velocity.near_identical_count, 0))::integer as client_posting_velocity
+        (1 + coalesce(velocity.near_identical_count, 0))::integer as client_posting_velocity,
+        in_scope.input_hash,
+        {{ processing_hash(rule_vars) }} as rules_hash
     from grouped
+    inner join in_scope
+        on grouped.posting_id = in_scope.posting_id
     left join other_urls
         on grouped.posting_id = other_urls.posting_id
     left join velocity
         on grouped.posting_id = velocity.posting_id
+    {%- if regroup_changed_only %}
+
+    union all
+
+    -- the groups of the others are unchanged; only their velocity can have moved
+    select
+        counted_before.posting_id,
+        counted_before.duplicate_group_id,
+        counted_before.duplicate_group_size,
+        counted_before.is_canonical,
+        counted_before.also_seen_on,
+        counted_before.group_first_seen_at,
+        (1 + coalesce(velocity.near_identical_count, 0))::integer,
+        counted_before.input_hash,
+        counted_before.rules_hash
+    from pair_scope
+    inner join {{ this }} as counted_before
+        on pair_scope.posting_id = counted_before.posting_id
+    left join velocity
+        on pair_scope.posting_id = velocity.posting_id
+    left join in_scope
+        on pair_scope.posting_id = in_scope.posting_id
+    where in_scope.posting_id is null
+        and counted_before.client_posting_velocity
+            <> 1 + coalesce(velocity.near_identical_count, 0)
+    {%- endif %}
 
 )
 

@@ -105,3 +105,71 @@ begin
 end
 $ensure_index$
 {%- endmacro %}
+
+
+{#- True on an incremental run whose existing table already has ``column``: a table built
+    before the model kept it (an upgrade) is rebuilt whole once, as a full build would be,
+    instead of the model reading a column sync_all_columns adds only afterwards. -#}
+{% macro incremental_with(column) -%}
+    {{ return(is_incremental() and execute
+        and column in adapter.get_columns_in_relation(this) | map(attribute='name') | list) }}
+{%- endmacro %}
+
+
+{#- Post-hook: an index ``definition`` (what follows `on <table>`) tagged ``tag`` by its
+    comment, unless this relation has an index with that tag. For indexes ensure_index
+    cannot recognise by a leading column (expressions, partial, GIN); unnamed for the same
+    reason. An untagged index of the same definition (left by a table built before the tag)
+    is dropped. -#}
+{% macro ensure_tagged_index(tag, definition) -%}
+do $ensure_tagged_index$
+declare
+    before oid[];
+    created oid;
+begin
+    if not exists (
+        select 1
+        from pg_index
+        inner join pg_description
+            on pg_description.objoid = pg_index.indexrelid
+            and pg_description.classoid = 'pg_class'::regclass
+        where pg_index.indrelid = '{{ this }}'::regclass
+            and pg_description.description = 'midtier:{{ tag }}'
+    ) then
+        before := array(select indexrelid from pg_index where indrelid = '{{ this }}'::regclass);
+        execute $definition$create index on {{ this }} {{ definition }}$definition$;
+        select indexrelid into created
+        from pg_index
+        where indrelid = '{{ this }}'::regclass and indexrelid <> all(before);
+        execute format('comment on index %s is %L', created::regclass, 'midtier:{{ tag }}');
+        for before in
+            select array[indexrelid]
+            from pg_index
+            where indrelid = '{{ this }}'::regclass
+                and indexrelid <> created
+                and obj_description(indexrelid, 'pg_class') is null
+                and regexp_replace(pg_get_indexdef(indexrelid), ' INDEX \S+ ON ', ' INDEX ON ')
+                    = regexp_replace(pg_get_indexdef(created), ' INDEX \S+ ON ', ' INDEX ON ')
+        loop
+            execute format('drop index %s', before[1]::regclass);
+        end loop;
+    end if;
+end
+$ensure_tagged_index$
+{%- endmacro %}
+
+
+{#- Pre-hook: drop the rows of postings no longer in raw (deleted by an operator), for a
+    table the mart reads directly. -#}
+{% macro forget_vanished_postings() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as kept
+    where not exists (
+        select 1
+        from {{ ref('stg_raw__postings') }} as postings
+        where postings.posting_id = kept.posting_id
+    )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -44,7 +44,9 @@ POSTINGS = [
         "title": "Go platform engineer", "company": "Delta Logistics",
         "description_text": "Route planning services in Go for a fleet of delivery vans, with "
                             "gRPC between the depots and a Kafka event log behind them.",
-        "budget_text": "$70/hr", "tags": ["go"],
+        # fixed price: too few fixed budgets for market percentiles, so the new hourly
+        # postings of the second build cannot move its rate position
+        "budget_text": "Fixed price: $8,000", "tags": ["go"],
     },
 ]
 
@@ -90,6 +92,7 @@ def _writers(url: str, model: str) -> dict[str, str]:
 
 
 DEDUPLICATED = "int_postings_deduplicated"
+ENRICHED = "int_postings_enriched"
 
 
 def _pair_markers(url: str) -> dict[str, str]:
@@ -124,7 +127,7 @@ def first_build(database_url):
     with contextlib.closing(database.connect(database_url)) as conn:
         insert_postings(conn, POSTINGS + SPRAYED)
     transform.build(database_url)
-    writers = {model: _writers(database_url, model) for model in (*INCREMENTAL_MODELS, DEDUPLICATED)}
+    writers = {model: _writers(database_url, model) for model in (*INCREMENTAL_MODELS, DEDUPLICATED, ENRICHED)}
     writers["pair_markers"] = _pair_markers(database_url)
     return writers
 
@@ -139,7 +142,7 @@ def second_build(database_url, first_build):
              "update raw.postings set budget_text = '$95/hr', content_hash = md5('edited v2')"
              " where source_posting_id = 'edited'")
     transform.build(database_url)
-    return {model: _writers(database_url, model) for model in (*INCREMENTAL_MODELS, DEDUPLICATED)}
+    return {model: _writers(database_url, model) for model in (*INCREMENTAL_MODELS, DEDUPLICATED, ENRICHED)}
 
 
 @pytest.mark.parametrize("model", INCREMENTAL_MODELS)
@@ -182,6 +185,24 @@ def test_regrouping_rewrites_only_the_groups_a_change_reaches(first_build, secon
     assert after["steady"] != before["steady"], "the group a new copy joined was not regrouped"
     assert after["edited"] != before["edited"]
     assert "copy-of-steady" in after
+
+
+def test_the_enriched_table_rewrites_only_postings_whose_inputs_moved(first_build, second_build):
+    before, after = first_build[ENRICHED], second_build[ENRICHED]
+    assert after["bystander"] == before["bystander"], "an unchanged posting was rewritten"
+    assert after["steady"] != before["steady"], "a regrouped posting was not rewritten"
+    assert after["edited"] != before["edited"]
+    assert {"arrived-later", "copy-of-steady"} <= set(after)
+
+
+def test_a_sighting_alone_reaches_the_mart(database_url, second_build):
+    _execute(database_url, "update raw.postings set last_seen_at = '2031-01-01T00:00:00Z'"
+                           " where source_posting_id = 'bystander'")
+    transform.run_dbt(["run", "--select", "int_postings_enriched+"], database_url)
+    with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
+        cur.execute("select last_seen_at::date::text from marts.fct_postings"
+                    " where source_posting_id = 'bystander'")
+        assert cur.fetchone()[0] == "2031-01-01"
 
 
 def _groups(url: str) -> dict[str, tuple]:
@@ -248,6 +269,8 @@ def test_changing_a_seed_reprocesses_every_posting(database_url, second_build):
 
 def test_full_refresh_rebuilds_without_stale_rows(database_url, second_build):
     _execute(database_url, "delete from raw.postings where source_posting_id = 'steady'")
+    transform.run_dbt(["run", "--select", "int_postings_enriched+"], database_url)
+    assert "steady" not in _velocity(database_url), "the mart shows a posting deleted from raw"
     transform.build(database_url, full_refresh=True)
     with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
         cur.execute("select count(*) from intermediate.int_postings_budgeted")

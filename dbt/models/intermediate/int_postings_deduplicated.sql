@@ -42,9 +42,7 @@
     'client_velocity_min_text_overlap', 'client_velocity_window_days',
 ] -%}
 
-{#- A table built before this model kept input hashes is regrouped whole, once. -#}
-{%- set regroup_changed_only = is_incremental() and execute
-    and 'input_hash' in adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+{%- set regroup_changed_only = incremental_with('input_hash') -%}
 
 {#- label propagation hashes every copy edge once per round: in memory, not sorted on disk -#}
 {{ config(

@@ -6,23 +6,39 @@
     project_value_usd_est: a fixed budget's USD midpoint; otherwise hourly_usd_mid times the
     stated hours (total hours, or duration_weeks x hours_per_week, 40 h a week when not
     stated). is_mid_market: hourly_usd_mid or the project value inside var mid_market.
+
+    Incremental: every column but the posting's own text is first joined narrow and hashed
+    (input_hash, with the model's rules: its SQL, source_terms and the vars it reads); only
+    postings whose hash moved — new or changed postings, a sighting (last_seen_at), a
+    regrouped duplicate group, a new score — are joined with their text and rewritten. The
+    market-wide models upstream are rebuilt each run; this wide table is not.
 #}
 
 {#- The feed's indexes (see BENCHMARKS.md, Serve): its order over open canonical postings
     (fct_postings.first_seen_at is group_first_seen_at), skill filters, and the newest
-    crawl. Unnamed: the table is rebuilt each run while the old one briefly survives. -#}
-{{ config(post_hook=[
-    "create index on {{ this }} ((coalesce(posted_at, group_first_seen_at)) desc nulls last, posting_id)
-        where closed_at is null and coalesce(is_canonical, true)",
-    "create index on {{ this }} using gin (skills)",
-    "create index on {{ this }} (last_seen_at)",
-]) }}
+    crawl. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='posting_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='sync_all_columns',
+    pre_hook=["{{ forget_vanished_postings() }}"],
+    post_hook=[
+        "{{ ensure_index('posting_id', unique=true) }}",
+        "{{ ensure_tagged_index('feed_order', '((coalesce(posted_at, group_first_seen_at)) desc nulls last, posting_id) where closed_at is null and coalesce(is_canonical, true)') }}",
+        "{{ ensure_tagged_index('skills', 'using gin (skills)') }}",
+        "{{ ensure_index('last_seen_at') }}",
+    ],
+) }}
 
 {%- set band = var('mid_market') -%}
 
+{%- set rule_vars = ['mid_market', 'hours_per_budget_period'] -%}
+
 with
 
-postings as (
+-- not materialized: read narrow for every posting and wide for the changed ones only
+postings as not materialized (
 
     select * from {{ ref('stg_raw__postings') }}
 
@@ -64,10 +80,17 @@ terms as (
 
 ),
 
-joined as (
+derived as (
 
     select
-        postings.*,
+        postings.posting_id,
+        postings.content_hash,
+        postings.crawl_run_id,
+        postings.fetched_at,
+        postings.first_seen_at,
+        postings.last_seen_at,
+        postings.closed_at,
+        postings.feed_allows_republishing,
         budgets.engagement_type,
         budgets.budget_currency,
         budgets.budget_min,
@@ -138,6 +161,86 @@ joined as (
         on postings.posting_id = scores.posting_id
     left join terms
         on postings.source = terms.source
+
+),
+
+hashed as (
+
+    select derived.*, md5(derived::text || {{ processing_hash(rule_vars) }}) as input_hash
+    from derived
+
+),
+
+changed as (
+
+    select hashed.*
+    from hashed
+    {%- if incremental_with('input_hash') %}
+    where not exists (
+        select 1
+        from {{ this }} as enriched_before
+        where enriched_before.posting_id = hashed.posting_id
+            and enriched_before.input_hash = hashed.input_hash
+    )
+    {%- endif %}
+
+),
+
+joined as (
+
+    select
+        postings.*,
+        changed.engagement_type,
+        changed.budget_currency,
+        changed.budget_min,
+        changed.budget_max,
+        changed.budget_period,
+        changed.is_budget_stated,
+        changed.hourly_usd_min,
+        changed.hourly_usd_max,
+        changed.hourly_usd_mid,
+        changed.fixed_usd_min,
+        changed.fixed_usd_max,
+        changed.skills,
+        changed.primary_skill,
+        changed.seniority,
+        changed.employment_type_normalised,
+        changed.is_remote,
+        changed.region,
+        changed.duration_weeks,
+        changed.hours_per_week,
+        changed.start,
+        changed.start_on,
+        changed.project_value_usd_est,
+        changed.duplicate_group_id,
+        changed.duplicate_group_size,
+        changed.is_canonical,
+        changed.also_seen_on,
+        changed.group_first_seen_at,
+        changed.legitimacy_score,
+        changed.legitimacy_reasons,
+        changed.has_off_platform_contact,
+        changed.has_free_mail_contact,
+        changed.has_pay_to_apply,
+        changed.has_equipment_purchase,
+        changed.has_unusual_payment,
+        changed.has_personal_details_request,
+        changed.has_unpaid_test_work,
+        changed.has_urgency_pressure,
+        changed.has_missing_client_identity,
+        changed.has_too_good_to_be_true,
+        changed.client_posting_velocity,
+        changed.pay_vs_market_ratio,
+        changed.budget_scope_ratio,
+        changed.rate_position,
+        changed.source_name,
+        changed.source_attribution,
+        changed.requires_link_back,
+        changed.is_republishable,
+        changed.input_hash
+    from changed
+    inner join postings
+        on changed.posting_id = postings.posting_id
 
 ),
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import resource
 import sys
 import time
@@ -30,6 +29,7 @@ from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
 
+from bench import server
 from midtier import database
 from midtier.importer import _records, to_item
 from midtier.raw_store import POSTING_COLUMNS, RawStore, copy_lines
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     result.update(step=args.step, peak_rss_mb=round(_peak_rss_mb(), 1))
     if result.get("seconds"):
         result["rows_per_second"] = round(result["rows"] / result["seconds"], 1)
-    print(json.dumps(result))
+    server.report(result)
     return 0
 
 

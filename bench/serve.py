@@ -16,13 +16,13 @@ import argparse
 import contextlib
 import dataclasses
 import inspect
-import json
 import os
 import resource
 import statistics
 import sys
 import time
 
+from bench import server
 from midtier import database
 from midtier.settings import PROJECT_ROOT
 
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     _execute(args.url, [f"drop index if exists {schema}.{name}" for name in PROPOSED_INDEXES]
              + [definition for definition in existing.values()])
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    print(json.dumps(result))
+    server.report(result)
     return 0
 
 

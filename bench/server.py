@@ -8,7 +8,10 @@ Each data size gets a fresh database of its own (``bench_<size>``).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import sys
+import time
 import socket
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -54,3 +57,14 @@ def fresh_database(admin_url: str, name: str) -> str:
     url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
     database.apply_schema(url)
     return url
+
+
+def report(result: dict) -> None:
+    """Print a step's result for bench.run, and append it to ``BENCH_HOME/results/steps.jsonl``
+    with its command line, so a long run stopped part-way keeps the steps it finished."""
+    print(json.dumps(result))
+    path = bench_home() / "results" / "steps.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    entry = {"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "argv": sys.argv[1:], "result": result}
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry) + "\n")

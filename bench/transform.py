@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench import server
 from midtier import database
 from midtier.importer import import_file
 from midtier.settings import load_settings
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         result["incremental_share_of_full"] = round(
             result["incremental_build_seconds"] / result["full_build_seconds"], 3)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    print(json.dumps(result))
+    server.report(result)
     return 0
 
 

@@ -27,9 +27,10 @@
 
 with
 
+-- only the ids of the postings in raw: read twice below, so PostgreSQL keeps it, narrow
 postings as (
 
-    select * from {{ ref('stg_raw__postings') }}
+    select posting_id from {{ ref('stg_raw__postings') }}
 
 ),
 

@@ -31,9 +31,11 @@
     Incremental: a run regroups only the postings a change can reach. A posting is changed
     when its pairs were compared again (its marker in int_posting_duplicate_pairs is new),
     its url or dates moved, or this model's rules did. Every pair that appeared or vanished
-    touches a changed posting, so the groups that can differ are those holding a changed
-    posting or a pair partner of one: those groups' members (old groups from this table,
-    plus the partners) are regrouped with all their pairs, which never reach outside them.
+    touches a changed posting, so what can differ is the group and velocity of a changed
+    posting, of its pair partners now, and of its velocity partners before
+    (velocity_partner_ids; a vanished pair is remembered nowhere else): those postings'
+    old groups are regrouped whole with all their pairs, and copy pairs never reach
+    outside them.
 #}
 
 {%- set rule_vars = [
@@ -42,7 +44,7 @@
     'client_velocity_min_text_overlap', 'client_velocity_window_days',
 ] -%}
 
-{%- set regroup_changed_only = incremental_with('input_hash') -%}
+{%- set regroup_changed_only = incremental_with('velocity_partner_ids') -%}
 
 {#- label propagation hashes every copy edge once per round: in memory, not sorted on disk -#}
 {{ config(
@@ -50,17 +52,14 @@
     unique_key='posting_id',
     incremental_strategy='delete+insert',
     on_schema_change='sync_all_columns',
-    pre_hook=["set local work_mem = '" ~ var('transform_work_mem') ~ "'"],
+    pre_hook=[
+        "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
+        "{{ find_regrouped_postings(" ~ rule_vars ~ ") }}",
+    ],
     post_hook=["{{ ensure_index('posting_id', unique=true) }}", "{{ ensure_index('duplicate_group_id') }}"],
 ) }}
 
 with
-
-postings as (
-
-    select * from {{ ref('stg_raw__postings') }}
-
-),
 
 -- not materialized: the incremental path reads it by posting through its indexes
 pairs as not materialized (
@@ -69,109 +68,22 @@ pairs as not materialized (
 
 ),
 
--- input_hash: what this model reads of the posting (its pairs' version via the marker)
 normalised as (
 
-    select
-        postings.posting_id,
-        postings.url,
-        postings.first_seen_at,
-        postings.posted_at,
-        md5(concat_ws('|', markers.input_hash, markers.rules_hash, postings.url,
-            postings.first_seen_at, postings.posted_at)) as input_hash
-    from postings
-    left join pairs as markers
-        on markers.left_posting_id = postings.posting_id
-        and markers.right_posting_id is null
+    {{ duplicate_group_inputs() }}
 
 ),
 
-{% if regroup_changed_only %}
-changed as (
-
-    select normalised.posting_id
-    from normalised
-    where not exists (
-        select 1
-        from {{ this }} as grouped_before
-        where grouped_before.posting_id = normalised.posting_id
-            and grouped_before.input_hash = normalised.input_hash
-            and grouped_before.rules_hash = {{ processing_hash(rule_vars) }}
-    )
-
-),
-
-touched as (
-
-    select posting_id from changed
-
-    union
-
-    select pairs.right_posting_id
-    from pairs
-    inner join changed
-        on pairs.left_posting_id = changed.posting_id
-    where pairs.right_posting_id is not null
-
-    union
-
-    select pairs.left_posting_id
-    from pairs
-    inner join changed
-        on pairs.right_posting_id = changed.posting_id
-
-),
-
-affected_groups as (
-
-    select distinct grouped_before.duplicate_group_id
-    from {{ this }} as grouped_before
-    inner join touched
-        on grouped_before.posting_id = touched.posting_id
-
-),
-
-affected as (
-
-    select posting_id from touched
-
-    union
-
-    select members.posting_id
-    from {{ this }} as members
-    inner join affected_groups
-        on members.duplicate_group_id = affected_groups.duplicate_group_id
-
-),
-{% endif %}
-
+-- the postings to regroup: every one on a full build, else those the pre-hook found
 in_scope as (
 
     select normalised.*
     from normalised
     {%- if regroup_changed_only %}
-    inner join affected
-        on normalised.posting_id = affected.posting_id
+    where normalised.posting_id in (select posting_id from regrouped_postings)
     {%- endif %}
 
 ),
-{% if regroup_changed_only %}
--- A vanished pair no longer names the posting it was shared with: every posting that had a
--- velocity partner has its velocity counted again.
-pair_scope as (
-
-    select posting_id from in_scope
-
-    union
-
-    select counted_before.posting_id
-    from {{ this }} as counted_before
-    inner join normalised
-        on counted_before.posting_id = normalised.posting_id
-    where counted_before.client_posting_velocity > 1
-
-),
-{% endif %}
 
 -- the pairs of the postings in scope whose other end is still in raw; a copy's other end is
 -- in scope too (see above), a velocity partner need not be
@@ -181,17 +93,17 @@ scored_pairs as (
     select scope_pairs.*
     from (
         select pairs.*
-        from pair_scope
+        from in_scope
         inner join pairs
-            on pairs.left_posting_id = pair_scope.posting_id
+            on pairs.left_posting_id = in_scope.posting_id
         where pairs.right_posting_id is not null
 
         union
 
         select pairs.*
-        from pair_scope
+        from in_scope
         inner join pairs
-            on pairs.right_posting_id = pair_scope.posting_id
+            on pairs.right_posting_id = in_scope.posting_id
     ) as scope_pairs
     inner join normalised as left_posting
         on scope_pairs.left_posting_id = left_posting.posting_id
@@ -313,14 +225,19 @@ other_urls as (
 -- near-identical text from the same client within the window, any title
 velocity as (
 
-    select posting_id, count(*) as near_identical_count
+    select
+        posting_id,
+        count(*) as near_identical_count,
+        array_agg(partner_id order by partner_id) as partner_ids
     from (
-        select left_posting_id as posting_id from same_client_pairs
+        select left_posting_id as posting_id, right_posting_id as partner_id
+        from same_client_pairs
         where is_same_client
             and text_overlap >= {{ var('client_velocity_min_text_overlap') }}
             and days_apart <= {{ var('client_velocity_window_days') }}
         union all
-        select right_posting_id from same_client_pairs
+        select right_posting_id, left_posting_id
+        from same_client_pairs
         where is_same_client
             and text_overlap >= {{ var('client_velocity_min_text_overlap') }}
             and days_apart <= {{ var('client_velocity_window_days') }}
@@ -339,6 +256,7 @@ final as (
         coalesce(other_urls.also_seen_on, '{}'::text[]) as also_seen_on,
         grouped.group_first_seen_at,
         (1 + coalesce(velocity.near_identical_count, 0))::integer as client_posting_velocity,
+        coalesce(velocity.partner_ids, '{}'::text[]) as velocity_partner_ids,
         in_scope.input_hash,
         {{ processing_hash(rule_vars) }} as rules_hash
     from grouped
@@ -348,32 +266,6 @@ final as (
         on grouped.posting_id = other_urls.posting_id
     left join velocity
         on grouped.posting_id = velocity.posting_id
-    {%- if regroup_changed_only %}
-
-    union all
-
-    -- the groups of the others are unchanged; only their velocity can have moved
-    select
-        counted_before.posting_id,
-        counted_before.duplicate_group_id,
-        counted_before.duplicate_group_size,
-        counted_before.is_canonical,
-        counted_before.also_seen_on,
-        counted_before.group_first_seen_at,
-        (1 + coalesce(velocity.near_identical_count, 0))::integer,
-        counted_before.input_hash,
-        counted_before.rules_hash
-    from pair_scope
-    inner join {{ this }} as counted_before
-        on pair_scope.posting_id = counted_before.posting_id
-    left join velocity
-        on pair_scope.posting_id = velocity.posting_id
-    left join in_scope
-        on pair_scope.posting_id = in_scope.posting_id
-    where in_scope.posting_id is null
-        and counted_before.client_posting_velocity
-            <> 1 + coalesce(velocity.near_identical_count, 0)
-    {%- endif %}
 
 )
 

@@ -6,6 +6,10 @@
     counts for its primary skill, and every posting for the whole market (skill_slug
     '(all)'). Only one posting per duplicate group counts. Percentiles below
     var rate_percentiles_min_n postings are left null (too few to judge against).
+
+    Yardsticks are kept in whole dollars an hour and hundreds of dollars a project: a
+    posting's pay_vs_market_ratio and rate_position then move when its market does, not
+    with every posting added to it (which also made every run rewrite most of the mart).
 #}
 
 with
@@ -81,12 +85,15 @@ final as (
         skill_slug,
         rate_basis,
         n::integer as n,
-        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[1]::numeric, 2) end as p10,
-        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[2]::numeric, 2) end as p25,
-        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[3]::numeric, 2) end as p50,
-        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[4]::numeric, 2) end as p75,
-        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[5]::numeric, 2) end as p90
+        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[1]::numeric, precision) end as p10,
+        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[2]::numeric, precision) end as p25,
+        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[3]::numeric, precision) end as p50,
+        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[4]::numeric, precision) end as p75,
+        case when n >= {{ var('rate_percentiles_min_n') }} then round(cuts[5]::numeric, precision) end as p90
     from percentiles
+    cross join lateral (
+        select case rate_basis when 'fixed' then -2 else 0 end as precision
+    ) as steps
 
 )
 

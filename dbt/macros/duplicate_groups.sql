@@ -20,13 +20,42 @@
 {%- endmacro %}
 
 
+{#- Both postings name the same client: equal company keys, or near-identical text where
+    one names none. -#}
+{% macro duplicate_pair_is_same_client(pair) -%}
+    case
+        when {{ pair }}.left_company_key is not null and {{ pair }}.right_company_key is not null
+            then {{ pair }}.left_company_key = {{ pair }}.right_company_key
+        else {{ pair }}.text_overlap >= {{ var('duplicate_min_text_overlap_without_company') }}
+    end
+{%- endmacro %}
+
+
+{#- A pair of copies of one job: an edge of the duplicate groups. -#}
+{% macro duplicate_pair_is_copy(pair) -%}
+    ({{ duplicate_pair_is_same_client(pair) }}
+        and {{ pair }}.text_overlap >= {{ var('duplicate_min_text_overlap') }}
+        and {{ pair }}.shorter_shingle_count >= {{ var('duplicate_min_shingles') }}
+        and {{ pair }}.title_similarity >= {{ var('duplicate_min_title_similarity') }}
+        and not {{ pair }}.has_different_seniority)
+{%- endmacro %}
+
+
+{#- Near-identical text of one client within the window, any title: counts for velocity. -#}
+{% macro duplicate_pair_counts_for_velocity(pair) -%}
+    ({{ duplicate_pair_is_same_client(pair) }}
+        and {{ pair }}.text_overlap >= {{ var('client_velocity_min_text_overlap') }}
+        and {{ pair }}.days_apart <= {{ var('client_velocity_window_days') }})
+{%- endmacro %}
+
+
 {#- Pre-hook: the postings this run regroups, as analysed temporary tables — CTEs would
     leave the planner guessing their sizes (it guessed millions for a few thousand, and
     read every pair instead of looking up the few it needs).
 
     changed_postings: grouped in another version or under other rules. regrouped_postings:
-    those, their pair partners now, their velocity partners before, and every member of
-    the old groups of all of them. -#}
+    those, their copy and velocity partners now (other pairs change nothing), their
+    velocity partners before, and every member of the old groups of all of them. -#}
 {% macro find_regrouped_postings(vars) -%}
     {%- if incremental_with('velocity_partner_ids') -%}
     create temporary table changed_postings on commit drop as
@@ -49,11 +78,13 @@
     inner join {{ ref('int_posting_duplicate_pairs') }} as pairs
         on pairs.left_posting_id = changed.posting_id
     where pairs.right_posting_id is not null
+        and ({{ duplicate_pair_is_copy('pairs') }} or {{ duplicate_pair_counts_for_velocity('pairs') }})
     union
     select pairs.left_posting_id
     from changed_postings as changed
     inner join {{ ref('int_posting_duplicate_pairs') }} as pairs
         on pairs.right_posting_id = changed.posting_id
+    where {{ duplicate_pair_is_copy('pairs') }} or {{ duplicate_pair_counts_for_velocity('pairs') }}
     union
     -- a pair that vanished names its partner only here
     select unnest(grouped_before.velocity_partner_ids)

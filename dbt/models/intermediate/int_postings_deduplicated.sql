@@ -32,7 +32,7 @@
     when its pairs were compared again (its marker in int_posting_duplicate_pairs is new),
     its url or dates moved, or this model's rules did. Every pair that appeared or vanished
     touches a changed posting, so what can differ is the group and velocity of a changed
-    posting, of its pair partners now, and of its velocity partners before
+    posting, of its copy and velocity partners now, and of its velocity partners before
     (velocity_partner_ids; a vanished pair is remembered nowhere else): those postings'
     old groups are regrouped whole with all their pairs, and copy pairs never reach
     outside them.
@@ -124,11 +124,8 @@ same_client_pairs as (
 
     select
         *,
-        case
-            when left_company_key is not null and right_company_key is not null
-                then left_company_key = right_company_key
-            else text_overlap >= {{ var('duplicate_min_text_overlap_without_company') }}
-        end as is_same_client
+        {{ duplicate_pair_is_copy('scored_pairs') }} as is_copy,
+        {{ duplicate_pair_counts_for_velocity('scored_pairs') }} as counts_for_velocity
     from scored_pairs
 
 ),
@@ -143,11 +140,7 @@ copy_edges as (
     inner join in_scope as right_posting
         on same_client_pairs.right_posting_id = right_posting.posting_id
     {%- endif %}
-    where is_same_client
-        and text_overlap >= {{ var('duplicate_min_text_overlap') }}
-        and shorter_shingle_count >= {{ var('duplicate_min_shingles') }}
-        and title_similarity >= {{ var('duplicate_min_title_similarity') }}
-        and not has_different_seniority
+    where is_copy
 
 ),
 
@@ -232,15 +225,11 @@ velocity as (
     from (
         select left_posting_id as posting_id, right_posting_id as partner_id
         from same_client_pairs
-        where is_same_client
-            and text_overlap >= {{ var('client_velocity_min_text_overlap') }}
-            and days_apart <= {{ var('client_velocity_window_days') }}
+        where counts_for_velocity
         union all
         select right_posting_id, left_posting_id
         from same_client_pairs
-        where is_same_client
-            and text_overlap >= {{ var('client_velocity_min_text_overlap') }}
-            and days_apart <= {{ var('client_velocity_window_days') }}
+        where counts_for_velocity
     ) as pair_ends
     group by posting_id
 

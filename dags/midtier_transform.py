@@ -3,7 +3,7 @@
 
 Runs the dbt project (staging -> intermediate -> marts, with every test after each model) as
 an astronomer-cosmos task group when new raw postings land, then publishes the marts Asset
-that starts `midtier_check`.
+that starts `midtier_check`. A large backlog of new postings is first processed in batches.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 
+from midtier import steps
 from midtier.airflow_defaults import DEFAULT_ARGS, START_DATE
 from midtier.assets import MARTS, RAW_POSTINGS
 from midtier.settings import PROJECT_ROOT, load_settings
@@ -59,11 +60,17 @@ def midtier_transform():
         operator_args={"install_deps": False, "env": DBT_ENV},
     )
 
+    @task
+    def catch_up_postings() -> int:
+        """A large backlog of new postings (a first build, a big import) is processed in
+        batches before the models run; an ordinary run does nothing here."""
+        return steps.catch_up_postings()
+
     @task(outlets=[MARTS])
     def publish_marts() -> None:
         """Marks the marts as rebuilt; the check DAG listens for this."""
 
-    dbt >> publish_marts()
+    catch_up_postings() >> dbt >> publish_marts()
 
 
 midtier_transform()

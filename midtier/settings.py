@@ -21,6 +21,9 @@ class Settings:
     user_agent: str
     contact_url: str
     close_after_missed_crawls: int
+    # A transform facing more unprocessed postings than this runs the per-posting models in
+    # batches of about this many first (see midtier.transform.catch_up).
+    transform_batch_postings: int = 100_000
 
     @property
     def postgres_dir(self) -> Path:
@@ -63,4 +66,5 @@ def load_settings() -> Settings:
         ),
         contact_url=contact_url,
         close_after_missed_crawls=int(os.environ.get("MIDTIER_CLOSE_AFTER_MISSED_CRAWLS", "3")),
+        transform_batch_postings=int(os.environ.get("MIDTIER_TRANSFORM_BATCH_POSTINGS", "100000")),
     )

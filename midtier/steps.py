@@ -161,8 +161,16 @@ def transform(*, full_refresh: bool = False, echo: Echo = _log_echo) -> None:
 
     url = prepare_database()
     echo("running dbt build (seeds, models, tests)" + (", full refresh" if full_refresh else ""))
-    dbt.build(url, full_refresh=full_refresh)
+    dbt.build(url, full_refresh=full_refresh, echo=echo)
     echo("dbt build finished")
+
+
+def catch_up_postings(*, echo: Echo = _log_echo) -> int:
+    """Before the dbt models run one by one (Airflow), work a large backlog of new postings
+    off in batches; the number of batches run (0 for an ordinary run)."""
+    from midtier import transform as dbt
+
+    return dbt.catch_up(prepare_database(), echo=echo)
 
 
 def parse_dbt_project() -> Path:

@@ -8,20 +8,32 @@ directories live under ``MIDTIER_HOME/dbt/`` so the checkout stays clean.
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import os
 import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from midtier.database import DatabaseError, connection_parts, database_url, redact
+from midtier.database import DatabaseError, connect, connection_parts, database_url, redact
 from midtier.settings import PROJECT_ROOT, load_settings
+
+log = logging.getLogger(__name__)
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 # Fills the profile for commands that never connect (parse) when no server is known.
 PARSE_ONLY_URL = "postgresql://postgres@127.0.0.1:5432/midtier"
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+# The models tagged per_posting that hold one row per processed posting (the pairs model,
+# also tagged, holds pairs): how far a build has come through the postings.
+PER_POSTING_MODELS = (
+    "int_posting_fingerprints", "int_postings_budgeted", "int_postings_classified",
+    "int_postings_skill_tagged", "int_postings_text_signals",
+)
 
 # dbt reads its global flags from the process environment, so runs are serialised.
 _dbt_lock = threading.Lock()
@@ -122,13 +134,73 @@ def _url_without_starting() -> str:
         return PARSE_ONLY_URL
 
 
-def build(url: str | None = None, *, full_refresh: bool = False) -> None:
+def posting_backlog(url: str) -> int:
+    """Raw postings the per-posting models hold no row for yet (0 when all are processed).
+
+    Counts rows, not versions: postings re-processed because they changed, or because a
+    model's rules changed, are not counted (their number is known only inside dbt).
+    """
+    with contextlib.closing(connect(url)) as conn, conn.cursor() as cur:
+        cur.execute("select count(*) from raw.postings")
+        postings = cur.fetchone()[0]
+        processed = postings
+        for model in PER_POSTING_MODELS:
+            cur.execute("select to_regclass(%s) is not null", (f"intermediate.{model}",))
+            if not cur.fetchone()[0]:
+                return postings
+            cur.execute(f"select count(*) from intermediate.{model}")
+            processed = min(processed, cur.fetchone()[0])
+    return max(postings - processed, 0)
+
+
+def batch_bounds(backlog: int, batch_postings: int) -> list[str]:
+    """Upper bounds (md5 hex prefixes, exclusive) splitting posting ids into batches of
+    about ``batch_postings`` of the backlog; the last batch (no bound) is left to the caller."""
+    batches = -(-backlog // max(batch_postings, 1))
+    return [f"{index * 0x10000 // batches:04x}" for index in range(1, batches)]
+
+
+def catch_up(url: str | None = None, *, batch_postings: int | None = None,
+             echo: Callable[[str], None] = log.info) -> int:
+    """Work a large backlog of unprocessed postings off in batches; the number of batches run.
+
+    Posting ids are md5 hashes, so ranges of them split the postings evenly. Each batch is
+    one ``dbt run`` of the per-posting models (tag per_posting) over the postings whose id
+    sorts below a bound; the build that follows processes the rest. One statement over a
+    million postings sorts and hashes beyond memory and slows down more than linearly; a
+    batch costs what an incremental run of its size does. Nothing is batched when the
+    backlog fits in one batch (every ordinary run).
+    """
+    url = url or database_url()
+    batch_postings = batch_postings or load_settings().transform_batch_postings
+    backlog = posting_backlog(url)
+    bounds = batch_bounds(backlog, batch_postings)
+    if not bounds:
+        return 0
+    batches = len(bounds) + 1
+    echo(f"{backlog:,} postings to process: the per-posting models run in {batches} batches "
+         f"of about {batch_postings:,}")
+    for number, bound in enumerate(bounds, start=1):
+        started = time.perf_counter()
+        run_dbt(["run", "--select", "tag:per_posting",
+                 "--vars", json.dumps({"posting_id_below": bound})], url)
+        echo(f"batch {number}/{batches} (posting ids below {bound}) done in "
+             f"{time.perf_counter() - started:.0f} s")
+    return len(bounds)
+
+
+def build(url: str | None = None, *, full_refresh: bool = False,
+          echo: Callable[[str], None] = log.info) -> None:
     """``dbt build``: seeds, models and data tests, in dependency order.
 
     Unit tests check the SQL, not the data, so they run in development and CI
     (:func:`unit_test`), not on every transform. ``full_refresh`` rebuilds the
-    incremental models from scratch instead of processing new and changed postings.
+    incremental models from scratch instead of processing new and changed postings;
+    otherwise a large backlog of new postings is first worked off in batches (:func:`catch_up`).
     """
+    url = url or database_url()
+    if not full_refresh:
+        catch_up(url, echo=echo)
     run_dbt(["build", "--exclude-resource-type", "unit_test",
              *(["--full-refresh"] if full_refresh else [])], url)
 

@@ -19,20 +19,26 @@
 {%- endmacro %}
 
 
-{#- Pre-hook: drop every pair and marker of a posting this run compares again. -#}
+{#- Pre-hook: drop every pair and marker of a posting this run compares again (in its batch). -#}
 {% macro forget_recompared_pairs(vars) -%}
     {%- if is_incremental() -%}
     create temporary table recompared_postings on commit drop as
-    select live.posting_id
+    select pending.posting_id
     from (
-        select
-            fingerprints.posting_id,
-            md5(fingerprints.content_hash || fingerprints.rules_hash) as input_hash
-        from {{ ref('int_posting_fingerprints') }} as fingerprints
-        inner join {{ ref('stg_raw__postings') }} as postings
-            on fingerprints.posting_id = postings.posting_id
-    ) as live
-    {{ pairs_to_recompare('live', vars) }};
+        select live.posting_id
+        from (
+            select
+                fingerprints.posting_id,
+                md5(fingerprints.content_hash || fingerprints.rules_hash) as input_hash
+            from {{ ref('int_posting_fingerprints') }} as fingerprints
+            inner join {{ ref('stg_raw__postings') }} as postings
+                on fingerprints.posting_id = postings.posting_id
+        ) as live
+        {{ pairs_to_recompare('live', vars) }}
+    ) as pending
+    {%- if in_posting_batch('pending') %}
+    where {{ in_posting_batch('pending') }}
+    {%- endif %};
     delete from {{ this }} where left_posting_id in (select posting_id from recompared_postings);
     delete from {{ this }} where right_posting_id in (select posting_id from recompared_postings)
     {%- else -%}

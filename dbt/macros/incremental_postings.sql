@@ -37,6 +37,7 @@
         'on_schema_change': 'sync_all_columns',
         'pre_hook': ["set local work_mem = '" ~ var('transform_work_mem') ~ "'"],
         'post_hook': ["{{ ensure_index('posting_id', unique=true) }}"],
+        'tags': ['per_posting'],
     }) }}
 {%- endmacro %}
 
@@ -70,18 +71,40 @@
 {%- endmacro %}
 
 
-{#- WHERE clause keeping the postings this run must (re)process; nothing on a full build. -#}
+{#- WHERE clause keeping the postings this run must (re)process: those not processed in
+    their current version (all of them on a full build), within this run's batch. -#}
 {% macro unprocessed_postings(alias, vars=[]) -%}
+    {%- set conditions = [] -%}
     {#- unit tests render without a target relation (this is none): a full build -#}
-    {%- if this is not none and is_incremental() %}
-    where not exists (
-        select 1
-        from {{ this }} as processed
-        where processed.posting_id = {{ alias }}.posting_id
-            and processed.content_hash = {{ alias }}.content_hash
-            and processed.rules_hash = {{ processing_hash(vars) }}
-    )
+    {%- if this is not none and is_incremental() -%}
+        {%- do conditions.append(
+            'not exists (select 1 from ' ~ this ~ ' as processed'
+            ~ ' where processed.posting_id = ' ~ alias ~ '.posting_id'
+            ~ ' and processed.content_hash = ' ~ alias ~ '.content_hash'
+            ~ ' and processed.rules_hash = ' ~ processing_hash(vars) ~ ')') -%}
     {%- endif -%}
+    {%- if in_posting_batch(alias) -%}
+        {%- do conditions.append(in_posting_batch(alias)) -%}
+    {%- endif -%}
+    {%- if conditions %}
+    where {{ conditions | join('\n        and ') }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A condition keeping the postings of this run's batch, or '' when the run is not batched.
+    A first build over a large backlog runs the per-posting models (tag per_posting) once per
+    range of posting ids (var posting_id_below: an md5 hex prefix; see midtier/transform.py),
+    so each statement sorts and hashes a batch instead of every posting at once. -#}
+{% macro in_posting_batch(alias) -%}
+    {%- set bound = var('posting_id_below', '') -%}
+    {%- if bound -%}
+        {%- if not modules.re.fullmatch('[0-9a-f]{1,32}', bound | string) -%}
+            {%- do exceptions.raise_compiler_error('var posting_id_below must be an md5 hex prefix, got ' ~ bound) -%}
+        {%- endif -%}
+        {{ return(alias ~ ".posting_id < '" ~ bound ~ "'") }}
+    {%- endif -%}
+    {{ return('') }}
 {%- endmacro %}
 
 

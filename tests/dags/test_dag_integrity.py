@@ -54,3 +54,11 @@ def test_transform_runs_every_dbt_model_through_cosmos(dagbag):
     task_ids = dagbag.dags["midtier_transform"].task_ids
     assert any(task_id.startswith("dbt.fct_postings") for task_id in task_ids)
     assert any(task_id.startswith("dbt.stg_raw__postings") for task_id in task_ids)
+
+
+def test_transform_works_a_large_backlog_off_before_the_models(dagbag):
+    dbt_tasks = [task for task in dagbag.dags["midtier_transform"].tasks if task.task_id.startswith("dbt.")]
+    first = [task for task in dbt_tasks
+             if not any(upstream.startswith("dbt.") for upstream in task.upstream_task_ids)]
+    assert first
+    assert all(task.upstream_task_ids == {"catch_up_postings"} for task in first)

@@ -16,6 +16,9 @@
     within var client_velocity_window_days (client velocity) have their description
     shingles compared; a pair with no shingle in common is not kept.
 
+    A first build over a large backlog runs in batches of postings (var posting_id_below):
+    each batch compares its postings with those compared before it and with each other.
+
     Rows: one per compared pair (left_posting_id < right_posting_id), plus one marker per
     compared posting version (right_posting_id null, input_hash = its fingerprint's
     content and rules) that tells the next run it is done.
@@ -35,6 +38,7 @@
         "{{ forget_recompared_pairs(" ~ rule_vars ~ ") }}",
     ],
     post_hook=["{{ ensure_index('left_posting_id') }}", "{{ ensure_index('right_posting_id') }}"],
+    tags=['per_posting'],
 ) }}
 
 with
@@ -63,11 +67,25 @@ live as (
 
 ),
 
-recompared as (
+-- not yet compared in their current version (every posting on a full build)
+pending as (
 
     select posting_id
     from live
     {{ pairs_to_recompare('live', rule_vars) }}
+
+),
+
+-- compared by this run: the pending postings of its batch (see in_posting_batch); a pending
+-- posting outside the batch is left out of the blocks, and meets this batch's postings when
+-- its own batch runs
+recompared as (
+
+    select posting_id
+    from pending
+    {%- if in_posting_batch('pending') %}
+    where {{ in_posting_batch('pending') }}
+    {%- endif %}
 
 ),
 
@@ -106,7 +124,10 @@ block_members as (
         on blocks.posting_id = live.posting_id
     left join recompared
         on blocks.posting_id = recompared.posting_id
+    left join pending
+        on blocks.posting_id = pending.posting_id
     where live.shingle_count > 0
+        and (pending.posting_id is null or recompared.posting_id is not null)
         and blocks.block_key in (
             select touched.block_key
             from blocks as touched

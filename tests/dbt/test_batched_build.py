@@ -1,0 +1,111 @@
+"""A first build over a large backlog runs the per-posting models in batches of posting ids,
+and ends with the same tables as one full build."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from midtier import database, transform
+from tests.dbt.conftest import insert_postings
+from tests.dbt.test_incremental import CROSS_POSTED_COPY, NEW_POSTING, POSTINGS, SPRAYED
+
+# ids of their own: per-posting rows outlive their raw postings, and test_incremental's
+# builds must not find its postings already processed
+ALL_POSTINGS = [
+    {**posting, "source_posting_id": f"batched-{posting['source_posting_id']}"}
+    for posting in (*POSTINGS, *SPRAYED, NEW_POSTING, CROSS_POSTED_COPY)
+]
+PAIRS = "int_posting_duplicate_pairs"
+
+
+def _rows(url: str, sql: str) -> list[tuple]:
+    with contextlib.closing(database.connect(url)) as conn, conn.cursor() as cur:
+        cur.execute(sql)
+        return sorted(cur.fetchall(), key=repr)
+
+
+def _snapshot(url: str) -> dict[str, list[tuple]]:
+    """Every per-posting table (as text rows), the compared pairs, and the mart's groups."""
+    tables = {
+        model: _rows(url, f"select model::text from intermediate.{model} as model")
+        for model in transform.PER_POSTING_MODELS
+    }
+    tables[PAIRS] = _rows(
+        url, f"select left_posting_id, right_posting_id, text_overlap, title_similarity,"
+             f" days_apart from intermediate.{PAIRS} where right_posting_id is not null")
+    tables["fct_postings"] = _rows(
+        url, "select source_posting_id, duplicate_group_size, is_canonical, client_posting_velocity,"
+             " skills, legitimacy_score from marts.fct_postings")
+    return tables
+
+
+def _drop_per_posting_tables(url: str) -> None:
+    with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
+        for model in (*transform.PER_POSTING_MODELS, PAIRS):
+            cur.execute(f"drop table if exists intermediate.{model} cascade")
+
+
+@pytest.fixture(scope="module")
+def full_build(database_url):
+    with contextlib.closing(database.connect(database_url)) as conn:
+        with conn, conn.cursor() as cur:
+            cur.execute("truncate raw.postings, raw.rejects, raw.crawl_runs cascade")
+        insert_postings(conn, ALL_POSTINGS)
+    transform.build(database_url, full_refresh=True)
+    return _snapshot(database_url)
+
+
+@pytest.fixture(scope="module")
+def batched(database_url, full_build):
+    """The per-posting tables dropped (as before a first build), then caught up in batches of 2."""
+    _drop_per_posting_tables(database_url)
+    backlog = transform.posting_backlog(database_url)
+    batches = transform.catch_up(database_url, batch_postings=2)
+    ids = [row[0] for row in _rows(database_url, "select posting_id from staging.stg_raw__postings")]
+    after_catch_up = {
+        model: {row[0] for row in _rows(database_url, f"select posting_id from intermediate.{model}")}
+        for model in transform.PER_POSTING_MODELS
+    }
+    transform.build(database_url)
+    return {"backlog": backlog, "batches": batches, "ids": ids, "after_catch_up": after_catch_up,
+            "snapshot": _snapshot(database_url)}
+
+
+def test_batch_bounds_split_md5_ids_evenly():
+    assert transform.batch_bounds(250_000, 100_000) == ["5555", "aaaa"]
+    assert transform.batch_bounds(100_000, 100_000) == []
+    assert transform.batch_bounds(0, 100_000) == []
+
+
+def test_the_backlog_is_every_posting_without_its_rows(database_url, batched):
+    assert batched["backlog"] == len(ALL_POSTINGS)
+    assert transform.posting_backlog(database_url) == 0
+
+
+def test_catch_up_processes_every_batch_but_the_last(batched):
+    bounds = transform.batch_bounds(len(ALL_POSTINGS), 2)
+    assert batched["batches"] == len(bounds) == 3
+    below_last = {posting_id for posting_id in batched["ids"] if posting_id < bounds[-1]}
+    assert below_last and below_last != set(batched["ids"])
+    for model, processed in batched["after_catch_up"].items():
+        assert processed == below_last, model
+
+
+def test_batched_build_equals_one_full_build(full_build, batched):
+    for table, rows in full_build.items():
+        assert batched["snapshot"][table] == rows, table
+    # the cross-posted copy and the sprayed ads are found across batches
+    assert any(size == 2 for _, size, *_ in full_build["fct_postings"])
+
+
+def test_ordinary_build_runs_no_batches(database_url, batched):
+    assert transform.catch_up(database_url) == 0
+
+
+def test_batch_bound_must_be_an_md5_prefix(database_url, batched):
+    with pytest.raises(transform.TransformError, match="posting_id_below"):
+        transform.run_dbt(["run", "--select", "int_postings_budgeted",
+                           "--vars", "{posting_id_below: \"x'; drop table raw.postings; --\"}"],
+                          database_url)

@@ -43,7 +43,8 @@ def _dataset(size: int, seed: int) -> Path:
     return path
 
 
-def run_load(url: str, size: int, jsonl: Path, batch_sizes: list[int], insert_rows: int) -> dict:
+def run_load(url: str, size: int, jsonl: Path, batch_sizes: list[int], insert_rows: int,
+             end_to_end: bool = True) -> dict:
     copy_file = jsonl.with_suffix(".copy")
     base = ["--url", url, "--jsonl", str(jsonl), "--copy-file", str(copy_file)]
     results = {"prepare": _step("bench.load", "prepare", *base)}
@@ -52,8 +53,9 @@ def run_load(url: str, size: int, jsonl: Path, batch_sizes: list[int], insert_ro
         batch: _step("bench.load", "store", *base, "--batch-size", str(batch)) for batch in batch_sizes
     }
     best = max(results["store"], key=lambda batch: results["store"][batch]["rows_per_second"])
-    results["import"] = _step("bench.load", "import", *base, "--batch-size", str(best))
-    results["reimport"] = _step("bench.load", "reimport", *base, "--batch-size", str(best))
+    if end_to_end:
+        results["import"] = _step("bench.load", "import", *base, "--batch-size", str(best))
+        results["reimport"] = _step("bench.load", "reimport", *base, "--batch-size", str(best))
     results["insert"] = _step("bench.load", "insert", *base, "--rows", str(min(size, insert_rows)))
     copy_file.unlink(missing_ok=True)
     return results
@@ -75,8 +77,9 @@ def _load_table(size: int, load: dict) -> list[str]:
     line("per-row INSERT, autocommit (baseline)", load["insert"])
     for batch, result in load["store"].items():
         line(f"RawStore.upsert_postings, batch {batch}", result)
-    line(f"`midtier import` end to end, batch {load['import']['batch_size']}", load["import"])
-    line("`midtier import` again (all unchanged)", load["reimport"])
+    if "import" in load:
+        line(f"`midtier import` end to end, batch {load['import']['batch_size']}", load["import"])
+        line("`midtier import` again (all unchanged)", load["reimport"])
     line("validation only (prepare_posting, no database)", load["prepare"])
     return lines
 
@@ -88,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-sizes", default=os.environ.get("BENCH_BATCH_SIZES", "500 2000 5000"))
     parser.add_argument("--insert-rows", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--no-import", action="store_true",
+                        help="skip the end-to-end `midtier import` load steps (≈ 40 min at 1M); "
+                             "the loader step leaves the postings loaded")
+    parser.add_argument("--reuse-database", action="store_true",
+                        help="keep a size's database when it already holds that many postings "
+                             "(transform/serve again without loading)")
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split()]
     parts = [part for part in args.only.split(",") if part]
@@ -102,15 +111,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for size in sizes:
             jsonl = _dataset(size, args.seed)
-            url = server.fresh_database(admin_url, f"bench_{size}")
+            reused = args.reuse_database and "load" not in parts and server.loaded_postings(
+                admin_url, f"bench_{size}") == size
+            if reused:
+                url = server.database_url_of(admin_url, f"bench_{size}")
+                print(f"reusing bench_{size} ({size:,} postings loaded)", flush=True)
+            else:
+                url = server.fresh_database(admin_url, f"bench_{size}")
             result: dict = {"size": size, "machine": machine}
             if "load" in parts:
                 print(f"load benchmark at {size:,}", flush=True)
-                result["load"] = run_load(url, size, jsonl, batch_sizes, args.insert_rows)
+                result["load"] = run_load(url, size, jsonl, batch_sizes, args.insert_rows,
+                                          end_to_end=not args.no_import)
                 report += _load_table(size, result["load"]) + [""]
             if "transform" in parts or "serve" in parts:
                 # Transform and serve need the postings loaded (the load step leaves them).
-                if "load" not in parts:
+                if "load" not in parts and not reused:
                     _step("bench.load", "import", "--url", url, "--jsonl", str(jsonl),
                           "--batch-size", "2000")
                 extra = _dataset(10_000, args.seed + 1) if "transform" in parts else None

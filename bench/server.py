@@ -47,6 +47,10 @@ def server_url() -> tuple[str, database.EmbeddedPostgres | None]:
     return server.start(), server
 
 
+def database_url_of(admin_url: str, name: str) -> str:
+    return urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+
+
 def fresh_database(admin_url: str, name: str) -> str:
     """Drop and create database ``name`` with Midtier's raw schema; its URL."""
     with contextlib.closing(database.connect(admin_url)) as conn:
@@ -54,9 +58,24 @@ def fresh_database(admin_url: str, name: str) -> str:
         with conn.cursor() as cur:
             cur.execute(f'drop database if exists "{name}" with (force)')
             cur.execute(f'create database "{name}"')
-    url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+    url = database_url_of(admin_url, name)
     database.apply_schema(url)
     return url
+
+
+def loaded_postings(admin_url: str, name: str) -> int | None:
+    """How many raw postings database ``name`` holds; None when it or its table is missing."""
+    with contextlib.closing(database.connect(admin_url)) as conn, conn.cursor() as cur:
+        cur.execute("select 1 from pg_database where datname = %s", (name,))
+        if cur.fetchone() is None:
+            return None
+    with contextlib.closing(database.connect(database_url_of(admin_url, name))) as conn, \
+            conn.cursor() as cur:
+        cur.execute("select to_regclass('raw.postings') is not null")
+        if not cur.fetchone()[0]:
+            return None
+        cur.execute("select count(*) from raw.postings")
+        return cur.fetchone()[0]
 
 
 def report(result: dict) -> None:

@@ -29,9 +29,11 @@ def _step(module: str, *args: str) -> dict:
     command = [sys.executable, "-m", module, *args]
     # dbt's target and logs go under the benchmark's home, not the user's .midtier.
     env = {**os.environ, "MIDTIER_HOME": str(server.bench_home())}
-    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, env=env)
+    # stderr passes through: a long step's progress (and a failure's traceback) shows as it runs
+    result = subprocess.run(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True, env=env)
     if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command[2:])} failed:\n{result.stderr[-3000:]}")
+        raise SystemExit(f"{' '.join(command[2:])} failed (exit {result.returncode}; its errors "
+                         f"are above):\n{result.stdout[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

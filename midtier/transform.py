@@ -180,6 +180,9 @@ def catch_up(url: str | None = None, *, batch_postings: int | None = None,
     batches = len(bounds) + 1
     echo(f"{backlog:,} postings to process: the per-posting models run in {batches} batches "
          f"of about {batch_postings:,}")
+    # what they read (seeds, staging views) may not exist yet on a first build
+    run_dbt(["build", "--select", "+tag:per_posting", "--exclude", "tag:per_posting",
+             "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"], url)
     for number, bound in enumerate(bounds, start=1):
         started = time.perf_counter()
         run_dbt(["run", "--select", "tag:per_posting",

@@ -42,9 +42,12 @@ def _snapshot(url: str) -> dict[str, list[tuple]]:
 
 
 def _drop_per_posting_tables(url: str) -> None:
+    """As before a first build: no per-posting table, staging view or seed yet."""
     with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
         for model in (*transform.PER_POSTING_MODELS, PAIRS):
             cur.execute(f"drop table if exists intermediate.{model} cascade")
+        cur.execute("drop schema if exists staging cascade")
+        cur.execute("drop schema if exists seeds cascade")
 
 
 @pytest.fixture(scope="module")

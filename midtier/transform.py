@@ -180,6 +180,9 @@ def catch_up(url: str | None = None, *, batch_postings: int | None = None,
     batches = len(bounds) + 1
     echo(f"{backlog:,} postings to process: the per-posting models run in {batches} batches "
          f"of about {batch_postings:,}")
+    with contextlib.closing(connect(url)) as conn, conn, conn.cursor() as cur:
+        # fresh statistics on posting ids (postings_posting_key_idx) for the batches' plans
+        cur.execute("analyze raw.postings")
     # what they read (seeds, staging views) may not exist yet on a first build
     run_dbt(["build", "--select", "+tag:per_posting", "--exclude", "tag:per_posting",
              "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"], url)

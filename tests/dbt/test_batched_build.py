@@ -112,3 +112,12 @@ def test_batch_bound_must_be_an_md5_prefix(database_url, batched):
         transform.run_dbt(["run", "--select", "int_postings_budgeted",
                            "--vars", "{posting_id_below: \"x'; drop table raw.postings; --\"}"],
                           database_url)
+
+
+def test_posting_ids_are_found_through_the_raw_index(database_url, batched):
+    """midtier/sql's postings_posting_key_idx indexes exactly dbt's posting_key expression."""
+    with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
+        cur.execute("set enable_seqscan = off")
+        cur.execute("explain select * from staging.stg_raw__postings where posting_id < '8'")
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    assert "postings_posting_key_idx" in plan

@@ -166,7 +166,8 @@ def catch_up(url: str | None = None, *, batch_postings: int | None = None,
 
     Posting ids are md5 hashes, so ranges of them split the postings evenly. Each batch is
     one ``dbt run`` of the per-posting models (tag per_posting) over the postings whose id
-    sorts below a bound; the build that follows processes the rest. One statement over a
+    falls in one range; the build that follows processes the rest (the last range, and
+    anything left below it). One statement over a
     million postings sorts and hashes beyond memory and slows down more than linearly; a
     batch costs what an incremental run of its size does. Nothing is batched when the
     backlog fits in one batch (every ordinary run).
@@ -186,11 +187,11 @@ def catch_up(url: str | None = None, *, batch_postings: int | None = None,
     # what they read (seeds, staging views) may not exist yet on a first build
     run_dbt(["build", "--select", "+tag:per_posting", "--exclude", "tag:per_posting",
              "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"], url)
-    for number, bound in enumerate(bounds, start=1):
+    for number, (start, bound) in enumerate(zip(["", *bounds], bounds), start=1):
         started = time.perf_counter()
-        run_dbt(["run", "--select", "tag:per_posting",
-                 "--vars", json.dumps({"posting_id_below": bound})], url)
-        echo(f"batch {number}/{batches} (posting ids below {bound}) done in "
+        run_dbt(["run", "--select", "tag:per_posting", "--vars",
+                 json.dumps({"posting_id_from": start, "posting_id_below": bound})], url)
+        echo(f"batch {number}/{batches} (posting ids {start or '0'}… below {bound}) done in "
              f"{time.perf_counter() - started:.0f} s")
     return len(bounds)
 

@@ -94,17 +94,23 @@
 
 {#- A condition keeping the postings of this run's batch, or '' when the run is not batched.
     A first build over a large backlog runs the per-posting models (tag per_posting) once per
-    range of posting ids (var posting_id_below: an md5 hex prefix; see midtier/transform.py),
-    so each statement sorts and hashes a batch instead of every posting at once. -#}
+    range of posting ids (vars posting_id_from, inclusive, and posting_id_below, exclusive:
+    md5 hex prefixes; see midtier/transform.py catch_up), so each statement sorts and hashes
+    one batch instead of every posting at once. Both ends, not only the upper one: the
+    planner then estimates a batch's postings from the statistics of raw's posting-id index
+    (a third of the table otherwise, and token joins planned for that many fail badly). -#}
 {% macro in_posting_batch(alias) -%}
-    {%- set bound = var('posting_id_below', '') -%}
-    {%- if bound -%}
-        {%- if not modules.re.fullmatch('[0-9a-f]{1,32}', bound | string) -%}
-            {%- do exceptions.raise_compiler_error('var posting_id_below must be an md5 hex prefix, got ' ~ bound) -%}
+    {%- set conditions = [] -%}
+    {%- for name, operator in [('posting_id_from', '>='), ('posting_id_below', '<')] -%}
+        {%- set bound = var(name, '') | string -%}
+        {%- if bound -%}
+            {%- if not modules.re.fullmatch('[0-9a-f]{1,32}', bound) -%}
+                {%- do exceptions.raise_compiler_error('var ' ~ name ~ ' must be an md5 hex prefix, got ' ~ bound) -%}
+            {%- endif -%}
+            {%- do conditions.append(alias ~ ".posting_id " ~ operator ~ " '" ~ bound ~ "'") -%}
         {%- endif -%}
-        {{ return(alias ~ ".posting_id < '" ~ bound ~ "'") }}
-    {%- endif -%}
-    {{ return('') }}
+    {%- endfor -%}
+    {{ return(conditions | join(' and ')) }}
 {%- endmacro %}
 
 

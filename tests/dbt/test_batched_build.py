@@ -8,6 +8,7 @@ import contextlib
 import pytest
 
 from midtier import database, transform
+from midtier.settings import load_settings
 from tests.dbt.conftest import insert_postings
 from tests.dbt.test_incremental import CROSS_POSTED_COPY, NEW_POSTING, POSTINGS, SPRAYED
 
@@ -121,3 +122,12 @@ def test_posting_ids_are_found_through_the_raw_index(database_url, batched):
         cur.execute("explain select * from staging.stg_raw__postings where posting_id < '8'")
         plan = "\n".join(row[0] for row in cur.fetchall())
     assert "postings_posting_key_idx" in plan
+
+
+def test_a_batch_reads_its_range_of_posting_ids(database_url, batched):
+    """Both ends of the range reach the SQL, so the planner sizes the batch from raw's index."""
+    transform.run_dbt(["compile", "--select", "int_postings_budgeted", "--vars",
+                       '{posting_id_from: "4000", posting_id_below: "8000"}'], database_url)
+    compiled = next(load_settings().dbt_target_dir.glob(
+        "compiled/midtier/models/intermediate/int_postings_budgeted.sql")).read_text()
+    assert "postings.posting_id >= '4000' and postings.posting_id < '8000'" in compiled

@@ -16,7 +16,7 @@
     within var client_velocity_window_days (client velocity) have their description
     shingles compared; a pair with no shingle in common is not kept.
 
-    A first build over a large backlog runs in batches of postings (var posting_id_below):
+    A first build over a large backlog runs in batches of postings (vars posting_id_from, posting_id_below):
     each batch compares its postings with those compared before it and with each other.
 
     Rows: one per compared pair (left_posting_id < right_posting_id), plus one marker per

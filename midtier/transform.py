@@ -154,8 +154,8 @@ def posting_backlog(url: str) -> int:
 
 
 def batch_bounds(backlog: int, batch_postings: int) -> list[str]:
-    """Upper bounds (md5 hex prefixes, exclusive) splitting posting ids into batches of
-    about ``batch_postings`` of the backlog; the last batch (no bound) is left to the caller."""
+    """The md5 hex prefixes between batches of about ``batch_postings`` of the backlog (one
+    fewer than the batches; none when the backlog fits in one)."""
     batches = -(-backlog // max(batch_postings, 1))
     return [f"{index * 0x10000 // batches:04x}" for index in range(1, batches)]
 
@@ -166,8 +166,8 @@ def catch_up(url: str | None = None, *, batch_postings: int | None = None,
 
     Posting ids are md5 hashes, so ranges of them split the postings evenly. Each batch is
     one ``dbt run`` of the per-posting models (tag per_posting) over the postings whose id
-    falls in one range; the build that follows processes the rest (the last range, and
-    anything left below it). One statement over a
+    falls in one range (the last one open-ended); the build that follows processes only what
+    changed meanwhile. One statement over a
     million postings sorts and hashes beyond memory and slows down more than linearly; a
     batch costs what an incremental run of its size does. Nothing is batched when the
     backlog fits in one batch (every ordinary run).
@@ -187,13 +187,13 @@ def catch_up(url: str | None = None, *, batch_postings: int | None = None,
     # what they read (seeds, staging views) may not exist yet on a first build
     run_dbt(["build", "--select", "+tag:per_posting", "--exclude", "tag:per_posting",
              "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"], url)
-    for number, (start, bound) in enumerate(zip(["", *bounds], bounds), start=1):
+    for number, (start, bound) in enumerate(zip(["", *bounds], [*bounds, ""]), start=1):
         started = time.perf_counter()
         run_dbt(["run", "--select", "tag:per_posting", "--vars",
                  json.dumps({"posting_id_from": start, "posting_id_below": bound})], url)
-        echo(f"batch {number}/{batches} (posting ids {start or '0'}… below {bound}) done in "
+        echo(f"batch {number}/{batches} (posting ids {start or '0'}…{bound or 'f'}) done in "
              f"{time.perf_counter() - started:.0f} s")
-    return len(bounds)
+    return batches
 
 
 def build(url: str | None = None, *, full_refresh: bool = False,

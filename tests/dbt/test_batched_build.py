@@ -88,13 +88,12 @@ def test_the_backlog_is_every_posting_without_its_rows(database_url, batched):
     assert transform.posting_backlog(database_url) == 0
 
 
-def test_catch_up_processes_every_batch_but_the_last(batched):
+def test_catch_up_processes_every_posting_batch_by_batch(batched):
     bounds = transform.batch_bounds(len(ALL_POSTINGS), 2)
-    assert batched["batches"] == len(bounds) == 3
-    below_last = {posting_id for posting_id in batched["ids"] if posting_id < bounds[-1]}
-    assert below_last and below_last != set(batched["ids"])
+    assert len(bounds) == 3
+    assert batched["batches"] == len(bounds) + 1
     for model, processed in batched["after_catch_up"].items():
-        assert processed == below_last, model
+        assert processed == set(batched["ids"]), model
 
 
 def test_batched_build_equals_one_full_build(full_build, batched):

@@ -40,7 +40,7 @@ def wait_for_text(url: str, text: str, timeout: float = 90.0) -> str:
     raise AssertionError(f"{text!r} never appeared at {url}; last DOM had {len(dom)} chars")
 
 
-def screenshot(url: str, path: Path, attempts: int = 3) -> Path:
+def screenshot(url: str, path: Path, attempts: int = 5) -> Path:
     """A PNG of the rendered page; retried because a busy machine can shoot the skeleton."""
     for _ in range(attempts):
         # Virtual time lets the page's websocket round trips finish before the shot is taken.

@@ -225,17 +225,14 @@ plausible_pairs as materialized (
 
 ),
 
--- shared shingles per pair: a merge of two short sorted arrays, far cheaper than one
--- join of every pair's shingles at once
+-- shared shingles per pair: the intersection of two short sorted integer sets (intarray),
+-- far cheaper than one join of every pair's shingles at once
 shared_shingles as materialized (
 
     select
         plausible_pairs.*,
-        (
-            select count(*)
-            from unnest(left_posting.shingle_hashes) as left_shingle (shingle_hash)
-            inner join unnest(right_posting.shingle_hashes) as right_shingle (shingle_hash)
-                on left_shingle.shingle_hash = right_shingle.shingle_hash
+        {{ intarray('icount') }}(
+            {{ intarray('_int_inter') }}(left_posting.shingle_hashes, right_posting.shingle_hashes)
         ) as shared_count
     from plausible_pairs
     inner join live as left_posting

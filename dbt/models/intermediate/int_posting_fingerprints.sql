@@ -9,8 +9,8 @@
       text_key         md5 of the first 4,000 description characters' words
       opening_key      md5 of the first 40 description words (a blocking key), when the
                        description has at least 20
-      shingle_hashes   the distinct word 3-grams of the description as 64-bit hashes,
-                       sorted (shingle_count of them)
+      shingle_hashes   the distinct word 3-grams of the description as 32-bit hashes,
+                       sorted (shingle_count of them; an intarray set, see macros/intarray.sql)
 #}
 
 {{ config(**incremental_posting_config()) }}
@@ -61,21 +61,25 @@ normalised_columns as (
 ),
 
 -- per posting, a small in-memory sort; one GROUP BY over every posting's shingles would
--- sort tens of millions of rows on disk at scale
-shingled as (
+-- sort tens of millions of rows on disk at scale. Materialized: inlined, the array would be
+-- computed twice (for shingle_hashes and for shingle_count)
+shingled as materialized (
 
     select
         posting_id,
-        array(
-            select distinct hashtextextended(
-                description_words[word_position]
-                    || ' ' || description_words[word_position + 1]
-                    || ' ' || description_words[word_position + 2],
-                0
-            )
-            from generate_series(1, cardinality(description_words) - 2) as word_position
-            order by 1
-        ) as shingle_hashes
+        {{ intarray('uniq') }}({{ intarray('sort') }}(array(
+            select hashtext(word.word || ' ' || word.next_1 || ' ' || word.next_2)
+            -- lead(), not description_words[i]: a subscript walks the array from its start
+            from (
+                select
+                    description_word.word,
+                    lead(description_word.word, 1) over word_order as next_1,
+                    lead(description_word.word, 2) over word_order as next_2
+                from unnest(description_words) with ordinality as description_word (word, position)
+                window word_order as (order by description_word.position)
+            ) as word
+            where word.next_2 is not null
+        ))) as shingle_hashes
     from normalised_columns
 
 ),

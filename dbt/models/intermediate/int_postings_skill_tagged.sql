@@ -79,6 +79,10 @@ fields as (
 
 ),
 
+-- every non-empty token with the two that follow it in its piece. The window runs inside
+-- each piece (a few dozen rows sorted in memory), never over every token of a batch at once
+-- (at 100k postings, 30M rows sorted on disk). Array subscripts instead would walk the
+-- array from its start on every access.
 tokens as (
 
     select
@@ -87,38 +91,44 @@ tokens as (
         fields.field_rank,
         fields.piece,
         token.position,
-        token.token
+        token.token,
+        token.next_1,
+        token.next_2
     from fields
-    -- unnest(string_to_array()), not regexp_split_to_table(): same tokens, but the planner
-    -- estimates an array's length sensibly where it assumes 1,000 rows per call of the
-    -- latter, and a billions-of-rows estimate sends every later hash join to disk
-    -- (7x slower at 100k postings)
-    cross join lateral unnest(string_to_array({{ normalise_phrase('fields.field_text') }}, ' '))
-        with ordinality as token (token, position)
-    where token.token <> ''
+    cross join lateral (
+        select
+            piece_token.position,
+            piece_token.token,
+            lead(piece_token.token, 1) over piece_order as next_1,
+            lead(piece_token.token, 2) over piece_order as next_2
+        -- unnest(string_to_array()), not regexp_split_to_table(): the planner estimates an
+        -- array's length sensibly where it assumes 1,000 rows per call of the latter
+        from unnest(string_to_array({{ normalise_phrase('fields.field_text') }}, ' '))
+            with ordinality as piece_token (token, position)
+        where piece_token.token <> ''
+        window piece_order as (order by piece_token.position)
+    ) as token
 
 ),
 
 ngrams as (
 
     select
-        posting_id, field, field_rank, piece, position,
-        position + size - 1 as end_position,
-        phrase
-    from (
-        select
-            posting_id, field, field_rank, piece, position,
-            token as phrase_1,
-            token || ' ' || lead(token, 1) over piece_tokens as phrase_2,
-            token || ' ' || lead(token, 1) over piece_tokens
-                || ' ' || lead(token, 2) over piece_tokens as phrase_3
-        from tokens
-        window piece_tokens as (partition by posting_id, field, piece order by position)
-    ) as windowed
+        tokens.posting_id,
+        tokens.field,
+        tokens.field_rank,
+        tokens.piece,
+        tokens.position,
+        tokens.position + grams.size - 1 as end_position,
+        grams.phrase
+    from tokens
     cross join lateral (
-        values (1, phrase_1), (2, phrase_2), (3, phrase_3)
+        values
+            (1, tokens.token),
+            (2, tokens.token || ' ' || tokens.next_1),
+            (3, tokens.token || ' ' || tokens.next_1 || ' ' || tokens.next_2)
     ) as grams (size, phrase)
-    where phrase is not null
+    where grams.phrase is not null
 
 ),
 
@@ -139,22 +149,33 @@ alias_matches as (
 
 ),
 
--- every token that is a context word of some skill, at each position it lends context to
-context_reach as (
+-- a tags_only alias in free text, the only matches that need context
+ambiguous_matches as (
 
-    select distinct
-        tokens.posting_id,
-        tokens.field,
-        tokens.piece,
-        tokens.position + reach.offset_tokens as reached_position,
+    select *
+    from alias_matches
+    where tags_only and field <> 'tag'
+
+),
+
+-- the context words of those matches' skills in the same pieces, with their places (the
+-- pieces tokenised again: a few, where keeping every token of the batch would be millions)
+context_words as (
+
+    select
+        fields.posting_id,
+        fields.field,
+        fields.piece,
+        context.position,
         skill_context_words.skill_slug
-    from tokens
+    from fields
+    cross join lateral unnest(string_to_array({{ normalise_phrase('fields.field_text') }}, ' '))
+        with ordinality as context (word, position)
     inner join skill_context_words
-        on tokens.token = skill_context_words.context_word
-    cross join generate_series(
-        -{{ var('skill_context_window') }}, {{ var('skill_context_window') }}
-    ) as reach (offset_tokens)
-    where reach.offset_tokens <> 0
+        on context.word = skill_context_words.context_word
+    where (fields.posting_id, fields.field, fields.piece) in (
+        select posting_id, field, piece from ambiguous_matches
+    )
 
 ),
 
@@ -168,17 +189,21 @@ matches as (
 
     -- a tags_only alias in free text: only with a context word of its skill nearby
     select
-        alias_matches.posting_id, alias_matches.field, alias_matches.field_rank,
-        alias_matches.piece, alias_matches.position, alias_matches.end_position,
-        alias_matches.skill_slug
-    from alias_matches
-    inner join context_reach
-        on alias_matches.posting_id = context_reach.posting_id
-        and alias_matches.field = context_reach.field
-        and alias_matches.piece = context_reach.piece
-        and alias_matches.position = context_reach.reached_position
-        and alias_matches.skill_slug = context_reach.skill_slug
-    where alias_matches.tags_only and alias_matches.field <> 'tag'
+        ambiguous_matches.posting_id, ambiguous_matches.field, ambiguous_matches.field_rank,
+        ambiguous_matches.piece, ambiguous_matches.position, ambiguous_matches.end_position,
+        ambiguous_matches.skill_slug
+    from ambiguous_matches
+    where exists (
+        select 1
+        from context_words
+        where context_words.posting_id = ambiguous_matches.posting_id
+            and context_words.field = ambiguous_matches.field
+            and context_words.piece = ambiguous_matches.piece
+            and context_words.skill_slug = ambiguous_matches.skill_slug
+            and context_words.position <> ambiguous_matches.position
+            and abs(context_words.position - ambiguous_matches.position)
+                <= {{ var('skill_context_window') }}
+    )
 
 ),
 

@@ -6,10 +6,18 @@
     elsewhere; models call its functions by qualified name through intarray().
 #}
 
+{#- Concurrent first runs (Airflow runs dbt nodes in parallel) may both try to create it:
+    the loser's error only says it exists now. -#}
 {% macro create_intarray() -%}
     {%- if not _intarray_installed_schema() -%}
-    create schema if not exists extensions;
-    create extension if not exists intarray schema extensions
+    do $create_intarray$
+    begin
+        create schema if not exists extensions;
+        create extension if not exists intarray schema extensions;
+    exception when unique_violation or duplicate_object or duplicate_schema then
+        null;
+    end
+    $create_intarray$
     {%- else -%}
     select 1
     {%- endif -%}

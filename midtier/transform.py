@@ -141,15 +141,19 @@ def posting_backlog(url: str) -> int:
     model's rules changed, are not counted (their number is known only inside dbt).
     """
     with contextlib.closing(connect(url)) as conn, conn.cursor() as cur:
-        cur.execute("select count(*) from raw.postings")
-        postings = cur.fetchone()[0]
-        processed = postings
-        for model in PER_POSTING_MODELS:
-            cur.execute("select to_regclass(%s) is not null", (f"intermediate.{model}",))
-            if not cur.fetchone()[0]:
-                return postings
-            cur.execute(f"select count(*) from intermediate.{model}")
-            processed = min(processed, cur.fetchone()[0])
+        return _backlog(cur)
+
+
+def _backlog(cur) -> int:
+    cur.execute("select count(*) from raw.postings")
+    postings = cur.fetchone()[0]
+    processed = postings
+    for model in PER_POSTING_MODELS:
+        cur.execute("select to_regclass(%s) is not null", (f"intermediate.{model}",))
+        if not cur.fetchone()[0]:
+            return postings
+        cur.execute(f"select count(*) from intermediate.{model}")
+        processed = min(processed, cur.fetchone()[0])
     return max(postings - processed, 0)
 
 
@@ -174,16 +178,16 @@ def catch_up(url: str | None = None, *, batch_postings: int | None = None,
     """
     url = url or database_url()
     batch_postings = batch_postings or load_settings().transform_batch_postings
-    backlog = posting_backlog(url)
-    bounds = batch_bounds(backlog, batch_postings)
-    if not bounds:
-        return 0
+    with contextlib.closing(connect(url)) as conn, conn, conn.cursor() as cur:
+        backlog = _backlog(cur)
+        bounds = batch_bounds(backlog, batch_postings)
+        if not bounds:
+            return 0
+        # fresh statistics on posting ids (postings_posting_key_idx) for the batches' plans
+        cur.execute("analyze raw.postings")
     batches = len(bounds) + 1
     echo(f"{backlog:,} postings to process: the per-posting models run in {batches} batches "
          f"of about {batch_postings:,}")
-    with contextlib.closing(connect(url)) as conn, conn, conn.cursor() as cur:
-        # fresh statistics on posting ids (postings_posting_key_idx) for the batches' plans
-        cur.execute("analyze raw.postings")
     # what they read (seeds, staging views) may not exist yet on a first build
     run_dbt(["build", "--select", "+tag:per_posting", "--exclude", "tag:per_posting",
              "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"], url)

@@ -115,7 +115,7 @@ def cmd_import(args) -> int:
 def cmd_transform(args) -> int:
     from midtier import steps
 
-    steps.transform(full_refresh=args.full_refresh, echo=_echo)
+    steps.transform(full_refresh=args.full_refresh, batched=args.batched, echo=_echo)
     return 0
 
 
@@ -208,6 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
     transform.add_argument("--full-refresh", action="store_true",
                            help="rebuild the incremental models from scratch (after deleting raw "
                                 "postings, or to rule out a stale table)")
+    transform.add_argument("--batched", action="store_true",
+                           help="run the per-posting models in batches of "
+                                "MIDTIER_TRANSFORM_BATCH_POSTINGS over every posting first: after "
+                                "changing a seed, var or model on a large database (a backlog of "
+                                "new postings is batched without it)")
     transform.set_defaults(handler=cmd_transform)
     commands.add_parser("check", help="run the Great Expectations data checks").set_defaults(
         handler=cmd_check)

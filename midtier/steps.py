@@ -152,16 +152,17 @@ def import_postings(path: Path, source: str, *, echo: Echo = _log_echo) -> RunSu
     return summary
 
 
-def transform(*, full_refresh: bool = False, echo: Echo = _log_echo) -> None:
+def transform(*, full_refresh: bool = False, batched: bool = False, echo: Echo = _log_echo) -> None:
     """dbt build: seeds, staging, intermediate, marts, and every test.
 
     Incremental models re-process only new or changed postings (or all, when their rules
-    changed); ``full_refresh`` rebuilds them from scratch."""
+    changed); ``full_refresh`` rebuilds them from scratch; ``batched`` runs the per-posting
+    models in batches over every posting first (after a rule change on a large database)."""
     from midtier import transform as dbt
 
     url = prepare_database()
     echo("running dbt build (seeds, models, tests)" + (", full refresh" if full_refresh else ""))
-    dbt.build(url, full_refresh=full_refresh, echo=echo)
+    dbt.build(url, full_refresh=full_refresh, batched=batched, echo=echo)
     echo("dbt build finished")
 
 

@@ -165,8 +165,12 @@ def batch_bounds(backlog: int, batch_postings: int) -> list[str]:
 
 
 def catch_up(url: str | None = None, *, batch_postings: int | None = None,
-             echo: Callable[[str], None] = log.info) -> int:
+             every_posting: bool = False, echo: Callable[[str], None] = log.info) -> int:
     """Work a large backlog of unprocessed postings off in batches; the number of batches run.
+
+    ``every_posting`` batches over all raw postings, whatever the backlog count says: after a
+    seed, var or per-posting model changed (the count cannot see that; each batch then
+    re-processes the postings of its range that are stale).
 
     Posting ids are md5 hashes, so ranges of them split the postings evenly. Each batch is
     one ``dbt run`` of the per-posting models (tag per_posting) over the postings whose id
@@ -179,15 +183,19 @@ def catch_up(url: str | None = None, *, batch_postings: int | None = None,
     url = url or database_url()
     batch_postings = batch_postings or load_settings().transform_batch_postings
     with contextlib.closing(connect(url)) as conn, conn, conn.cursor() as cur:
-        backlog = _backlog(cur)
+        if every_posting:
+            cur.execute("select count(*) from raw.postings")
+            backlog = cur.fetchone()[0]
+        else:
+            backlog = _backlog(cur)
         bounds = batch_bounds(backlog, batch_postings)
         if not bounds:
             return 0
         # fresh statistics on posting ids (postings_posting_key_idx) for the batches' plans
         cur.execute("analyze raw.postings")
     batches = len(bounds) + 1
-    echo(f"{backlog:,} postings to process: the per-posting models run in {batches} batches "
-         f"of about {batch_postings:,}")
+    echo(f"{backlog:,} postings to {'check' if every_posting else 'process'}: the per-posting "
+         f"models run in {batches} batches of about {batch_postings:,}")
     # what they read (seeds, staging views) may not exist yet on a first build
     run_dbt(["build", "--select", "+tag:per_posting", "--exclude", "tag:per_posting",
              "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"], url)
@@ -200,18 +208,19 @@ def catch_up(url: str | None = None, *, batch_postings: int | None = None,
     return batches
 
 
-def build(url: str | None = None, *, full_refresh: bool = False,
+def build(url: str | None = None, *, full_refresh: bool = False, batched: bool = False,
           echo: Callable[[str], None] = log.info) -> None:
     """``dbt build``: seeds, models and data tests, in dependency order.
 
     Unit tests check the SQL, not the data, so they run in development and CI
     (:func:`unit_test`), not on every transform. ``full_refresh`` rebuilds the
     incremental models from scratch instead of processing new and changed postings;
-    otherwise a large backlog of new postings is first worked off in batches (:func:`catch_up`).
+    otherwise a large backlog of new postings is first worked off in batches (:func:`catch_up`;
+    ``batched``: over every posting, after a rule change on a large database).
     """
     url = url or database_url()
     if not full_refresh:
-        catch_up(url, echo=echo)
+        catch_up(url, every_posting=batched, echo=echo)
     run_dbt(["build", "--exclude-resource-type", "unit_test",
              *(["--full-refresh"] if full_refresh else [])], url)
 

@@ -123,10 +123,30 @@ def test_posting_ids_are_found_through_the_raw_index(database_url, batched):
     assert "postings_posting_key_idx" in plan
 
 
-def test_a_batch_reads_its_range_of_posting_ids(database_url, batched):
-    """Both ends of the range reach the SQL, so the planner sizes the batch from raw's index."""
-    transform.run_dbt(["compile", "--select", "int_postings_budgeted", "--vars",
+def _stale_rows(url: str, model: str) -> set[str]:
+    return {row[0] for row in _rows(
+        url, f"select posting_id from intermediate.{model} where rules_hash = 'stale'")}
+
+
+def test_a_batch_reprocesses_the_stale_postings_of_its_range(database_url, full_build, batched):
+    """As after a rule change: every row stale. A batch re-processes exactly its range; a
+    batched build over every posting (`midtier transform --batched`) all of them, and the
+    tables come out as one full build's."""
+    with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
+        for model in transform.PER_POSTING_MODELS:
+            cur.execute(f"update intermediate.{model} set rules_hash = 'stale'")
+    ids = set(batched["ids"])
+    in_range = {posting_id for posting_id in ids if "4000" <= posting_id < "8000"}
+    assert in_range and in_range != ids
+    transform.run_dbt(["run", "--select", "tag:per_posting", "--exclude", PAIRS, "--vars",
                        '{posting_id_from: "4000", posting_id_below: "8000"}'], database_url)
-    compiled = next(load_settings().dbt_target_dir.glob(
-        "compiled/midtier/models/intermediate/int_postings_budgeted.sql")).read_text()
-    assert "postings.posting_id >= '4000' and postings.posting_id < '8000'" in compiled
+    for model in transform.PER_POSTING_MODELS:
+        assert _stale_rows(database_url, model) == ids - in_range, model
+
+    assert transform.catch_up(database_url, batch_postings=2, every_posting=True) == 4
+    for model in transform.PER_POSTING_MODELS:
+        assert _stale_rows(database_url, model) == set(), model
+    transform.build(database_url)
+    snapshot = _snapshot(database_url)
+    for table, rows in full_build.items():
+        assert snapshot[table] == rows, table

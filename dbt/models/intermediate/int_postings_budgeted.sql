@@ -22,16 +22,17 @@
     latest rate dated on or before the posting, else the latest).
 #}
 
-{{ config(**incremental_posting_config()) }}
+{% set rule_vars = ['hours_per_budget_period', 'salary_inference_min_amount'] %}
 
-{%- set rule_vars = ['hours_per_budget_period', 'salary_inference_min_amount'] %}
+{{ config(**incremental_posting_config(vars=rule_vars)) }}
+
 
 with
 
 postings as (
 
     select * from {{ ref('stg_raw__postings') }} as postings
-    {{ unprocessed_postings('postings', vars=rule_vars) }}
+    {{ unprocessed_postings('postings') }}
 
 ),
 

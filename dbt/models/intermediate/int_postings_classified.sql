@@ -16,16 +16,17 @@
 
 {%- set weeks_per = {'day': '1.0 / 7', 'week': '1', 'month': '4.33', 'year': '52'} -%}
 
-{{ config(**incremental_posting_config()) }}
+{% set rule_vars = ['hours_per_budget_period'] %}
 
-{%- set rule_vars = ['hours_per_budget_period'] %}
+{{ config(**incremental_posting_config(vars=rule_vars)) }}
+
 
 with
 
 postings as (
 
     select * from {{ ref('stg_raw__postings') }} as postings
-    {{ unprocessed_postings('postings', vars=rule_vars) }}
+    {{ unprocessed_postings('postings') }}
 
 ),
 

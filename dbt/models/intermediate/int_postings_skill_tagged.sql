@@ -15,16 +15,17 @@
     position; primary_skill is the first.
 #}
 
-{{ config(**incremental_posting_config()) }}
+{% set rule_vars = ['skill_context_window', 'skill_description_max_chars'] %}
 
-{%- set rule_vars = ['skill_context_window', 'skill_description_max_chars'] %}
+{{ config(**incremental_posting_config(vars=rule_vars)) }}
+
 
 with
 
 postings as (
 
     select * from {{ ref('stg_raw__postings') }} as postings
-    {{ unprocessed_postings('postings', vars=rule_vars) }}
+    {{ unprocessed_postings('postings') }}
 
 ),
 

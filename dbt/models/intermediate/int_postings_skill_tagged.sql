@@ -24,8 +24,7 @@ with
 
 postings as (
 
-    select * from {{ ref('stg_raw__postings') }} as postings
-    {{ unprocessed_postings('postings') }}
+    {{ postings_to_process() }}
 
 ),
 

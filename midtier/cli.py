@@ -205,14 +205,15 @@ def build_parser() -> argparse.ArgumentParser:
         "transform", help="build the dbt project (seeds, models, tests)",
         description="dbt build. Per-posting models are incremental: only new or changed postings "
                     "are processed, or all of them when a seed, var or model they use changed.")
-    transform.add_argument("--full-refresh", action="store_true",
-                           help="rebuild the incremental models from scratch (after deleting raw "
-                                "postings, or to rule out a stale table)")
-    transform.add_argument("--batched", action="store_true",
-                           help="run the per-posting models in batches of "
-                                "MIDTIER_TRANSFORM_BATCH_POSTINGS over every posting first: after "
-                                "changing a seed, var or model on a large database (a backlog of "
-                                "new postings is batched without it)")
+    how = transform.add_mutually_exclusive_group()
+    how.add_argument("--full-refresh", action="store_true",
+                     help="rebuild the incremental models from scratch (after deleting raw "
+                          "postings, or to rule out a stale table)")
+    how.add_argument("--batched", action="store_true",
+                     help="run the per-posting models in batches of "
+                          "MIDTIER_TRANSFORM_BATCH_POSTINGS over every posting first: after "
+                          "changing a seed, var or model on a large database (a backlog of "
+                          "new postings is batched without it)")
     transform.set_defaults(handler=cmd_transform)
     commands.add_parser("check", help="run the Great Expectations data checks").set_defaults(
         handler=cmd_check)

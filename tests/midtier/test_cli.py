@@ -32,6 +32,19 @@ def test_every_command_has_help(command, capsys):
     assert "usage: midtier" in capsys.readouterr().out
 
 
+def test_transform_batched_is_passed_on_and_excludes_full_refresh(capsys, monkeypatch):
+    from midtier import steps
+
+    calls = []
+    monkeypatch.setattr(steps, "transform", lambda **options: calls.append(options))
+    assert main(["transform", "--batched"]) == 0
+    assert calls[0]["batched"] is True and calls[0]["full_refresh"] is False
+    with pytest.raises(SystemExit) as exit_info:
+        main(["transform", "--batched", "--full-refresh"])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
 def test_unknown_source_is_a_usage_error(capsys, database_url):
     assert main(["crawl", "nosuchsite"]) == 2
     error = capsys.readouterr().err

@@ -28,9 +28,6 @@
 #}
 
 {#- work_mem: the token and rule joins hash millions of rows at scale; in memory, not on disk.
-    No nested loops but the lateral ones (function scans need them): the row estimates of
-    these CTE chains (regexp and token steps) are off by 1000x, and a nested loop planned
-    for 7 rows met 54k (budgeted, 92k postings at 1M: 262 s; hash joins: 6 s).
     ``vars``: the vars the model's rules read (also named in its processing_hash). -#}
 {% macro incremental_posting_config(vars=[]) -%}
     {{ return({
@@ -40,7 +37,6 @@
         'on_schema_change': 'sync_all_columns',
         'pre_hook': [
             "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
-            "set local enable_nestloop = off",
             "{{ stage_postings_to_process(" ~ vars ~ ") }}",
         ],
         'post_hook': ["{{ ensure_index('posting_id', unique=true) }}"],
@@ -83,9 +79,15 @@
     table the model reads (postings_to_process below). The planner then knows how many
     there are: read from raw through an anti-join (or a semi-join on ids), 10k new postings
     beside a million processed ones were planned as 0.5-1M, and the pay parser's token
-    joins ran for more than 15 minutes. -#}
+    joins ran for more than 15 minutes.
+    Also no nested loops on these runs but the lateral ones (function scans need them): the
+    row estimates of the models' CTE chains (regexp and token steps) are off by 1000x, and
+    the pay parser joined a step planned at 7 rows (54k real) in a nested loop (92k staged
+    postings at 1M: 262 s; with hash joins 6 s). Not on a full build: there the same setting
+    made the pay parser's plan worse (100k postings: 20 s with nested loops, > 5 min without). -#}
 {% macro stage_postings_to_process(vars=[]) -%}
     {%- if is_incremental() -%}
+    set local enable_nestloop = off;
     create temporary table postings_to_process on commit drop as
     select postings.*
     from {{ ref('stg_raw__postings') }} as postings

@@ -141,20 +141,21 @@ def posting_backlog(url: str) -> int:
     model's rules changed, are not counted (their number is known only inside dbt).
     """
     with contextlib.closing(connect(url)) as conn, conn.cursor() as cur:
-        return _backlog(cur)
+        return _backlog(cur)[1]
 
 
-def _backlog(cur) -> int:
+def _backlog(cur) -> tuple[int, int]:
+    """(raw postings, of which without per-posting rows)."""
     cur.execute("select count(*) from raw.postings")
     postings = cur.fetchone()[0]
     processed = postings
     for model in PER_POSTING_MODELS:
         cur.execute("select to_regclass(%s) is not null", (f"intermediate.{model}",))
         if not cur.fetchone()[0]:
-            return postings
+            return postings, postings
         cur.execute(f"select count(*) from intermediate.{model}")
         processed = min(processed, cur.fetchone()[0])
-    return max(postings - processed, 0)
+    return postings, max(postings - processed, 0)
 
 
 def batch_bounds(backlog: int, batch_postings: int) -> list[str]:
@@ -183,16 +184,17 @@ def catch_up(url: str | None = None, *, batch_postings: int | None = None,
     url = url or database_url()
     batch_postings = batch_postings or load_settings().transform_batch_postings
     with contextlib.closing(connect(url)) as conn, conn, conn.cursor() as cur:
+        postings, backlog = _backlog(cur)
         if every_posting:
-            cur.execute("select count(*) from raw.postings")
-            backlog = cur.fetchone()[0]
-        else:
-            backlog = _backlog(cur)
+            backlog = postings
+        if backlog > postings // 10:
+            # fresh statistics (posting ids: postings_posting_key_idx) for the models' plans:
+            # autovacuum may not have analysed a big import yet, and the pay parser planned
+            # on an unanalysed 100k took minutes instead of 20 s
+            cur.execute("analyze raw.postings")
         bounds = batch_bounds(backlog, batch_postings)
         if not bounds:
             return 0
-        # fresh statistics on posting ids (postings_posting_key_idx) for the batches' plans
-        cur.execute("analyze raw.postings")
     batches = len(bounds) + 1
     echo(f"{backlog:,} postings to {'check' if every_posting else 'process'}: the per-posting "
          f"models run in {batches} batches of about {batch_postings:,}")

@@ -158,6 +158,13 @@ def _backlog(cur) -> tuple[int, int]:
     return postings, max(postings - processed, 0)
 
 
+def _analyze_raw(cur) -> None:
+    """Fresh statistics (posting ids: postings_posting_key_idx) for the models' plans before
+    they read many new postings: autovacuum may not have analysed a big import yet, and the
+    pay parser planned on an unanalysed 100k took minutes instead of 20 s."""
+    cur.execute("analyze raw.postings")
+
+
 def batch_bounds(backlog: int, batch_postings: int) -> list[str]:
     """The md5 hex prefixes between batches of about ``batch_postings`` of the backlog (one
     fewer than the batches; none when the backlog fits in one)."""
@@ -188,10 +195,7 @@ def catch_up(url: str | None = None, *, batch_postings: int | None = None,
         if every_posting:
             backlog = postings
         if backlog > postings // 10:
-            # fresh statistics (posting ids: postings_posting_key_idx) for the models' plans:
-            # autovacuum may not have analysed a big import yet, and the pay parser planned
-            # on an unanalysed 100k took minutes instead of 20 s
-            cur.execute("analyze raw.postings")
+            _analyze_raw(cur)
         bounds = batch_bounds(backlog, batch_postings)
         if not bounds:
             return 0
@@ -221,7 +225,11 @@ def build(url: str | None = None, *, full_refresh: bool = False, batched: bool =
     ``batched``: over every posting, after a rule change on a large database).
     """
     url = url or database_url()
-    if not full_refresh:
+    if full_refresh:
+        # every posting is read again: as for a large backlog (catch_up), plan on fresh statistics
+        with contextlib.closing(connect(url)) as conn, conn, conn.cursor() as cur:
+            _analyze_raw(cur)
+    else:
         catch_up(url, every_posting=batched, echo=echo)
     run_dbt(["build", "--exclude-resource-type", "unit_test",
              *(["--full-refresh"] if full_refresh else [])], url)

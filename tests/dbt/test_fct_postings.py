@@ -282,3 +282,20 @@ def test_feed_facets_count_every_posting_in_the_mart(built_postings, query):
     assert facets == dict(expected)
     assert facets[("engagement_type", "salary")] == 3
     assert facets[("engagement_type", "fixed")] >= 1  # the closed fixed-price posting counts
+
+
+def test_source_overview_counts_each_source_as_the_mart_does(built_postings, query):
+    """rpt_source_overview holds what the Sources page used to aggregate on every cache miss."""
+    expected = {}
+    for row in built_postings.values():
+        counts = expected.setdefault(row["source"], [0, 0, 0])
+        counts[0] += 1
+        counts[1] += row["closed_at"] is None
+        counts[2] += row["legitimacy_score"] < 50  # dbt_project.yml's flag_score_threshold
+    overview = {row["source"]: [row["postings"], row["open_postings"], row["score_flagged_postings"]]
+                for row in query("select * from marts.rpt_source_overview")}
+
+    assert overview == expected
+    assert {row["flag_score_threshold"] for row in query("select * from marts.rpt_source_overview")} == {50}
+    assert any(counts[2] for counts in overview.values())  # the fixture's scams are counted
+    assert any(counts[1] < counts[0] for counts in overview.values())  # and its closed posting

@@ -80,16 +80,20 @@
     there are: read from raw through an anti-join (or a semi-join on ids), 10k new postings
     beside a million processed ones were planned as 0.5-1M, and the pay parser's token
     joins ran for more than 15 minutes.
-    Also no nested loops on these runs but the lateral ones (function scans need them): the
+    In two steps: the anti-join reads only ids and content hashes, then each stale posting
+    is read whole through raw's posting-id index. One anti-join over whole rows hashed every
+    raw row and unpacked every payload (about 10 s per model at a million postings, for 10k
+    new ones); the planner does not see that the id join would take few rows, so the lookup
+    is spelled as a lateral sub-select (offset 0 keeps it from being flattened into a join).
+    Then no nested loops on these runs but the lateral ones (function scans need them): the
     row estimates of the models' CTE chains (regexp and token steps) are off by 1000x, and
     the pay parser joined a step planned at 7 rows (54k real) in a nested loop (92k staged
     postings at 1M: 262 s; with hash joins 6 s). Not on a full build: there the same setting
     made the pay parser's plan worse (100k postings: 20 s with nested loops, > 5 min without). -#}
 {% macro stage_postings_to_process(vars=[]) -%}
     {%- if is_incremental() -%}
-    set local enable_nestloop = off;
-    create temporary table postings_to_process on commit drop as
-    select postings.*
+    create temporary table stale_posting_ids on commit drop as
+    select postings.posting_id
     from {{ ref('stg_raw__postings') }} as postings
     where not exists (
         select 1
@@ -101,7 +105,17 @@
     {%- if in_posting_batch('postings') %}
         and {{ in_posting_batch('postings') }}
     {%- endif %};
-    analyze postings_to_process
+    create temporary table postings_to_process on commit drop as
+    select staged.*
+    from stale_posting_ids
+    cross join lateral (
+        select postings.*
+        from {{ ref('stg_raw__postings') }} as postings
+        where postings.posting_id = stale_posting_ids.posting_id
+        offset 0
+    ) as staged;
+    analyze postings_to_process;
+    set local enable_nestloop = off
     {%- else -%}
     select 1
     {%- endif -%}

@@ -33,8 +33,8 @@ def insert_postings(conn, postings: list[dict]) -> None:
             row = {column: posting.get(column) for column in RAW_COLUMNS}
             row["tags"] = posting.get("tags", [])
             row["url"] = row["url"] or f"https://example.test/{row['source_posting_id']}"
-            payload = json.dumps({key: value for key, value in row.items() if key != "closed_at"},
-                                 default=str)
+            payload = json.dumps({**{key: value for key, value in row.items() if key != "closed_at"},
+                                  **posting.get("payload", {})}, default=str)
             cur.execute(
                 f"""
                 insert into raw.postings ({", ".join(RAW_COLUMNS)}, payload, content_hash,

@@ -94,6 +94,20 @@ POSTINGS = [
         "description_text": "We need the booking API built in Django REST framework, tested.",
         "budget_text": "$1,500", "tags": ["django"],
     },
+    {
+        # the rss spider records each feed's own re-publishing terms in the payload
+        "source": "rss", "source_posting_id": "feed-allows-republishing",
+        "title": "Go developer for a freight tracking API", "company": "Freightly",
+        "description_text": "Extend our Go services that track container shipments.",
+        "tags": ["go"], "payload": {"feed_allows_republishing": True},
+    },
+    {
+        # only the rss spider's feed terms count: another source's payload cannot lift its terms
+        "source": "weworkremotely", "source_posting_id": "payload-claims-republishing",
+        "title": "Rust engineer for an embedded telemetry agent", "company": "Sensorly",
+        "description_text": "Write the Rust agent that ships sensor readings from our devices.",
+        "tags": ["rust"], "payload": {"feed_allows_republishing": True},
+    },
 ]
 
 
@@ -249,6 +263,11 @@ def test_source_terms_travel_with_each_posting(built_postings):
         "We Work Remotely", "via We Work Remotely", False)
     assert (remoteok["source_attribution"], remoteok["requires_link_back"],
             remoteok["is_republishable"]) == ("via Remote OK", True, True)
+
+
+def test_a_feeds_own_republishing_terms_count_for_the_rss_source_only(built_postings):
+    assert built_postings["feed-allows-republishing"]["is_republishable"]  # rss: false by default
+    assert not built_postings["payload-claims-republishing"]["is_republishable"]
 
 
 def test_sources_without_recorded_terms_are_the_operators_own_imports(built_postings):

@@ -152,17 +152,43 @@ undirected_edges as (
 
 ),
 
+-- the postings on a copy edge numbered in posting_id order, so the propagation hashes
+-- integers instead of 32-character ids every round (half the time and memory; the smallest
+-- number of a group is still its smallest posting_id)
+node_numbers as (
+
+    select from_id as posting_id, row_number() over (order by from_id) as node
+    from undirected_edges
+    group by from_id
+
+),
+
+numbered_edges as (
+
+    select from_node.node as from_node, to_node.node as to_node
+    from undirected_edges
+    inner join node_numbers as from_node
+        on undirected_edges.from_id = from_node.posting_id
+    inner join node_numbers as to_node
+        on undirected_edges.to_id = to_node.posting_id
+
+),
+
 -- copies form groups transitively: label propagation over the copy edges
-{{ connected_components('undirected_edges', 'from_id', 'to_id', var('duplicate_label_rounds'), 'components') }},
+{{ connected_components('numbered_edges', 'from_node', 'to_node', var('duplicate_label_rounds'), 'components') }},
 
 groups as (
 
     select
         in_scope.posting_id,
-        coalesce(components.label, in_scope.posting_id) as duplicate_group_id
+        coalesce(group_node.posting_id, in_scope.posting_id) as duplicate_group_id
     from in_scope
+    left join node_numbers as own_node
+        on in_scope.posting_id = own_node.posting_id
     left join components_round_{{ var('duplicate_label_rounds') }} as components
-        on in_scope.posting_id = components.node_id
+        on own_node.node = components.node_id
+    left join node_numbers as group_node
+        on components.label = group_node.node
 
 ),
 

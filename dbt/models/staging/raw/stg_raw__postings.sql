@@ -42,8 +42,13 @@ renamed as (
 
         content_hash,
 
-        -- the generic rss source covers many feeds; each may carry its own re-publishing terms
-        (payload ->> 'feed_allows_republishing')::boolean as feed_allows_republishing
+        -- the generic rss source covers many feeds; each may carry its own re-publishing terms.
+        -- Only its spider writes them: other sources' payloads are not unpacked (a payload is
+        -- stored compressed out of line, and unpacking every one cost ~8 s per read of all
+        -- postings at a million)
+        case
+            when source = 'rss' then (payload ->> 'feed_allows_republishing')::boolean
+        end as feed_allows_republishing
 
     from source
 

@@ -81,10 +81,8 @@
     beside a million processed ones were planned as 0.5-1M, and the pay parser's token
     joins ran for more than 15 minutes.
     In two steps: the anti-join reads only ids and content hashes, then each stale posting
-    is read whole through raw's posting-id index. One anti-join over whole rows hashed every
-    raw row and unpacked every payload (about 10 s per model at a million postings, for 10k
-    new ones); the planner does not see that the id join would take few rows, so the lookup
-    is spelled as a lateral sub-select (offset 0 keeps it from being flattened into a join).
+    is read whole (postings_by_id below). One anti-join over whole rows hashed every raw row
+    and unpacked every payload (about 10 s per model at a million postings, for 10k new ones).
     Then no nested loops on these runs but the lateral ones (function scans need them): the
     row estimates of the models' CTE chains (regexp and token steps) are off by 1000x, and
     the pay parser joined a step planned at 7 rows (54k real) in a nested loop (92k staged
@@ -108,17 +106,27 @@
     create temporary table postings_to_process on commit drop as
     select staged.*
     from stale_posting_ids
-    cross join lateral (
-        select postings.*
-        from {{ ref('stg_raw__postings') }} as postings
-        where postings.posting_id = stale_posting_ids.posting_id
-        offset 0
-    ) as staged;
+    {{ postings_by_id('stale_posting_ids', 'staged') }};
     analyze postings_to_process;
     set local enable_nestloop = off
     {%- else -%}
     select 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- A join clause: each posting named by ``ids``.posting_id read whole from stg_raw__postings
+    as ``alias``, through raw's posting-id index. For a few postings out of many: a join
+    sorted or hashed every raw row whole, and the planner cannot tell from an anti-join's
+    output how few rows it holds; a lateral sub-select (offset 0 keeps PostgreSQL from
+    flattening it into that join) is one index lookup per posting. -#}
+{% macro postings_by_id(ids, alias) -%}
+    cross join lateral (
+        select by_id.*
+        from {{ ref('stg_raw__postings') }} as by_id
+        where by_id.posting_id = {{ ids }}.posting_id
+        offset 0
+    ) as {{ alias }}
 {%- endmacro %}
 
 

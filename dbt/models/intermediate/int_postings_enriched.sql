@@ -244,14 +244,8 @@ joined as (
         changed.input_hash
     from changed
     {%- if incremental_with('input_hash') %}
-    -- each changed posting read through raw's posting-id index: a join sorted or hashed
-    -- every raw row whole (and the planner cannot tell how few postings changed)
-    cross join lateral (
-        select by_id.*
-        from postings as by_id
-        where by_id.posting_id = changed.posting_id
-        offset 0
-    ) as postings
+    -- the few changed postings, each through raw's posting-id index
+    {{ postings_by_id('changed', 'postings') }}
     {%- else %}
     inner join postings
         on changed.posting_id = postings.posting_id

@@ -89,10 +89,11 @@ def _failures(result) -> list[str]:
     return failures
 
 
-def run_dbt(args: list[str], url: str | None = None) -> None:
+def run_dbt(args: list[str], url: str | None = None) -> object:
     """Run one dbt command (e.g. ``["build"]``) against the database at ``url``.
 
     Uses ``database_url()`` (DATABASE_URL or the embedded server) when ``url`` is None.
+    Returns dbt's result for the command (e.g. the compiled nodes of ``compile``).
     Raises TransformError listing the failing nodes when dbt does not succeed.
     """
     from dbt.cli.main import dbtRunner  # heavy import: only when dbt is actually run
@@ -116,7 +117,7 @@ def run_dbt(args: list[str], url: str | None = None) -> None:
     with _dbt_lock, _environment(environment):
         result = dbtRunner().invoke(command)
     if result.success:
-        return
+        return result.result
     failures = _failures(result)
     summary = f"dbt {' '.join(args)} failed against {redact(url)}"
     if failures:

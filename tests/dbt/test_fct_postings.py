@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import Counter
 from decimal import Decimal
 
+import psycopg2
 import pytest
 
-from midtier import transform
+from midtier import database, transform
 
 GENUINE_DESCRIPTION = (
     "Acme Analytics is hiring a senior backend engineer to extend our Django API. "
@@ -255,6 +257,47 @@ def test_failing_nodes_are_named_in_transform_error(built_postings, database_url
         )
     assert "unit_test.midtier.int_postings_budgeted.budget_parses_hourly_and_daily_text" in str(raised.value)
     assert "\x1b[" not in str(raised.value)
+
+
+def test_one_data_test_finds_a_null_in_any_never_null_column(built_postings, database_url, query):
+    """fct_postings' never-null columns are checked in one read; a failing row names them."""
+    not_null = ["test", "--select", "fct_postings,test_name:not_null_columns"]
+    transform.run_dbt(not_null, database_url)
+    (compiled,) = [result.node.compiled_code for result in transform.run_dbt(
+        ["compile", "--select", "fct_postings,test_name:not_null_columns"], database_url).results]
+    with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
+        cur.execute("select min(posting_id) from intermediate.int_postings_enriched")
+        victim = cur.fetchone()[0]
+    nulled = ("update intermediate.int_postings_enriched set region = null, is_remote = null"
+              " where posting_id = %s")
+    restored = ("update intermediate.int_postings_enriched set region = %s, is_remote = %s"
+                " where posting_id = %s")
+    (before,) = query("select region, is_remote from intermediate.int_postings_enriched"
+                      " where posting_id = %s", (victim,))
+    with contextlib.closing(database.connect(database_url)) as conn:
+        with conn, conn.cursor() as cur:
+            cur.execute(nulled, (victim,))
+        try:
+            with pytest.raises(transform.TransformError) as raised:
+                transform.run_dbt(not_null, database_url)
+            assert "not_null_columns_fct_postings" in str(raised.value)
+            assert query(compiled) == [{"null_columns": ["is_remote", "region"]}]
+        finally:
+            with conn, conn.cursor() as cur:
+                cur.execute(restored, (before["region"], before["is_remote"], victim))
+
+
+@pytest.mark.parametrize("model", [
+    "int_postings_budgeted", "int_posting_fingerprints", "int_postings_text_signals",
+    "int_postings_skill_tagged", "int_postings_classified", "int_postings_deduplicated",
+    "int_postings_enriched",
+])
+def test_a_second_row_for_one_posting_cannot_be_written(built_postings, database_url, model):
+    """These models' posting_id has no unique data test: their unique index is the check."""
+    with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
+        with pytest.raises(psycopg2.errors.UniqueViolation):
+            cur.execute(f"insert into intermediate.{model} select * from intermediate.{model} limit 1")
+        conn.rollback()
 
 
 def test_source_terms_travel_with_each_posting(built_postings):

@@ -1,0 +1,65 @@
+{#
+    The incremental bookkeeping of int_postings_deduplicated (see that model): which
+    postings a run regroups.
+#}
+
+{#- Pre-hook: the postings this run regroups, as analysed temporary tables — CTEs would
+    leave the planner guessing their sizes (it guessed millions for a few thousand, and
+    read every pair instead of looking up the few it needs).
+
+    changed_postings: grouped in another version or under other rules. regrouped_postings:
+    those, their copy and velocity partners now (other pairs change nothing), their
+    velocity partners before, and every member of the old groups of all of them. -#}
+{% macro find_regrouped_postings(vars) -%}
+    {%- if incremental_with('velocity_partner_ids') -%}
+    create temporary table changed_postings on commit drop as
+    select inputs.posting_id
+    from ({{ duplicate_group_inputs() }}) as inputs
+    where not exists (
+        select 1
+        from {{ this }} as grouped_before
+        where grouped_before.posting_id = inputs.posting_id
+            and grouped_before.input_hash = inputs.input_hash
+            and grouped_before.rules_hash = {{ processing_hash(vars) }}
+    );
+    analyze changed_postings;
+
+    create temporary table touched_postings on commit drop as
+    select posting_id from changed_postings
+    union
+    select pairs.right_posting_id
+    from changed_postings as changed
+    inner join {{ ref('int_posting_duplicate_pairs') }} as pairs
+        on pairs.left_posting_id = changed.posting_id
+    where pairs.right_posting_id is not null
+        and ({{ duplicate_pair_is_copy('pairs') }} or {{ duplicate_pair_counts_for_velocity('pairs') }})
+    union
+    select pairs.left_posting_id
+    from changed_postings as changed
+    inner join {{ ref('int_posting_duplicate_pairs') }} as pairs
+        on pairs.right_posting_id = changed.posting_id
+    where {{ duplicate_pair_is_copy('pairs') }} or {{ duplicate_pair_counts_for_velocity('pairs') }}
+    union
+    -- a pair that vanished names its partner only here
+    select unnest(grouped_before.velocity_partner_ids)
+    from changed_postings as changed
+    inner join {{ this }} as grouped_before
+        on grouped_before.posting_id = changed.posting_id;
+    analyze touched_postings;
+
+    create temporary table regrouped_postings on commit drop as
+    select posting_id from touched_postings
+    union
+    select members.posting_id
+    from {{ this }} as members
+    where members.duplicate_group_id in (
+        select grouped_before.duplicate_group_id
+        from touched_postings as touched
+        inner join {{ this }} as grouped_before
+            on grouped_before.posting_id = touched.posting_id
+    );
+    analyze regrouped_postings
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}

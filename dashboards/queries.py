@@ -62,7 +62,7 @@ LIVE_SOURCE_POSTINGS = f"""
            count(*) filter (where is_flagged) as flagged
     from {MART} group by source
 """
-FEED_COLUMNS = (*JSON_COLUMNS, "is_canonical")
+FEED_COLUMNS = (*JSON_COLUMNS, "is_canonical", "duplicate_group_size")
 # max(last_seen_at), spelled so that PostgreSQL can read it off an index on last_seen_at
 # through the mart view: its min/max shortcut does not apply across the view's join.
 NEWEST_CRAWL = (f"(select last_seen_at from {MART} where last_seen_at is not null "

@@ -128,6 +128,10 @@ def posting_card(posting: dict) -> None:
         source_line = escape_markdown(attribution(posting) or posting["source"]) + " · " + links[0]
         if len(links) > 1:
             source_line += " · also seen on " + ", ".join(links[1:])
+        # also_seen_on lists the first few copies (dbt var also_seen_on_max_urls)
+        unlisted = (posting.get("duplicate_group_size") or 1) - 1 - len(posting.get("also_seen_on") or ())
+        if unlisted > 0:
+            source_line += f" and {unlisted:,} more {'copy' if unlisted == 1 else 'copies'}"
         st.markdown(source_line)
 
         description = (posting["description_text"] or "").strip()

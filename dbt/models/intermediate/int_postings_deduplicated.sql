@@ -22,7 +22,9 @@
     Copies form groups (transitively, by var duplicate_label_rounds rounds of label
     propagation with pointer jumping, the macro connected_components); duplicate_group_id is the smallest posting_id in the
     group, first_seen_at the group's earliest, is_canonical marks the one posting per group
-    the feed shows (seen first), also_seen_on the urls of the other copies.
+    the feed shows (seen first), also_seen_on the urls of the other copies (at most var
+    also_seen_on_max_urls, the first by url: a list that grew with the group made each
+    row's size grow with it, quadratic storage for a spammer's thousands of copies).
 
     client_posting_velocity counts the postings of the same client with near-identical text
     (any title) first seen within var client_velocity_window_days of this one: a legitimacy
@@ -41,8 +43,10 @@
 {%- set rule_vars = [
     'duplicate_min_text_overlap_without_company', 'duplicate_min_text_overlap',
     'duplicate_min_shingles', 'duplicate_min_title_similarity', 'duplicate_label_rounds',
-    'client_velocity_min_text_overlap', 'client_velocity_window_days',
+    'client_velocity_min_text_overlap', 'client_velocity_window_days', 'also_seen_on_max_urls',
 ] -%}
+
+{%- set shown_urls = var('also_seen_on_max_urls') | int -%}
 
 {%- set regroup_changed_only = incremental_with('velocity_partner_ids') -%}
 
@@ -226,12 +230,14 @@ grouped as (
 
 ),
 
--- the urls of the group, each posting's own (one occurrence of it) cut out
+-- the group's first urls, one more than shown: each posting's own (one occurrence of it)
+-- is cut out before the list is cut to length
 group_urls as (
 
     select
         duplicate_group_id,
-        array_agg(url order by url, posting_id) filter (where url is not null) as urls
+        (array_agg(url order by url, posting_id) filter (where url is not null))[:{{ shown_urls + 1 }}]
+            as urls
     from grouped
     where group_size > 1
     group by duplicate_group_id
@@ -243,8 +249,9 @@ other_urls as (
     select
         grouped.posting_id,
         case
-            when grouped.url is null then group_urls.urls
-            else group_urls.urls[:grouped.url_rank - 1] || group_urls.urls[grouped.url_rank + 1:]
+            when grouped.url is null or grouped.url_rank > {{ shown_urls + 1 }}
+                then group_urls.urls[:{{ shown_urls }}]
+            else (group_urls.urls[:grouped.url_rank - 1] || group_urls.urls[grouped.url_rank + 1:])[:{{ shown_urls }}]
         end as also_seen_on
     from grouped
     inner join group_urls

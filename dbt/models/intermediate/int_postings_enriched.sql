@@ -22,7 +22,10 @@
     unique_key='posting_id',
     incremental_strategy='delete+insert',
     on_schema_change='sync_all_columns',
-    pre_hook=["{{ forget_vanished_postings() }}"],
+    pre_hook=[
+        "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
+        "{{ forget_vanished_postings() }}",
+    ],
     post_hook=[
         "{{ ensure_index('posting_id', unique=true) }}",
         "{{ ensure_tagged_index('feed_order', '((coalesce(posted_at, group_first_seen_at)) desc nulls last, posting_id) where closed_at is null and coalesce(is_canonical, true)') }}",

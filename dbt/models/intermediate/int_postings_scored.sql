@@ -23,6 +23,9 @@
     data-quality checks can set expectations on them. Flagging happens in fct_postings.
 #}
 
+{#- it joins every posting's rows of five tables: hashed in memory, not in batches on disk -#}
+{{ config(pre_hook=["set local work_mem = '" ~ var('transform_work_mem') ~ "'"]) }}
+
 {%- set fallback = var('market_rate_fallback') -%}
 
 with

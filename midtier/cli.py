@@ -211,9 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "postings, or to rule out a stale table)")
     how.add_argument("--batched", action="store_true",
                      help="run the per-posting models in batches of "
-                          "MIDTIER_TRANSFORM_BATCH_POSTINGS over every posting first: after "
-                          "changing a seed, var or model on a large database (a backlog of "
-                          "new postings is batched without it)")
+                          "MIDTIER_TRANSFORM_BATCH_POSTINGS over every posting first (without "
+                          "it, a backlog of new postings is batched, and so is a rule change "
+                          "once the per-posting models find more stale postings than a batch)")
     transform.set_defaults(handler=cmd_transform)
     commands.add_parser("check", help="run the Great Expectations data checks").set_defaults(
         handler=cmd_check)

@@ -167,11 +167,12 @@ def transform(*, full_refresh: bool = False, batched: bool = False, echo: Echo =
 
 
 def catch_up_postings(*, echo: Echo = _log_echo) -> int:
-    """Before the dbt models run one by one (Airflow), work a large backlog of new postings
-    off in batches; the number of batches run (0 for an ordinary run)."""
+    """Before the dbt models run one by one (Airflow), process what the per-posting models
+    have to: a large backlog of new postings, or every posting after a rule change, in
+    batches; the number of batches run (0 for an ordinary run)."""
     from midtier import transform as dbt
 
-    return dbt.catch_up(prepare_database(), echo=echo)
+    return dbt.process_per_posting(prepare_database(), echo=echo)
 
 
 def parse_dbt_project() -> Path:

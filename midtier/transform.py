@@ -39,6 +39,10 @@ PER_POSTING_MODELS = (
 _dbt_lock = threading.Lock()
 
 
+# the error of dbt/macros/incremental/incremental_postings.sql refuse_unbatched_backlog
+_BATCH_REFUSED = "more than one batch"
+
+
 class TransformError(RuntimeError):
     """A dbt command failed; the message names the failing nodes."""
 
@@ -111,6 +115,9 @@ def run_dbt(args: list[str], url: str | None = None) -> object:
     ]
     environment = {
         **profile_env(url),
+        # an unbatched run with more stale postings than this stops (macro
+        # refuse_unbatched_backlog) and build() re-processes them in batches
+        "MIDTIER_TRANSFORM_BATCH_POSTINGS": str(settings.transform_batch_postings),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_PARTIAL_PARSE": os.environ.get("DBT_PARTIAL_PARSE", "true"),
     }
@@ -223,7 +230,9 @@ def build(url: str | None = None, *, full_refresh: bool = False, batched: bool =
     (:func:`unit_test`), not on every transform. ``full_refresh`` rebuilds the
     incremental models from scratch instead of processing new and changed postings;
     otherwise a large backlog of new postings is first worked off in batches (:func:`catch_up`;
-    ``batched``: over every posting, after a rule change on a large database).
+    ``batched``: over every posting). After a rule, seed or var change that leaves more
+    postings stale than one batch, the per-posting models refuse to run unbatched; the
+    build then re-processes every posting in batches and runs again.
     """
     url = url or database_url()
     if full_refresh:
@@ -232,8 +241,46 @@ def build(url: str | None = None, *, full_refresh: bool = False, batched: bool =
             _analyze_raw(cur)
     else:
         catch_up(url, every_posting=batched, echo=echo)
-    run_dbt(["build", "--exclude-resource-type", "unit_test",
-             *(["--full-refresh"] if full_refresh else [])], url)
+    command = ["build", "--exclude-resource-type", "unit_test",
+               *(["--full-refresh"] if full_refresh else [])]
+    try:
+        run_dbt(command, url)
+    except TransformError as error:
+        if full_refresh or batched or not _refused_unbatched(error):
+            raise
+        _reprocess_in_batches(url, echo)
+        run_dbt(command, url)
+
+
+def _refused_unbatched(error: TransformError) -> bool:
+    return any(_BATCH_REFUSED in failure for failure in error.failures)
+
+
+def _reprocess_in_batches(url: str, echo: Callable[[str], None]) -> int:
+    # a rule, seed or var changed since the postings were processed: every one is stale,
+    # more than one batch, and the per-posting models refused to run them unbatched
+    echo("more postings are stale than one batch (a rule, seed or var changed since they were "
+         "processed): re-processing every posting in batches")
+    return catch_up(url, every_posting=True, echo=echo)
+
+
+def process_per_posting(url: str | None = None, *, echo: Callable[[str], None] = log.info) -> int:
+    """The per-posting models (and the seeds and views they read), before the rest of the
+    project runs node by node (Airflow): a backlog of new postings in batches
+    (:func:`catch_up`), anything else stale in one run unless that is more than one batch
+    (after a rule change), then in batches too. The number of batches run (0: one run)."""
+    url = url or database_url()
+    batches = catch_up(url, echo=echo)
+    if batches:
+        return batches
+    try:
+        run_dbt(["build", "--select", "+tag:per_posting", "--exclude-resource-type", "test",
+                 "--exclude-resource-type", "unit_test"], url)
+    except TransformError as error:
+        if not _refused_unbatched(error):
+            raise
+        return _reprocess_in_batches(url, echo)
+    return 0
 
 
 def unit_test(url: str | None = None) -> None:

@@ -150,3 +150,43 @@ def test_a_batch_reprocesses_the_stale_postings_of_its_range(database_url, full_
     snapshot = _snapshot(database_url)
     for table, rows in full_build.items():
         assert snapshot[table] == rows, table
+
+
+def test_a_plain_build_after_a_rule_change_reprocesses_in_batches(
+        database_url, full_build, batched, monkeypatch):
+    """More stale postings than one batch: the per-posting models refuse to run them in one
+    statement, and `midtier transform` (build) works them off in batches on its own."""
+    with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
+        for model in transform.PER_POSTING_MODELS:
+            cur.execute(f"update intermediate.{model} set rules_hash = 'stale'")
+        cur.execute(f"update intermediate.{PAIRS} set rules_hash = 'stale' where right_posting_id is null")
+    monkeypatch.setenv("MIDTIER_TRANSFORM_BATCH_POSTINGS", "2")
+
+    with pytest.raises(transform.TransformError, match="more than one batch") as refused:
+        transform.run_dbt(["run", "--select", "int_postings_budgeted"], database_url)
+    assert f"{len(ALL_POSTINGS)} postings to process" in str(refused.value)
+    assert _stale_rows(database_url, "int_postings_budgeted") == set(batched["ids"])
+
+    said: list[str] = []
+    transform.build(database_url, echo=said.append)
+    assert any("re-processing every posting in batches" in line for line in said)
+    assert any(line.startswith("batch 4/4") for line in said), said
+    for model in transform.PER_POSTING_MODELS:
+        assert _stale_rows(database_url, model) == set(), model
+    snapshot = _snapshot(database_url)
+    for table, rows in full_build.items():
+        assert snapshot[table] == rows, table
+
+
+def test_airflow_processes_a_rule_change_in_batches_before_the_models_run(
+        database_url, full_build, batched, monkeypatch):
+    """The DAG's first task (steps.catch_up_postings): nothing to do on an ordinary run; after
+    a rule change, every posting in batches, so the node-by-node dbt tasks find none stale."""
+    monkeypatch.setenv("MIDTIER_TRANSFORM_BATCH_POSTINGS", "2")
+    assert transform.process_per_posting(database_url) == 0
+    with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
+        for model in transform.PER_POSTING_MODELS:
+            cur.execute(f"update intermediate.{model} set rules_hash = 'stale'")
+    assert transform.process_per_posting(database_url) == 4
+    for model in transform.PER_POSTING_MODELS:
+        assert _stale_rows(database_url, model) == set(), model

@@ -39,6 +39,7 @@
     {%- if in_posting_batch('pending') %}
     where {{ in_posting_batch('pending') }}
     {%- endif %};
+    {{ refuse_unbatched_backlog('recompared_postings') }}
     delete from {{ this }} where left_posting_id in (select posting_id from recompared_postings);
     delete from {{ this }} where right_posting_id in (select posting_id from recompared_postings)
     {%- else -%}

@@ -110,6 +110,7 @@
     {%- if in_posting_batch('postings') %}
         and {{ in_posting_batch('postings') }}
     {%- endif %};
+    {{ refuse_unbatched_backlog('stale_posting_ids') }}
     create temporary table postings_to_process on commit drop as
     select staged.*
     from stale_posting_ids
@@ -118,6 +119,28 @@
     set local enable_nestloop = off
     {%- else -%}
     select 1
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Pre-hook statement (with its semicolon), on an incremental run that is not batched: stop
+    when the temporary table ``ids`` holds more postings than one batch (env
+    MIDTIER_TRANSFORM_BATCH_POSTINGS, which midtier's dbt runs set; no limit without it).
+    After a rule, seed or var change every posting is stale, and one statement over a
+    million of them sorts and hashes beyond memory for hours; `midtier transform` catches
+    this error and re-processes in batches (midtier/transform.py build). -#}
+{% macro refuse_unbatched_backlog(ids) -%}
+    {%- set limit = env_var('MIDTIER_TRANSFORM_BATCH_POSTINGS', '0') | int -%}
+    {%- if limit > 0 and not in_posting_batch('batch') -%}
+    do $refuse_unbatched_backlog$
+    declare
+        stale bigint := (select count(*) from {{ ids }});
+    begin
+        if stale > {{ limit }} then
+            raise exception '% postings to process in {{ this }}: more than one batch ({{ limit }}), so they are processed in batches', stale;
+        end if;
+    end
+    $refuse_unbatched_backlog$;
     {%- endif -%}
 {%- endmacro %}
 

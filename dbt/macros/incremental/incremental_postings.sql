@@ -4,10 +4,10 @@
 
     Every such model stores, beside posting_id, the posting's content_hash and a
     rules_hash (processing_hash below: the model's own SQL and the macros it calls outside
-    this folder, the rows of every seed it reads, and the vars it names). A posting is re-processed when it
-    is new, when its content_hash changed (the spiders hash everything the models read),
-    or when rules_hash changed — so editing a seed, a var or the model re-processes every
-    posting without anyone remembering `--full-refresh`.
+    this folder, the rows of every seed it reads, and the vars it names). A posting is
+    re-processed when it is new, when its content_hash changed (the spiders hash everything
+    the models read), or when rules_hash changed — so editing a seed, a var or the model
+    re-processes every posting without anyone remembering `--full-refresh`.
 
     Usage in a model:
 

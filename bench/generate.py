@@ -3,11 +3,15 @@
 Every record is shaped like a line of a `midtier import` JSONL file, written as each source
 would describe it: Remote OK's numeric salary range, Freelancer's fixed/hourly budgets,
 Hacker News' pipe-separated headers, RSS descriptions with the budget in prose, and so on.
-About 8 % of postings reappear on a second source (same job, new id), about 3 % are scams, and
-a few carry non-ASCII text (emoji, right-to-left scripts). The same seed gives the same
-records, byte for byte; nothing is held in memory beyond the record being produced.
+About 8 % of postings reappear on a second source within two weeks (same job, new id), about
+3 % are scams, and a few carry non-ASCII text (emoji, right-to-left scripts). Clients grow with
+the data set (one per ≈ 15 postings, at least 702), so a client posts about fifteen jobs over
+the 120 days at every size and now and then re-opens a role it posted before. The same seed
+gives the same records, byte for byte; nothing is held in memory beyond the record being
+produced.
 
     python -m bench.generate --size 100000 --out postings.jsonl
+    python -m bench.generate --size 10000 --seed 7 --clients-of 1000000 --out more.jsonl
 """
 
 from __future__ import annotations
@@ -37,8 +41,10 @@ ROLES = ("Backend Engineer", "Full-Stack Developer", "Frontend Developer", "Data
          "Site Reliability Engineer", "Software Consultant", "API Developer", "Tech Lead")
 SENIORITY = ("", "Junior ", "Mid-level ", "Senior ", "Staff ", "Lead ", "Principal ")
 ENGAGEMENT = ("contract", "freelance", "full-time", "part-time", "fixed-price project")
-# Company names are drawn from prefix x suffix (~700 names) so a client posts a few dozen jobs
-# over the window, as on real boards.
+# Company names: prefix x suffix (702), then each of those with a city (70,902 in all). A fixed
+# client count would make every client post thousands of jobs at 1M, and one client's postings
+# of one role would then be copies of each other, not the ≈ 8 % re-posts the data is meant
+# to hold.
 COMPANY_PREFIXES = ("Northwind", "Acme", "Blue Fjord", "Kestrel", "Tallow", "Orbital", "Lumen",
                     "Quartz", "Harbor", "Greenleaf", "Paperplane", "Mosaic", "Atlas", "Brightpath",
                     "Cobalt", "Driftwood", "Evergreen", "Fable", "Juniper", "Copperline",
@@ -59,6 +65,18 @@ AUDIENCES = ("clinics", "retailers", "schools", "freight brokers", "restaurants"
 LOCATIONS = ("Remote", "Remote (EU)", "Remote (US)", "Worldwide", "Berlin, Germany",
              "London, UK", "Remote, UTC-3 to UTC+3", "Lisbon / Remote", "New York, NY",
              "Toronto, Canada", "Anywhere (async)")
+CITIES = ("Oslo", "Austin", "Lyon", "Porto", "Leeds", "Graz", "Turin", "Malmo", "Ghent", "Cork",
+          "Brno", "Bergen", "Denver", "Quebec", "Perth", "Osaka", "Seville", "Tartu", "Kassel",
+          "Utrecht", "Nantes", "Bilbao", "Dundee", "Tampere", "Aarhus", "Leipzig", "Krakow",
+          "Split", "Galway", "Basel", "Boise", "Tucson", "Halifax", "Hobart", "Nagoya", "Pune",
+          "Recife", "Mendoza", "Cusco", "Accra", "Kigali", "Durban", "Izmir", "Haifa", "Tbilisi",
+          "Riga", "Vilnius", "Gdansk", "Debrecen", "Plovdiv", "Cluj", "Novi Sad", "Maribor",
+          "Trieste", "Bolzano", "Lucerne", "Linz", "Salzburg", "Bremen", "Rostock", "Aachen",
+          "Eindhoven", "Leuven", "Namur", "Lille", "Rennes", "Dijon", "Grenoble", "Malaga",
+          "Vigo", "Braga", "Faro", "Bath", "York", "Exeter", "Inverness", "Limerick", "Akureyri",
+          "Turku", "Oulu", "Uppsala", "Lund", "Odense", "Stavanger", "Tromso", "Savannah",
+          "Spokane", "Omaha", "Madison", "Raleigh", "Tulsa", "Fresno", "Reno", "Kelowna",
+          "Regina", "Dunedin", "Nelson", "Darwin", "Cairns")
 CURRENCIES = (("USD", "$"), ("EUR", "€"), ("GBP", "£"), ("CAD", "CA$"))
 SCAM_TITLES = ("Earn $5000/week from home - no experience needed",
                "Data entry job, instant payment via Telegram",
@@ -134,20 +152,39 @@ def _description(rng: random.Random, title: str, company: str, skills: list[str]
     return "".join(paragraphs)
 
 
-def postings(size: int, seed: int = 6) -> Iterator[dict]:
-    """``size`` posting records, streamed. Deterministic for a given (size, seed)."""
+def client_count(size: int) -> int:
+    """How many clients post a data set of ``size`` postings."""
+    return min(max(size // 15, 702), 702 * (len(CITIES) + 1))
+
+
+def company_name(client: int) -> str:
+    """The name of client number ``client`` (0 <= client < client_count of any size)."""
+    name = f"{COMPANY_PREFIXES[client % 26]} {COMPANY_SUFFIXES[client // 26 % 27]}"
+    return name if client < 702 else f"{name} {CITIES[client // 702 - 1]}"
+
+
+def postings(size: int, seed: int = 6, clients_of: int | None = None) -> Iterator[dict]:
+    """``size`` posting records, streamed. Deterministic for a given (size, seed, clients_of).
+
+    ``clients_of``: draw clients as for a data set of that size (more postings for a data set
+    already loaded come from its clients, not a small set of their own).
+    """
     rng = random.Random(seed)
+    clients = client_count(clients_of or size)
     recent: list[dict] = []  # a small window of earlier postings to re-post elsewhere
     for number in range(size):
         source = SOURCES[number % len(SOURCES)]
         posted = EPOCH - timedelta(seconds=rng.randrange(WINDOW_DAYS * 86400))
         if recent and rng.random() < 0.08:
             original = rng.choice(recent)
-            record = {key: value for key, value in original.items() if key not in ("source", "id")}
+            record = {key: value for key, value in original.items()
+                      if key not in ("source", "id", "posted")}
+            # cross-posted within two weeks of the original
+            posted = min(original["posted"] + timedelta(seconds=rng.randrange(14 * 86400)), EPOCH)
         else:
             scam = rng.random() < 0.03
             skills = rng.sample(SKILLS, rng.randrange(1, 6))
-            company = (f"{rng.choice(COMPANY_PREFIXES)} {rng.choice(COMPANY_SUFFIXES)}" if not scam
+            company = (company_name(rng.randrange(clients)) if not scam
                        else rng.choice(("QuickPay Jobs", "", "Global Hiring Agency")))
             title = (rng.choice(SCAM_TITLES) if scam else
                      f"{rng.choice(SENIORITY)}{rng.choice(ROLES)} ({rng.choice(ENGAGEMENT)})")
@@ -160,7 +197,7 @@ def postings(size: int, seed: int = 6) -> Iterator[dict]:
                 "employment_type": rng.choice(ENGAGEMENT),
                 **_budget(rng, source),
             }
-            recent.append({**record, "source": source})
+            recent.append({**record, "source": source, "posted": posted})
             if len(recent) > 500:
                 recent.pop(0)
         posting_id = f"{source[:2]}{seed}-{number:08d}"
@@ -173,13 +210,13 @@ def postings(size: int, seed: int = 6) -> Iterator[dict]:
         yield {key: value for key, value in record.items() if value is not None}
 
 
-def write_jsonl(path: Path, size: int, seed: int = 6) -> Path:
+def write_jsonl(path: Path, size: int, seed: int = 6, clients_of: int | None = None) -> Path:
     """Write ``size`` records to ``path`` (one JSON object a line), streaming."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".part")
     with open(tmp, "w", encoding="utf-8") as handle:
-        for record in postings(size, seed):
+        for record in postings(size, seed, clients_of):
             handle.write(json.dumps(record, ensure_ascii=False))
             handle.write("\n")
     tmp.replace(path)
@@ -190,12 +227,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, required=True)
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--clients-of", type=int, metavar="SIZE",
+                        help="draw clients as for a data set of SIZE postings (default: --size)")
     parser.add_argument("--out", type=Path, help="JSONL file (default: standard output)")
     args = parser.parse_args(argv)
     if args.out:
-        write_jsonl(args.out, args.size, args.seed)
+        write_jsonl(args.out, args.size, args.seed, args.clients_of)
     else:
-        for record in postings(args.size, args.seed):
+        for record in postings(args.size, args.seed, args.clients_of):
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     return 0
 

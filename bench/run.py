@@ -37,11 +37,13 @@ def _step(module: str, *args: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _dataset(size: int, seed: int) -> Path:
-    path = server.bench_home() / "data" / f"postings_{size}_seed{seed}.jsonl"
+def _dataset(size: int, seed: int, clients_of: int | None = None) -> Path:
+    """The generated postings file; ``clients_of``: postings added to a data set of that size."""
+    clients = f"_of{clients_of}" if clients_of else ""
+    path = server.bench_home() / "data" / f"postings_{size}_seed{seed}{clients}.jsonl"
     if not path.exists():
         print(f"generating {size} postings -> {path}", flush=True)
-        generate.write_jsonl(path, size, seed)
+        generate.write_jsonl(path, size, seed, clients_of)
     return path
 
 
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
                 if "load" not in parts and not reused:
                     _step("bench.load", "import", "--url", url, "--jsonl", str(jsonl),
                           "--batch-size", "2000")
-                extra = _dataset(10_000, args.seed + 1) if "transform" in parts else None
+                extra = _dataset(10_000, args.seed + 1, clients_of=size) if "transform" in parts else None
                 if "transform" in parts:
                     print(f"transform benchmark at {size:,}", flush=True)
                     result["transform"] = _step("bench.transform", "--url", url, "--extra", str(extra))

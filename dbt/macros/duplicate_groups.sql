@@ -37,7 +37,20 @@
         and {{ pair }}.text_overlap >= {{ var('duplicate_min_text_overlap') }}
         and {{ pair }}.shorter_shingle_count >= {{ var('duplicate_min_shingles') }}
         and {{ pair }}.title_similarity >= {{ var('duplicate_min_title_similarity') }}
-        and not {{ pair }}.has_different_seniority)
+        and not {{ pair }}.has_different_seniority
+        and {{ pair }}.posted_days_apart <= {{ var('duplicate_max_days_apart') }})
+{%- endmacro %}
+
+
+{#- Days between two postings' posting dates, or their first-seen dates when either has no
+    posting date (one board's posting date against another's scrape time would part
+    cross-posts of an old job): posted_days_apart. -#}
+{% macro duplicate_pair_days_apart(left, right) -%}
+    abs(extract(epoch from case
+        when {{ left }}.posted_at is not null and {{ right }}.posted_at is not null
+            then {{ left }}.posted_at - {{ right }}.posted_at
+        else {{ left }}.first_seen_at - {{ right }}.first_seen_at
+    end)) / 86400 as posted_days_apart
 {%- endmacro %}
 
 

@@ -24,19 +24,29 @@
     );
     analyze changed_postings;
 
+    {#- the compared pairs of postings still in raw, with their posting dates apart -#}
+    {%- set dated_pairs -%}
+    (
+        select pairs.*, {{ duplicate_pair_days_apart('left_posting', 'right_posting') }}
+        from {{ ref('int_posting_duplicate_pairs') }} as pairs
+        inner join {{ ref('stg_raw__postings') }} as left_posting
+            on left_posting.posting_id = pairs.left_posting_id
+        inner join {{ ref('stg_raw__postings') }} as right_posting
+            on right_posting.posting_id = pairs.right_posting_id
+    )
+    {%- endset %}
     create temporary table touched_postings on commit drop as
     select posting_id from changed_postings
     union
     select pairs.right_posting_id
     from changed_postings as changed
-    inner join {{ ref('int_posting_duplicate_pairs') }} as pairs
+    inner join {{ dated_pairs }} as pairs
         on pairs.left_posting_id = changed.posting_id
-    where pairs.right_posting_id is not null
-        and ({{ duplicate_pair_is_copy('pairs') }} or {{ duplicate_pair_counts_for_velocity('pairs') }})
+    where {{ duplicate_pair_is_copy('pairs') }} or {{ duplicate_pair_counts_for_velocity('pairs') }}
     union
     select pairs.left_posting_id
     from changed_postings as changed
-    inner join {{ ref('int_posting_duplicate_pairs') }} as pairs
+    inner join {{ dated_pairs }} as pairs
         on pairs.right_posting_id = changed.posting_id
     where {{ duplicate_pair_is_copy('pairs') }} or {{ duplicate_pair_counts_for_velocity('pairs') }}
     union

@@ -8,7 +8,10 @@
         (so a truncated copy still matches) >= var duplicate_min_text_overlap;
       - their titles agree: token Jaccard (board noise like "remote", "(m/w/d)" removed)
         >= var duplicate_min_title_similarity, and no seniority word differs;
-      - both descriptions are long enough to compare (var duplicate_min_shingles).
+      - both descriptions are long enough to compare (var duplicate_min_shingles);
+      - they were posted within var duplicate_max_days_apart days of each other (posting
+        dates when both have one, else first seen): a role a company opens again months
+        later is a new job, not a copy of the old one, and belongs in the feed and the rates.
     A title alone never makes a copy: two roles of one company with boilerplate descriptions
     differ in title, and two postings with the same title need overlapping descriptions.
 
@@ -44,6 +47,7 @@
     'duplicate_min_text_overlap_without_company', 'duplicate_min_text_overlap',
     'duplicate_min_shingles', 'duplicate_min_title_similarity', 'duplicate_label_rounds',
     'client_velocity_min_text_overlap', 'client_velocity_window_days', 'also_seen_on_max_urls',
+    'duplicate_max_days_apart',
 ] -%}
 
 {%- set shown_urls = var('also_seen_on_max_urls') | int -%}
@@ -98,7 +102,7 @@ scored_pairs as (
     -- size a CTE over every posting, took in_scope for half of raw and read all 17.8M pairs
     -- (twice) instead of the few per posting (1M postings: 297 s for 146k regrouped).
     -- Postings gone from raw drop out at the joins below.
-    select scope_pairs.*
+    select scope_pairs.*, {{ duplicate_pair_days_apart('left_posting', 'right_posting') }}
     from (
         select pairs.*
         from regrouped_postings
@@ -124,7 +128,7 @@ scored_pairs as (
     inner join normalised as right_posting
         on scope_pairs.right_posting_id = right_posting.posting_id
     {%- else -%}
-    select pairs.*
+    select pairs.*, {{ duplicate_pair_days_apart('left_posting', 'right_posting') }}
     from pairs
     inner join normalised as left_posting
         on pairs.left_posting_id = left_posting.posting_id

@@ -19,26 +19,31 @@
 {%- endmacro %}
 
 
-{#- Pre-hook: drop every pair and marker of a posting this run compares again (in its batch). -#}
+{#- Pre-hook: the postings not compared in their current version (pending_postings) and
+    those of them this run compares (recompared_postings: the pending postings of its batch),
+    as analysed temporary tables the model reads; then drop every pair and marker of the
+    recompared ones. -#}
 {% macro forget_recompared_pairs(vars) -%}
     {%- if is_incremental() -%}
+    create temporary table pending_postings on commit drop as
+    select live.posting_id
+    from (
+        select
+            fingerprints.posting_id,
+            md5(fingerprints.content_hash || fingerprints.rules_hash) as input_hash
+        from {{ ref('int_posting_fingerprints') }} as fingerprints
+        inner join {{ ref('stg_raw__postings') }} as postings
+            on fingerprints.posting_id = postings.posting_id
+    ) as live
+    {{ pairs_to_recompare('live', vars) }};
+    analyze pending_postings;
     create temporary table recompared_postings on commit drop as
     select pending.posting_id
-    from (
-        select live.posting_id
-        from (
-            select
-                fingerprints.posting_id,
-                md5(fingerprints.content_hash || fingerprints.rules_hash) as input_hash
-            from {{ ref('int_posting_fingerprints') }} as fingerprints
-            inner join {{ ref('stg_raw__postings') }} as postings
-                on fingerprints.posting_id = postings.posting_id
-        ) as live
-        {{ pairs_to_recompare('live', vars) }}
-    ) as pending
+    from pending_postings as pending
     {%- if in_posting_batch('pending') %}
     where {{ in_posting_batch('pending') }}
     {%- endif %};
+    analyze recompared_postings;
     {{ refuse_unbatched_backlog('recompared_postings') }}
     delete from {{ this }} where left_posting_id in (select posting_id from recompared_postings);
     delete from {{ this }} where right_posting_id in (select posting_id from recompared_postings)

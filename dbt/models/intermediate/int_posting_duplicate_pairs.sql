@@ -67,12 +67,15 @@ live as (
 
 ),
 
--- not yet compared in their current version (every posting on a full build)
+-- not yet compared in their current version: every posting on a full build, else found by
+-- the pre-hook (forget_recompared_pairs)
 pending as (
 
-    select posting_id
-    from live
-    {{ pairs_to_recompare('live', rule_vars) }}
+    {%- if is_incremental() %}
+    select posting_id from pending_postings
+    {%- else %}
+    select posting_id from live
+    {%- endif %}
 
 ),
 
@@ -81,10 +84,14 @@ pending as (
 -- its own batch runs
 recompared as (
 
+    {%- if is_incremental() %}
+    select posting_id from recompared_postings
+    {%- else %}
     select posting_id
     from pending
     {%- if in_posting_batch('pending') %}
     where {{ in_posting_batch('pending') }}
+    {%- endif %}
     {%- endif %}
 
 ),

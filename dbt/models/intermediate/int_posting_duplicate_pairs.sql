@@ -49,16 +49,25 @@ postings as (
 
 ),
 
-fingerprints as (
+-- not materialized: the pairs look their postings' arrays up by posting_id
+fingerprints as not materialized (
 
     select * from {{ ref('int_posting_fingerprints') }}
 
 ),
 
+-- every posting's blocking keys without its word and shingle arrays: kept for the whole run
+-- (in memory; with the arrays, 0.9 GB on disk at a million postings, read four times)
 live as (
 
     select
-        fingerprints.*,
+        fingerprints.posting_id,
+        fingerprints.company_key,
+        fingerprints.title_key,
+        cardinality(fingerprints.title_words) > 0 as has_title_words,
+        fingerprints.text_key,
+        fingerprints.opening_key,
+        fingerprints.shingle_count,
         postings.first_seen_at,
         md5(fingerprints.content_hash || fingerprints.rules_hash) as input_hash
     from fingerprints
@@ -96,23 +105,55 @@ recompared as (
 
 ),
 
+-- the blocks of the postings this run compares
+touched_blocks as (
+
+    select 'company:' || live.company_key as block_key
+    from live
+    inner join recompared
+        on live.posting_id = recompared.posting_id
+    where live.company_key is not null
+
+    union
+
+    select 'title:' || live.title_key
+    from live
+    inner join recompared
+        on live.posting_id = recompared.posting_id
+    where live.has_title_words
+
+    union
+
+    select 'text:' || live.opening_key
+    from live
+    inner join recompared
+        on live.posting_id = recompared.posting_id
+    where live.opening_key is not null
+
+),
+
+-- the members of those blocks, with what orders them: read off `live` once, not every
+-- posting's every block joined back to `live` (3M block rows at a million postings)
 blocks as (
 
-    select posting_id, 'company:' || company_key as block_key, true as is_company_block
+    select live.*, 'company:' || live.company_key as block_key, true as is_company_block
     from live
-    where company_key is not null
+    where live.company_key is not null
+        and 'company:' || live.company_key in (select block_key from touched_blocks)
 
     union all
 
-    select posting_id, 'title:' || title_key, false
+    select live.*, 'title:' || live.title_key, false
     from live
-    where cardinality(title_words) > 0
+    where live.has_title_words
+        and 'title:' || live.title_key in (select block_key from touched_blocks)
 
     union all
 
-    select posting_id, 'text:' || opening_key, false
+    select live.*, 'text:' || live.opening_key, false
     from live
-    where opening_key is not null
+    where live.opening_key is not null
+        and 'text:' || live.opening_key in (select block_key from touched_blocks)
 
 ),
 
@@ -121,29 +162,21 @@ block_members as (
     select
         blocks.block_key,
         blocks.is_company_block,
-        live.posting_id,
-        live.company_key is not null as has_company,
+        blocks.posting_id,
+        blocks.company_key is not null as has_company,
         recompared.posting_id is not null as is_recompared,
         row_number() over block_order as block_rank,
         count(*) over (partition by blocks.block_key) as block_size
     from blocks
-    inner join live
-        on blocks.posting_id = live.posting_id
     left join recompared
         on blocks.posting_id = recompared.posting_id
     left join pending
         on blocks.posting_id = pending.posting_id
-    where live.shingle_count > 0
+    where blocks.shingle_count > 0
         and (pending.posting_id is null or recompared.posting_id is not null)
-        and blocks.block_key in (
-            select touched.block_key
-            from blocks as touched
-            inner join recompared
-                on touched.posting_id = recompared.posting_id
-        )
     window block_order as (
         partition by blocks.block_key
-        order by live.title_key, live.text_key, live.first_seen_at, live.posting_id
+        order by blocks.title_key, blocks.text_key, blocks.first_seen_at, blocks.posting_id
     )
 
 ),
@@ -193,23 +226,23 @@ titled_pairs as (
         least(left_posting.shingle_count, right_posting.shingle_count) as shorter_shingle_count,
         (
             select count(*) from (
-                select unnest(left_posting.title_words)
+                select unnest(left_words.title_words)
                 intersect
-                select unnest(right_posting.title_words)
+                select unnest(right_words.title_words)
             ) as shared_words
         )::numeric / nullif((
             select count(*) from (
-                select unnest(left_posting.title_words)
+                select unnest(left_words.title_words)
                 union
-                select unnest(right_posting.title_words)
+                select unnest(right_words.title_words)
             ) as all_words
         ), 0) as title_similarity,
         exists (
             select 1
-            from unnest(left_posting.title_words || right_posting.title_words) as word
+            from unnest(left_words.title_words || right_words.title_words) as word
             where word in ('senior', 'sr', 'junior', 'jr', 'lead', 'principal', 'staff', 'intern',
                            'mid', 'head', 'director', 'manager', 'associate', 'i', 'ii', 'iii')
-                and not (word = any(left_posting.title_words) and word = any(right_posting.title_words))
+                and not (word = any(left_words.title_words) and word = any(right_words.title_words))
         ) as has_different_seniority,
         abs(extract(epoch from left_posting.first_seen_at - right_posting.first_seen_at)) / 86400
             as days_apart
@@ -218,6 +251,10 @@ titled_pairs as (
         on candidate_pairs.left_posting_id = left_posting.posting_id
     inner join live as right_posting
         on candidate_pairs.right_posting_id = right_posting.posting_id
+    inner join fingerprints as left_words
+        on candidate_pairs.left_posting_id = left_words.posting_id
+    inner join fingerprints as right_words
+        on candidate_pairs.right_posting_id = right_words.posting_id
 
 ),
 
@@ -242,9 +279,9 @@ shared_shingles as materialized (
             {{ intarray('_int_inter') }}(left_posting.shingle_hashes, right_posting.shingle_hashes)
         ) as shared_count
     from plausible_pairs
-    inner join live as left_posting
+    inner join fingerprints as left_posting
         on plausible_pairs.left_posting_id = left_posting.posting_id
-    inner join live as right_posting
+    inner join fingerprints as right_posting
         on plausible_pairs.right_posting_id = right_posting.posting_id
 
 ),

@@ -8,7 +8,6 @@ import contextlib
 import pytest
 
 from midtier import database, transform
-from midtier.settings import load_settings
 from tests.dbt.conftest import insert_postings
 from tests.dbt.test_incremental import CROSS_POSTED_COPY, NEW_POSTING, POSTINGS, SPRAYED
 

@@ -88,3 +88,19 @@ def test_a_moved_posting_date_regroups_incrementally_as_a_full_rebuild_would(rep
         with contextlib.closing(database.connect(reposts)) as conn, conn, conn.cursor() as cur:
             cur.execute("update raw.postings set posted_at = '2026-02-25' where source_posting_id = 'c'")
         transform.build(reposts)
+
+
+def test_big_blocks_compare_each_posting_with_its_neighbours(reposts):
+    """Blocks over duplicate_block_max_size: each posting meets its window's neighbours only
+    (sorted by title, text, first seen: a b c d e), so the chain still forms."""
+    few = "{duplicate_block_max_size: 2, duplicate_block_window: 1}"
+    try:
+        transform.run_dbt(["run", "--select", "int_posting_duplicate_pairs+", "--full-refresh",
+                           "--vars", few], reposts)
+        assert _partition(_groups(reposts, DEDUPLICATED)) == {frozenset("abc"), frozenset("de")}
+        with contextlib.closing(database.connect(reposts)) as conn, conn.cursor() as cur:
+            cur.execute("select count(*) from intermediate.int_posting_duplicate_pairs"
+                        " where right_posting_id is not null")
+            assert cur.fetchone()[0] == 4  # a-b, b-c, c-d, d-e: no pair two places apart
+    finally:
+        transform.run_dbt(["run", "--select", "int_posting_duplicate_pairs+", "--full-refresh"], reposts)

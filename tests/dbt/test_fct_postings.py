@@ -287,6 +287,39 @@ def test_one_data_test_finds_a_null_in_any_never_null_column(built_postings, dat
                 cur.execute(restored, (before["region"], before["is_remote"], victim))
 
 
+def test_one_data_test_checks_every_rule_of_a_row(built_postings, database_url, query):
+    """Each row's own rules (orders, ranges, vocabularies) are checked in one read of
+    fct_postings; a failing row names its posting and every rule it breaks; nulls hold."""
+    row_checks = ["test", "--select", "fct_postings,test_name:row_checks"]
+    transform.run_dbt(row_checks, database_url)
+    (compiled,) = [result.node.compiled_code for result in transform.run_dbt(
+        ["compile", "--select", "fct_postings,test_name:row_checks"], database_url).results]
+    columns = "seniority, legitimacy_score, budget_min, budget_max, rate_position"
+    (victim,) = query(f"select posting_id, {columns} from intermediate.int_postings_enriched"
+                      " where budget_min is not null order by posting_id limit 1")
+    broken = ("update intermediate.int_postings_enriched set seniority = 'wizard',"
+              " legitimacy_score = 101, budget_max = budget_min - 1, rate_position = null"
+              " where posting_id = %(posting_id)s")
+    restored = ("update intermediate.int_postings_enriched set seniority = %(seniority)s,"
+                " legitimacy_score = %(legitimacy_score)s, budget_min = %(budget_min)s,"
+                " budget_max = %(budget_max)s, rate_position = %(rate_position)s"
+                " where posting_id = %(posting_id)s")
+    with contextlib.closing(database.connect(database_url)) as conn:
+        with conn, conn.cursor() as cur:
+            cur.execute(broken, victim)
+        try:
+            with pytest.raises(transform.TransformError) as raised:
+                transform.run_dbt(row_checks, database_url)
+            assert "row_checks_fct_postings" in str(raised.value)
+            assert query(compiled) == [{
+                "failing_key": victim["posting_id"],
+                "broken_checks": ["budget_in_order", "legitimacy_score_0_to_100", "known_seniority"],
+            }]
+        finally:
+            with conn, conn.cursor() as cur:
+                cur.execute(restored, victim)
+
+
 @pytest.mark.parametrize("model", [
     "int_postings_budgeted", "int_posting_fingerprints", "int_postings_text_signals",
     "int_postings_skill_tagged", "int_postings_classified", "int_postings_deduplicated",

@@ -24,11 +24,30 @@
     );
     analyze changed_postings;
 
+    {#- the compared pairs of postings still in raw, with their posting dates apart -#}
+    {%- set dated_pairs -%}
+    (
+        select pairs.*, {{ duplicate_pair_days_apart('left_posting', 'right_posting') }}
+        from {{ ref('int_posting_duplicate_pairs') }} as pairs
+        inner join {{ ref('stg_raw__postings') }} as left_posting
+            on left_posting.posting_id = pairs.left_posting_id
+        inner join {{ ref('stg_raw__postings') }} as right_posting
+            on right_posting.posting_id = pairs.right_posting_id
+    )
+    {%- endset %}
     create temporary table touched_postings on commit drop as
     select posting_id from changed_postings
     union
-    select unnest(array[pairs.left_posting_id, pairs.right_posting_id])
-    from ({{ pairs_touching('changed_postings') }}) as pairs
+    select pairs.right_posting_id
+    from changed_postings as changed
+    inner join {{ dated_pairs }} as pairs
+        on pairs.left_posting_id = changed.posting_id
+    where {{ duplicate_pair_is_copy('pairs') }} or {{ duplicate_pair_counts_for_velocity('pairs') }}
+    union
+    select pairs.left_posting_id
+    from changed_postings as changed
+    inner join {{ dated_pairs }} as pairs
+        on pairs.right_posting_id = changed.posting_id
     where {{ duplicate_pair_is_copy('pairs') }} or {{ duplicate_pair_counts_for_velocity('pairs') }}
     union
     -- a pair that vanished names its partner only here
@@ -53,37 +72,4 @@
     {%- else -%}
     select 1
     {%- endif -%}
-{%- endmacro %}
-
-
-{#- The compared pairs with an end in temporary table ``ids`` (of posting_id), each pair once,
-    with posted_days_apart; pairs whose other end is gone from raw drop out. The pairs are
-    narrowed to those of ``ids`` before their ends' dates are joined: joined first, every
-    one of 8.5M pairs met raw twice (at a million postings 7 s for 10k changed postings). -#}
-{% macro pairs_touching(ids) -%}
-    select scope_pairs.*, {{ duplicate_pair_days_apart('left_posting', 'right_posting') }}
-    from (
-        select pairs.*
-        from {{ ids }} as ids
-        inner join {{ ref('int_posting_duplicate_pairs') }} as pairs
-            on pairs.left_posting_id = ids.posting_id
-        where pairs.right_posting_id is not null
-
-        union all
-
-        -- its left end not in ids: each pair once
-        select pairs.*
-        from {{ ids }} as ids
-        inner join {{ ref('int_posting_duplicate_pairs') }} as pairs
-            on pairs.right_posting_id = ids.posting_id
-        where not exists (
-            select 1
-            from {{ ids }} as left_in_ids
-            where left_in_ids.posting_id = pairs.left_posting_id
-        )
-    ) as scope_pairs
-    inner join {{ ref('stg_raw__postings') }} as left_posting
-        on scope_pairs.left_posting_id = left_posting.posting_id
-    inner join {{ ref('stg_raw__postings') }} as right_posting
-        on scope_pairs.right_posting_id = right_posting.posting_id
 {%- endmacro %}

@@ -167,7 +167,7 @@ def _backlog(cur) -> tuple[int, int]:
 
 
 def _analyze_raw(cur) -> None:
-    """Fresh statistics (posting ids: postings_posting_key_idx) for the models' plans before
+    """Fresh statistics (posting ids: postings_posting_id_key) for the models' plans before
     they read many new postings: autovacuum may not have analysed a big import yet, and the
     pay parser planned on an unanalysed 100k took minutes instead of 20 s."""
     cur.execute("analyze raw.postings")

@@ -63,8 +63,11 @@ create index if not exists postings_open_by_source_idx on raw.postings (source) 
 -- (midtier/transform.py catch_up), read those rows instead of the whole table, and ANALYZE
 -- keeps statistics on the expression, so the planner knows how many ids a batch's range
 -- holds (without them it guesses a third of the table and plans for three times the rows).
-create index if not exists postings_posting_key_idx on raw.postings
+-- Unique: every model keys on posting_id, and the index refuses a second posting with the
+-- same id at load, where a data test read all of raw on every build to find one afterwards.
+create unique index if not exists postings_posting_id_key on raw.postings
     (md5(source || '|' || source_posting_id));
+drop index if exists raw.postings_posting_key_idx;
 
 -- "Postings first seen between X and Y". BRIN, not btree: first_seen_at is written once, at
 -- insert, so it rises with the heap's physical order, and a min/max per range of blocks (a

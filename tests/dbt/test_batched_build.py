@@ -114,12 +114,31 @@ def test_batch_bound_must_be_an_md5_prefix(database_url, batched):
 
 
 def test_posting_ids_are_found_through_the_raw_index(database_url, batched):
-    """midtier/sql's postings_posting_key_idx indexes exactly dbt's posting_key expression."""
+    """midtier/sql's postings_posting_id_key indexes exactly dbt's posting_key expression."""
     with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
         cur.execute("set enable_seqscan = off")
         cur.execute("explain select * from staging.stg_raw__postings where posting_id < '8'")
         plan = "\n".join(row[0] for row in cur.fetchall())
-    assert "postings_posting_key_idx" in plan
+    assert "postings_posting_id_key" in plan
+
+
+def test_raw_refuses_a_second_posting_with_one_posting_id(database_url, batched):
+    """posting_id's uniqueness is raw's unique index (no data test reads all of raw for it);
+    the non-unique index of earlier versions is dropped when the schema is applied."""
+    with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
+        cur.execute("create index postings_posting_key_idx on raw.postings"
+                    " (md5(source || '|' || source_posting_id))")
+        cur.execute("comment on schema raw is null")  # as if applied by an earlier version
+    database.apply_schema(database_url)
+    with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
+        cur.execute("select indisunique, pg_get_indexdef(indexrelid) from pg_index"
+                    " where indexrelid = 'raw.postings_posting_id_key'::regclass")
+        unique, definition = cur.fetchone()
+        cur.execute("select to_regclass('raw.postings_posting_key_idx')")
+        (old_index,) = cur.fetchone()
+    assert unique
+    assert "md5(((source || '|'::text) || source_posting_id))" in definition
+    assert old_index is None
 
 
 def _stale_rows(url: str, model: str) -> set[str]:

@@ -45,8 +45,12 @@
     {%- endif %};
     analyze recompared_postings;
     {{ refuse_unbatched_backlog('recompared_postings') }}
-    delete from {{ this }} where left_posting_id in (select posting_id from recompared_postings);
-    delete from {{ this }} where right_posting_id in (select posting_id from recompared_postings)
+    {#- = any(array(...)): through each end's index; planned as a semi-join, the right ends'
+        delete read all 8.5M pairs at a million postings (2.7 s) to find none for 10k new -#}
+    delete from {{ this }}
+    where left_posting_id = any(array(select posting_id from recompared_postings));
+    delete from {{ this }}
+    where right_posting_id = any(array(select posting_id from recompared_postings))
     {%- else -%}
     select 1
     {%- endif -%}

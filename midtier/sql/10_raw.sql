@@ -68,6 +68,8 @@ create index if not exists postings_open_by_source_idx on raw.postings (source) 
 create unique index if not exists postings_posting_id_key on raw.postings
     (md5(source || '|' || source_posting_id));
 drop index if exists raw.postings_posting_key_idx;
+-- the expression's statistics belong to the index: gathered now, not at autovacuum's leisure
+analyze raw.postings;
 
 -- "Postings first seen between X and Y". BRIN, not btree: first_seen_at is written once, at
 -- insert, so it rises with the heap's physical order, and a min/max per range of blocks (a

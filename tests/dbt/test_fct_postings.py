@@ -394,3 +394,12 @@ def test_source_overview_counts_each_source_as_the_mart_does(built_postings, que
     assert {row["flag_score_threshold"] for row in query("select * from marts.rpt_source_overview")} == {50}
     assert any(counts[2] for counts in overview.values())  # the fixture's scams are counted
     assert any(counts[1] < counts[0] for counts in overview.values())  # and its closed posting
+
+
+def test_every_intermediate_table_has_statistics_when_the_build_ends(built_postings, query):
+    """Each model analyses the table it wrote when it has no statistics yet: the next model
+    plans on them, not on autovacuum's schedule (a first build's pairs took minutes)."""
+    unanalysed = query(
+        "select relname from pg_class where relnamespace = 'intermediate'::regnamespace"
+        " and relkind = 'r' and reltuples < 0")
+    assert unanalysed == []

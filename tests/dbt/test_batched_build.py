@@ -141,6 +141,15 @@ def test_raw_refuses_a_second_posting_with_one_posting_id(database_url, batched)
     assert old_index is None
 
 
+def _as_after_a_rule_change(cur, models) -> None:
+    """Every row of ``models`` stale, as after a rule change: the rules hash of each row and
+    the one its watermark was recorded under (a real change moves both)."""
+    for model in models:
+        cur.execute(f"update intermediate.{model} set rules_hash = 'stale'")
+        cur.execute("update intermediate.transform_watermarks set rules_hash = 'stale'"
+                    " where model_relation like %s", (f'%."{model}"',))
+
+
 def _stale_rows(url: str, model: str) -> set[str]:
     return {row[0] for row in _rows(
         url, f"select posting_id from intermediate.{model} where rules_hash = 'stale'")}
@@ -151,8 +160,7 @@ def test_a_batch_reprocesses_the_stale_postings_of_its_range(database_url, full_
     batched build over every posting (`midtier transform --batched`) all of them, and the
     tables come out as one full build's."""
     with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
-        for model in transform.PER_POSTING_MODELS:
-            cur.execute(f"update intermediate.{model} set rules_hash = 'stale'")
+        _as_after_a_rule_change(cur, transform.PER_POSTING_MODELS)
     ids = set(batched["ids"])
     in_range = {posting_id for posting_id in ids if "4000" <= posting_id < "8000"}
     assert in_range and in_range != ids
@@ -175,8 +183,7 @@ def test_a_plain_build_after_a_rule_change_reprocesses_in_batches(
     """More stale postings than one batch: the per-posting models refuse to run them in one
     statement, and `midtier transform` (build) works them off in batches on its own."""
     with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
-        for model in transform.PER_POSTING_MODELS:
-            cur.execute(f"update intermediate.{model} set rules_hash = 'stale'")
+        _as_after_a_rule_change(cur, transform.PER_POSTING_MODELS)
         cur.execute(f"update intermediate.{PAIRS} set rules_hash = 'stale' where right_posting_id is null")
     monkeypatch.setenv("MIDTIER_TRANSFORM_BATCH_POSTINGS", "2")
 
@@ -203,8 +210,7 @@ def test_airflow_processes_a_rule_change_in_batches_before_the_models_run(
     monkeypatch.setenv("MIDTIER_TRANSFORM_BATCH_POSTINGS", "2")
     assert transform.process_per_posting(database_url) == 0
     with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
-        for model in transform.PER_POSTING_MODELS:
-            cur.execute(f"update intermediate.{model} set rules_hash = 'stale'")
+        _as_after_a_rule_change(cur, transform.PER_POSTING_MODELS)
     assert transform.process_per_posting(database_url) == 4
     for model in transform.PER_POSTING_MODELS:
         assert _stale_rows(database_url, model) == set(), model

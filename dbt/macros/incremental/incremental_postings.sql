@@ -39,7 +39,10 @@
             "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
             "{{ stage_postings_to_process(" ~ vars ~ ") }}",
         ],
-        'post_hook': ["{{ ensure_index('posting_id', unique=true) }}"],
+        'post_hook': [
+            "{{ ensure_index('posting_id', unique=true) }}",
+            "{{ record_watermark(processing_hash(" ~ vars ~ ")) }}",
+        ],
         'tags': ['per_posting'],
     }) }}
 {%- endmacro %}
@@ -83,7 +86,9 @@
 
 {#- Pre-hook (incremental runs): the postings this run must (re)process, those not processed
     in their current version within this run's batch, copied into an analysed temporary
-    table the model reads (postings_to_process below). The planner then knows how many
+    table the model reads (postings_to_process below). With a watermark (watermarks.sql)
+    only the raw rows written since the model's last run are compared; without one (a first
+    incremental run, a rules change, a batch) every posting is. The planner then knows how many
     there are: read from raw through an anti-join (or a semi-join on ids), 10k new postings
     beside a million processed ones were planned as 0.5-1M, and the pay parser's token
     joins ran for more than 15 minutes.
@@ -96,20 +101,26 @@
     postings at 1M: 262 s; with hash joins 6 s). Not on a full build: there the same setting
     made the pay parser's plan worse (100k postings: 20 s with nested loops, > 5 min without). -#}
 {% macro stage_postings_to_process(vars=[]) -%}
-    {%- if is_incremental() -%}
+    {%- set watermark = valid_watermark(processing_hash(vars)) -%}
+    {{ begin_watermark() }}
+    {%- if watermark is not none %}
+    {#- only raw rows written since the last run can be stale (macros/incremental/watermarks.sql) -#}
+    {{ stage_written_postings(watermark, []) }}
+    create temporary table stale_posting_ids on commit drop as
+    select postings.posting_id
+    from written_posting_ids
+    {{ postings_by_id('written_posting_ids', 'postings') }}
+    where {{ _not_processed('postings', vars) }};
+    {%- elif is_incremental() %}
     create temporary table stale_posting_ids on commit drop as
     select postings.posting_id
     from {{ ref('stg_raw__postings') }} as postings
-    where not exists (
-        select 1
-        from {{ this }} as processed
-        where processed.posting_id = postings.posting_id
-            and processed.content_hash = postings.content_hash
-            and processed.rules_hash = {{ processing_hash(vars) }}
-    )
+    where {{ _not_processed('postings', vars) }}
     {%- if in_posting_batch('postings') %}
         and {{ in_posting_batch('postings') }}
     {%- endif %};
+    {%- endif %}
+    {%- if is_incremental() %}
     {{ refuse_unbatched_backlog('stale_posting_ids') }}
     create temporary table postings_to_process on commit drop as
     select staged.*
@@ -120,6 +131,19 @@
     {%- else -%}
     select 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- A condition: the posting ``alias`` (posting_id, content_hash) is not in this table in its
+    current version under the current rules. -#}
+{% macro _not_processed(alias, vars) -%}
+    not exists (
+        select 1
+        from {{ this }} as processed
+        where processed.posting_id = {{ alias }}.posting_id
+            and processed.content_hash = {{ alias }}.content_hash
+            and processed.rules_hash = {{ processing_hash(vars) }}
+    )
 {%- endmacro %}
 
 

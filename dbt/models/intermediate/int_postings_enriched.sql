@@ -10,13 +10,17 @@
     Incremental: every column but the posting's own text is first joined narrow and hashed
     (input_hash, with the model's rules: its SQL, source_terms and the vars it reads); only
     postings whose hash moved — new or changed postings, a sighting (last_seen_at), a
-    regrouped duplicate group, a new score — are joined with their text and rewritten. The
-    market-wide models upstream are rebuilt each run; this wide table is not.
+    regrouped duplicate group, a new score — are joined with their text and rewritten.
+    Only postings with a row written since the model's last run (in raw or an input table:
+    macros/incremental/watermarks.sql) are hashed at all, every posting when the rules
+    changed.
 #}
 
 {#- The feed's indexes (see BENCHMARKS.md, Serve): its order over open canonical postings
     (fct_postings.first_seen_at is group_first_seen_at), skill filters, and the newest
     crawl. -#}
+{%- set rule_vars = ['mid_market', 'hours_per_budget_period'] -%}
+
 {{ config(
     materialized='incremental',
     unique_key='posting_id',
@@ -25,8 +29,10 @@
     pre_hook=[
         "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
         "{{ forget_vanished_postings() }}",
+        "{{ stage_postings_written_since_last_run(" ~ rule_vars ~ ", [ref('int_postings_budgeted'), ref('int_postings_skill_tagged'), ref('int_postings_classified'), ref('int_postings_deduplicated'), ref('int_postings_scored')]) }}",
     ],
     post_hook=[
+        "{{ record_watermark(processing_hash(" ~ rule_vars ~ ")) }}",
         "{{ ensure_index('posting_id', unique=true) }}",
         "{{ ensure_tagged_index('feed_order', '((coalesce(posted_at, group_first_seen_at)) desc nulls last, posting_id) where closed_at is null and coalesce(is_canonical, true)') }}",
         "{{ ensure_tagged_index('skills', 'using gin (skills)') }}",
@@ -35,8 +41,6 @@
 ) }}
 
 {%- set band = var('mid_market') -%}
-
-{%- set rule_vars = ['mid_market', 'hours_per_budget_period'] -%}
 
 with
 
@@ -164,6 +168,11 @@ derived as (
         on postings.posting_id = scores.posting_id
     left join terms
         on postings.source = terms.source
+    {%- if is_incremental() %}
+    -- postings with a row written since the last run (the pre-hook's; every one without a
+    -- watermark): the others' inputs have not moved
+    where postings.posting_id in (select posting_id from written_posting_ids)
+    {%- endif %}
 
 ),
 

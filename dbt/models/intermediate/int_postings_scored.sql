@@ -23,17 +23,37 @@
     data-quality checks can set expectations on them. Flagging happens in fct_postings.
 #}
 
-{#- it joins every posting's rows of five tables: hashed in memory, not in batches on disk -#}
-{{ config(pre_hook=["set local work_mem = '" ~ var('transform_work_mem') ~ "'"]) }}
-
-{%- set fallback = var('market_rate_fallback') -%}
+{#- Incremental: a run scores again only the postings one of its inputs moved under (new
+    or changed pay, skills or text, a regrouped duplicate, a yardstick that moved with the
+    market), found from what was written since the last run (macros/incremental/
+    rescored_postings.sql); every posting when the rules changed.
+    work_mem: a full run joins every posting's rows of five tables, hashed in memory. -#}
+{%- set rule_vars = ['market_rate_fallback'] -%}
+{{ config(
+    materialized='incremental',
+    unique_key='posting_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='sync_all_columns',
+    pre_hook=[
+        "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
+        "{{ stage_rescored_postings(" ~ rule_vars ~ ") }}",
+    ],
+    post_hook=[
+        "{{ ensure_index('posting_id', unique=true) }}",
+        "{{ record_watermark(processing_hash(" ~ rule_vars ~ ")) }}",
+    ],
+) }}
 
 with
 
--- only the ids of the postings in raw: read twice below, so PostgreSQL keeps it, narrow
+-- only the ids of the postings to score: read twice below, so PostgreSQL keeps it, narrow
 postings as (
 
+    {%- if is_incremental() %}
+    select posting_id from rescored_postings
+    {%- else %}
     select posting_id from {{ ref('stg_raw__postings') }}
+    {%- endif %}
 
 ),
 
@@ -52,12 +72,6 @@ skills as (
 duplicates as (
 
     select * from {{ ref('int_postings_deduplicated') }}
-
-),
-
-benchmarks as (
-
-    select * from {{ ref('int_rate_benchmarks') }}
 
 ),
 
@@ -85,39 +99,30 @@ priced as (
             when budgets.engagement_type in ('hourly', 'daily', 'salary')
                 then budgets.hourly_usd_mid
         end as usd_mid
-    from budgets
+    from postings
+    inner join budgets
+        on postings.posting_id = budgets.posting_id
     inner join skills
-        on budgets.posting_id = skills.posting_id
+        on postings.posting_id = skills.posting_id
 
 ),
 
--- the yardstick: the skill's percentiles, else the whole market's, else the fallback
+-- the yardstick (macro market_yardsticks): the skill's percentiles, else the whole
+-- market's, else the fallback
 yardsticks as (
 
     select
         priced.posting_id,
+        priced.primary_skill,
         priced.usd_mid,
         priced.rate_basis,
-        case
-            when skill_benchmark.p50 is not null then priced.primary_skill
-            when market_benchmark.p50 is not null then 'the whole market'
-            else 'the default market rates'
-        end as yardstick_name,
-        coalesce(skill_benchmark.p10, market_benchmark.p10,
-            case priced.rate_basis when 'fixed' then {{ fallback.fixed_usd_p10 }} else {{ fallback.hourly_usd_p10 }} end) as p10,
-        coalesce(skill_benchmark.p25, market_benchmark.p25,
-            case priced.rate_basis when 'fixed' then {{ fallback.fixed_usd_p25 }} else {{ fallback.hourly_usd_p25 }} end) as p25,
-        coalesce(skill_benchmark.p50, market_benchmark.p50,
-            case priced.rate_basis when 'fixed' then {{ fallback.fixed_usd_p50 }} else {{ fallback.hourly_usd_p50 }} end) as p50,
-        coalesce(skill_benchmark.p75, market_benchmark.p75,
-            case priced.rate_basis when 'fixed' then {{ fallback.fixed_usd_p75 }} else {{ fallback.hourly_usd_p75 }} end) as p75
+        {{ yardstick_column('yardstick_name') }} as yardstick_name,
+        {{ yardstick_column('p10') }} as p10,
+        {{ yardstick_column('p25') }} as p25,
+        {{ yardstick_column('p50') }} as p50,
+        {{ yardstick_column('p75') }} as p75
     from priced
-    left join benchmarks as skill_benchmark
-        on priced.primary_skill = skill_benchmark.skill_slug
-        and priced.rate_basis = skill_benchmark.rate_basis
-    left join benchmarks as market_benchmark
-        on market_benchmark.skill_slug = '(all)'
-        and priced.rate_basis = market_benchmark.rate_basis
+    {{ join_yardsticks('priced', ref('int_rate_benchmarks')) }}
 
 ),
 
@@ -140,6 +145,8 @@ metrics as (
         end as rate_position,
         yardsticks.yardstick_name,
         yardsticks.rate_basis,
+        yardsticks.primary_skill,
+        array[yardsticks.p10, yardsticks.p25, yardsticks.p50, yardsticks.p75] as yardstick,
         text_signals.scope_description,
         text_signals.scope_evidence
     from postings
@@ -160,7 +167,9 @@ text_matches as (
         matches.signal,
         matches.weight,
         matches.reason
-    from text_signals
+    from postings
+    inner join text_signals
+        on postings.posting_id = text_signals.posting_id
     cross join lateral unnest(
         text_signals.matched_rule_ids,
         text_signals.matched_signals,
@@ -243,7 +252,13 @@ final as (
         metrics.client_posting_velocity,
         metrics.pay_vs_market_ratio,
         metrics.budget_scope_ratio,
-        metrics.rate_position
+        metrics.rate_position,
+        -- what the market-relative columns were judged against: a run re-scores the
+        -- postings whose yardstick no longer matches (macros/incremental/rescored_postings.sql)
+        metrics.primary_skill,
+        metrics.rate_basis,
+        metrics.yardstick_name,
+        metrics.yardstick
     from postings
     inner join metrics
         on postings.posting_id = metrics.posting_id

@@ -1,0 +1,183 @@
+"""Watermarks: an incremental run compares only the raw rows written since the model last ran
+(dbt/macros/incremental/watermarks.sql), and falls back to comparing every posting when the
+watermark does not hold."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from midtier import database, transform
+from tests.dbt.conftest import insert_postings
+
+PER_POSTING_MODELS = (
+    "int_postings_budgeted",
+    "int_postings_skill_tagged",
+    "int_postings_classified",
+    "int_posting_fingerprints",
+    "int_postings_text_signals",
+)
+
+POSTINGS = [
+    {
+        "source": "remoteok", "source_posting_id": f"wm-{n}", "title": f"Python developer {n}",
+        "company": f"Company {n}", "description_text": f"Django services for client {n}.",
+        "budget_text": "$70/hr", "tags": ["python"],
+    }
+    for n in range(3)
+] + [
+    {
+        # fixed price: another yardstick than the hourly python postings'
+        "source": "jobicy", "source_posting_id": "wm-fixed", "title": "Go platform engineer",
+        "company": "Delta Logistics", "description_text": "Route planning services in Go.",
+        "budget_text": "Fixed price: $8,000", "tags": ["go"],
+    },
+]
+
+# enough hourly python postings, paid far more, to give python its own market percentiles
+MARKET_MOVERS = [
+    {
+        "source": "himalayas", "source_posting_id": f"wm-mover-{n}",
+        "title": f"Staff Python engineer {n}", "company": f"Mover {n}",
+        "description_text": f"Python data platform work for mover {n}.",
+        "budget_text": "$150/hr", "tags": ["python"],
+    }
+    for n in range(6)
+]
+
+
+def _execute(url: str, sql: str, params=None) -> list[tuple]:
+    with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall() if cur.description else []
+
+
+def _budgeted_hash(url: str, source_posting_id: str) -> str | None:
+    rows = _execute(
+        url,
+        "select budgeted.content_hash from intermediate.int_postings_budgeted as budgeted"
+        " inner join staging.stg_raw__postings as postings using (posting_id)"
+        " where postings.source_posting_id = %s", (source_posting_id,))
+    return rows[0][0] if rows else None
+
+
+@pytest.fixture(scope="module")
+def built(database_url):
+    _execute(database_url, "truncate raw.postings, raw.rejects, raw.crawl_runs cascade")
+    with contextlib.closing(database.connect(database_url)) as conn:
+        insert_postings(conn, POSTINGS)
+    transform.build(database_url)
+    return database_url
+
+
+def test_every_per_posting_model_records_a_watermark_for_its_table_and_rules(built):
+    for model in PER_POSTING_MODELS:
+        rows = _execute(
+            built,
+            "select watermark.table_filenode = pg_relation_filenode(%s),"
+            " watermark.rules_hash = (select max(rules_hash) from intermediate." + model + "),"
+            " watermark.watermark <= pg_current_xact_id()"
+            " from intermediate.transform_watermarks as watermark"
+            " where watermark.model_relation like %s",
+            (f"intermediate.{model}", f'%."intermediate"."{model}"'))
+        assert rows == [(True, True, True)], model
+
+
+def test_a_run_with_a_watermark_compares_only_rows_written_since(built):
+    """A model row made stale behind raw's back (raw untouched) is not looked at while the
+    watermark holds; dropping the watermark makes the next run compare every posting again."""
+    _execute(built, "update intermediate.int_postings_budgeted set content_hash = 'tampered'"
+                    " where posting_id = (select posting_id from staging.stg_raw__postings"
+                    "   where source_posting_id = 'wm-0')")
+    transform.build(built)
+    assert _budgeted_hash(built, "wm-0") == "tampered"
+
+    _execute(built, "delete from intermediate.transform_watermarks"
+                    " where model_relation like '%.\"int_postings_budgeted\"'")
+    transform.build(built)
+    assert _budgeted_hash(built, "wm-0") != "tampered"
+
+
+def test_a_rewritten_raw_row_is_processed_again(built):
+    _execute(built, "update raw.postings set budget_text = '$90/hr', content_hash = md5('wm-1 v2')"
+                    " where source_posting_id = 'wm-1'")
+    transform.build(built)
+    assert _budgeted_hash(built, "wm-1") == _execute(
+        built, "select md5('wm-1 v2')")[0][0]
+    rows = _execute(built, "select budget_max from marts.fct_postings where source_posting_id = 'wm-1'")
+    assert rows == [(90,)]
+
+
+def test_a_load_still_open_during_a_run_is_processed_by_the_next(built):
+    """The watermark is the oldest transaction still running when the run looked: rows that
+    transaction commits afterwards are older than the run, yet never skipped."""
+    with contextlib.closing(database.connect(built)) as loader:
+        with loader.cursor() as cur:
+            cur.execute(
+                "insert into raw.postings (source, source_posting_id, url, title, company,"
+                "   description_text, budget_text, tags, payload, content_hash, fetched_at,"
+                "   first_seen_at, last_seen_at, crawl_run_id)"
+                " select source, 'wm-late', url || '-late', title, company, description_text,"
+                "   '$65/hr', tags, payload, md5('wm-late'), fetched_at, first_seen_at,"
+                "   last_seen_at, crawl_run_id"
+                " from raw.postings where source_posting_id = 'wm-2'")
+        transform.build(built)  # the insert above is still uncommitted
+        assert _budgeted_hash(built, "wm-late") is None
+        loader.commit()
+    transform.build(built)
+    assert _budgeted_hash(built, "wm-late") == _execute(built, "select md5('wm-late')")[0][0]
+
+
+def test_a_truncated_model_table_is_rebuilt_from_every_posting(built):
+    """New storage (TRUNCATE, a full refresh, a restore) voids the watermark."""
+    _execute(built, "truncate intermediate.int_postings_classified")
+    transform.build(built)
+    rows = _execute(
+        built,
+        "select count(*) from intermediate.int_postings_classified as classified"
+        " inner join staging.stg_raw__postings as postings using (posting_id)")
+    assert rows[0][0] == _execute(built, "select count(*) from raw.postings")[0][0]
+
+
+def _rows(url: str, table: str) -> dict[str, tuple]:
+    """source_posting_id -> (xmin, the row as text) of one intermediate table."""
+    return {
+        key: (xmin, row) for key, xmin, row in _execute(
+            url,
+            f"select postings.source_posting_id, model.xmin::text, model::text"
+            f" from intermediate.{table} as model"
+            f" inner join staging.stg_raw__postings as postings using (posting_id)")
+    }
+
+
+def test_a_market_move_rescores_the_postings_it_moves_and_no_other(built):
+    before = _rows(built, "int_postings_scored")
+    with contextlib.closing(database.connect(built)) as conn:
+        insert_postings(conn, MARKET_MOVERS)
+    transform.build(built)
+    after = _rows(built, "int_postings_scored")
+    assert after["wm-fixed"] == before["wm-fixed"], "a posting the market move missed was rescored"
+    assert after["wm-0"][0] != before["wm-0"][0], "a posting whose yardstick moved was not rescored"
+    rows = _execute(built, "select yardstick_name from intermediate.int_postings_scored"
+                           " where posting_id = (select posting_id from staging.stg_raw__postings"
+                           "   where source_posting_id = 'wm-0')")
+    assert rows == [("python",)]
+    # $70/hr: 1.27x the default median ($55) before, under python's own median after
+    rows = _execute(built, "select pay_vs_market_ratio from intermediate.int_postings_enriched"
+                           " where posting_id = (select posting_id from staging.stg_raw__postings"
+                           "   where source_posting_id = 'wm-0')")
+    assert rows[0][0] < 1
+
+
+def test_runs_from_watermarks_leave_what_a_run_over_every_posting_would(built):
+    """The oracle: after the changes above, forgetting the watermarks of the scores and the
+    enriched table and building again (every posting looked at) changes no row."""
+    tables = ("int_postings_scored", "int_postings_enriched")
+    before = {table: {key: row for key, (_, row) in _rows(built, table).items()} for table in tables}
+    _execute(built, "delete from intermediate.transform_watermarks"
+                    " where model_relation like '%.\"int_postings_scored\"'"
+                    "    or model_relation like '%.\"int_postings_enriched\"'")
+    transform.build(built)
+    after = {table: {key: row for key, (_, row) in _rows(built, table).items()} for table in tables}
+    assert after == before

@@ -19,12 +19,20 @@
 {%- endmacro %}
 
 
-{#- Pre-hook: the postings not compared in their current version (pending_postings) and
+{#- Pre-hook: the postings not compared in their current version (pending_postings: with a
+    watermark, looked for among the fingerprints written since the last run only) and
     those of them this run compares (recompared_postings: the pending postings of its batch),
     as analysed temporary tables the model reads; then drop every pair and marker of the
     recompared ones. -#}
 {% macro forget_recompared_pairs(vars) -%}
+    {%- set watermark = valid_watermark(processing_hash(vars)) -%}
+    {{ begin_watermark(processing_hash(vars)) }}
     {%- if is_incremental() -%}
+    {%- if watermark is not none %}
+    {#- a posting's input is its fingerprint: only those written since the last run can be
+        pending (watermarks.sql) -#}
+    {{ stage_written_postings(watermark, [ref('int_posting_fingerprints')], raw=false) }}
+    {%- endif %}
     create temporary table pending_postings on commit drop as
     select live.posting_id
     from (
@@ -34,6 +42,9 @@
         from {{ ref('int_posting_fingerprints') }} as fingerprints
         inner join {{ ref('stg_raw__postings') }} as postings
             on fingerprints.posting_id = postings.posting_id
+        {%- if watermark is not none %}
+        where fingerprints.posting_id in (select posting_id from written_posting_ids)
+        {%- endif %}
     ) as live
     {{ pairs_to_recompare('live', vars) }};
     analyze pending_postings;

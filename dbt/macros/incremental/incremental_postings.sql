@@ -39,10 +39,7 @@
             "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
             "{{ stage_postings_to_process(" ~ vars ~ ") }}",
         ],
-        'post_hook': [
-            "{{ ensure_index('posting_id', unique=true) }}",
-            "{{ record_watermark(processing_hash(" ~ vars ~ ")) }}",
-        ],
+        'post_hook': ["{{ ensure_index('posting_id', unique=true) }}"],
         'tags': ['per_posting'],
     }) }}
 {%- endmacro %}
@@ -102,7 +99,7 @@
     made the pay parser's plan worse (100k postings: 20 s with nested loops, > 5 min without). -#}
 {% macro stage_postings_to_process(vars=[]) -%}
     {%- set watermark = valid_watermark(processing_hash(vars)) -%}
-    {{ begin_watermark() }}
+    {{ begin_watermark(processing_hash(vars)) }}
     {%- if watermark is not none %}
     {#- only raw rows written since the last run can be stale (macros/incremental/watermarks.sql) -#}
     {{ stage_written_postings(watermark, []) }}

@@ -7,15 +7,28 @@
     leave the planner guessing their sizes (it guessed millions for a few thousand, and
     read every pair instead of looking up the few it needs).
 
-    changed_postings: grouped in another version or under other rules. regrouped_postings:
+    changed_postings: grouped in another version or under other rules (with a watermark,
+    looked for among the postings whose raw row or marker was written since the last run
+    only). regrouped_postings:
     those, their copy and velocity partners now (other pairs change nothing), their
     velocity partners before, and every member of the old groups of all of them. -#}
 {% macro find_regrouped_postings(vars) -%}
+    {%- set watermark = valid_watermark(processing_hash(vars)) -%}
+    {{ begin_watermark(processing_hash(vars)) }}
     {%- if incremental_with('velocity_partner_ids') -%}
+    {%- if watermark is not none %}
+    {#- a posting's inputs are its raw row and its marker in the pairs: only those written
+        since the last run can have changed (watermarks.sql) -#}
+    {{ stage_written_postings(watermark, [], keyed_relations=[
+        [ref('int_posting_duplicate_pairs'), 'left_posting_id', 'written.right_posting_id is null']]) }}
+    {%- endif %}
     create temporary table changed_postings on commit drop as
     select inputs.posting_id
     from ({{ duplicate_group_inputs() }}) as inputs
-    where not exists (
+    where {% if watermark is not none -%}
+        inputs.posting_id in (select posting_id from written_posting_ids)
+        and {% endif -%}
+        not exists (
         select 1
         from {{ this }} as grouped_before
         where grouped_before.posting_id = inputs.posting_id

@@ -67,32 +67,38 @@
 
 
 {#- Pre-hook statement (with its semicolon), before the run looks at what changed: the
-    watermark this run will record, unless it is a batch (which sees only its postings). -#}
-{% macro begin_watermark() -%}
+    watermark this run will record (record_watermark, a post-hook of every intermediate
+    model) under the model's ``rules_hash`` (a SQL expression), unless it is a batch (which
+    sees only its postings). -#}
+{% macro begin_watermark(rules_hash) -%}
     {%- if not in_posting_batch('batch') -%}
     create temporary table new_watermark on commit drop as
-    select pg_snapshot_xmin(pg_current_snapshot()) as watermark;
+    select pg_snapshot_xmin(pg_current_snapshot()) as watermark, {{ rules_hash }} as rules_hash;
     {%- endif -%}
 {%- endmacro %}
 
 
-{#- Post-hook: record the watermark begin_watermark took, for the table as it is now. -#}
-{% macro record_watermark(rules_hash) -%}
-    {%- if in_posting_batch('batch') -%}
-    select 1
-    {%- else -%}
-    insert into {{ watermarks_relation() }} as recorded
-        (model_relation, system_identifier, table_filenode, rules_hash, watermark)
-    select '{{ this }}', (select system_identifier from pg_control_system()),
-        pg_relation_filenode('{{ this }}'), {{ rules_hash }}, new_watermark.watermark
-    from new_watermark
-    on conflict (model_relation) do update set
-        system_identifier = excluded.system_identifier,
-        table_filenode = excluded.table_filenode,
-        rules_hash = excluded.rules_hash,
-        watermark = excluded.watermark,
-        recorded_at = now()
-    {%- endif -%}
+{#- Post-hook of every intermediate model (dbt_project.yml): record the watermark its
+    pre-hook took (begin_watermark) for the table as it is now; nothing for a model or run
+    that took none. -#}
+{% macro record_watermark() -%}
+    do $record_watermark$
+    begin
+        if to_regclass('pg_temp.new_watermark') is not null then
+            insert into {{ watermarks_relation() }} as recorded
+                (model_relation, system_identifier, table_filenode, rules_hash, watermark)
+            select '{{ this }}', (select system_identifier from pg_control_system()),
+                pg_relation_filenode('{{ this }}'), new_watermark.rules_hash, new_watermark.watermark
+            from new_watermark
+            on conflict (model_relation) do update set
+                system_identifier = excluded.system_identifier,
+                table_filenode = excluded.table_filenode,
+                rules_hash = excluded.rules_hash,
+                watermark = excluded.watermark,
+                recorded_at = now();
+        end if;
+    end
+    $record_watermark$
 {%- endmacro %}
 
 
@@ -109,10 +115,13 @@
 
 
 {#- Pre-hook statements (with their semicolons): the temporary table written_posting_ids,
-    analysed — the postings whose raw row, or whose row in one of ``relations`` (tables
-    keyed by posting_id), was written since ``watermark``. Raw rows are found by their key
-    and read by its index: raw's posting_id is an expression its view computes. -#}
-{% macro stage_written_postings(watermark, relations) -%}
+    analysed — the postings whose raw row (unless not ``raw``), or whose row in one of
+    ``relations`` (keyed by posting_id) or ``keyed_relations`` ([relation, its posting-id
+    column, a condition on its rows aliased `written`]), was written since ``watermark``. Raw
+    rows are found by their key and read by its index: raw's posting_id is an expression
+    its view computes. -#}
+{% macro stage_written_postings(watermark, relations, keyed_relations=[], raw=true) -%}
+    {%- if raw -%}
     create temporary table written_raw_keys on commit drop as
     select written.source, written.source_posting_id
     from {{ source('raw', 'postings') }} as written
@@ -128,11 +137,21 @@
             and postings.source_posting_id = written_raw_keys.source_posting_id
         offset 0
     ) as by_key
-    {%- for relation in relations %}
-    union
-    select written.posting_id
+    {%- else %}
+    create temporary table written_posting_ids on commit drop as
+    {%- endif %}
+    {%- set tables = [] -%}
+    {%- for relation in relations -%}
+        {%- do tables.append([relation, 'posting_id', none]) -%}
+    {%- endfor -%}
+    {%- for relation, column, condition in tables + keyed_relations %}
+    {{ 'union' if raw or not loop.first }}
+    select written.{{ column }}
     from {{ relation }} as written
     where {{ written_since('written', watermark) }}
+    {%- if condition %}
+        and {{ condition }}
+    {%- endif %}
     {%- endfor %};
     analyze written_posting_ids;
 {%- endmacro %}
@@ -144,7 +163,7 @@
     run without one. The model then looks at those postings only. -#}
 {% macro stage_postings_written_since_last_run(vars, relations) -%}
     {%- set watermark = valid_watermark(processing_hash(vars)) -%}
-    {{ begin_watermark() }}
+    {{ begin_watermark(processing_hash(vars)) }}
     {%- if watermark is not none %}
     {{ stage_written_postings(watermark, relations) }}
     {%- elif is_incremental() %}

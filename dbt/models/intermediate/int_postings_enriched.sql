@@ -32,7 +32,6 @@
         "{{ stage_postings_written_since_last_run(" ~ rule_vars ~ ", [ref('int_postings_budgeted'), ref('int_postings_skill_tagged'), ref('int_postings_classified'), ref('int_postings_deduplicated'), ref('int_postings_scored')]) }}",
     ],
     post_hook=[
-        "{{ record_watermark(processing_hash(" ~ rule_vars ~ ")) }}",
         "{{ ensure_index('posting_id', unique=true) }}",
         "{{ ensure_tagged_index('feed_order', '((coalesce(posted_at, group_first_seen_at)) desc nulls last, posting_id) where closed_at is null and coalesce(is_canonical, true)') }}",
         "{{ ensure_tagged_index('skills', 'using gin (skills)') }}",

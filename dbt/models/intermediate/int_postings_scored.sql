@@ -38,10 +38,7 @@
         "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
         "{{ stage_rescored_postings(" ~ rule_vars ~ ") }}",
     ],
-    post_hook=[
-        "{{ ensure_index('posting_id', unique=true) }}",
-        "{{ record_watermark(processing_hash(" ~ rule_vars ~ ")) }}",
-    ],
+    post_hook=["{{ ensure_index('posting_id', unique=true) }}"],
 ) }}
 
 with

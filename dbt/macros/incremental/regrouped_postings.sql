@@ -50,6 +50,42 @@
     {%- endset %}
     create temporary table touched_postings on commit drop as
     select posting_id from changed_postings
+    {%- if watermark is not none %}
+    {# a few changed postings (a watermark's run): their pairs through the pairs' indexes,
+       each end dated through raw's; joined whole, the pairs and raw were read entirely to
+       date every pair (7-14 s at a million postings), which pays only when every posting
+       changed (the rules) #}
+    union
+    select unnest(array[pairs.left_posting_id, pairs.right_posting_id])
+    from (
+        select pairs.*, {{ duplicate_pair_days_apart('left_posting', 'right_posting') }}
+        from (
+            select pairs.*
+            from changed_postings as changed
+            inner join {{ ref('int_posting_duplicate_pairs') }} as pairs
+                on pairs.left_posting_id = changed.posting_id
+            where pairs.right_posting_id is not null
+            union
+            select pairs.*
+            from changed_postings as changed
+            inner join {{ ref('int_posting_duplicate_pairs') }} as pairs
+                on pairs.right_posting_id = changed.posting_id
+        ) as pairs
+        cross join lateral (
+            select by_id.posted_at, by_id.first_seen_at
+            from {{ ref('stg_raw__postings') }} as by_id
+            where by_id.posting_id = pairs.left_posting_id
+            offset 0
+        ) as left_posting
+        cross join lateral (
+            select by_id.posted_at, by_id.first_seen_at
+            from {{ ref('stg_raw__postings') }} as by_id
+            where by_id.posting_id = pairs.right_posting_id
+            offset 0
+        ) as right_posting
+    ) as pairs
+    where {{ duplicate_pair_is_copy('pairs') }} or {{ duplicate_pair_counts_for_velocity('pairs') }}
+    {%- else %}
     union
     select pairs.right_posting_id
     from changed_postings as changed
@@ -62,6 +98,7 @@
     inner join {{ dated_pairs }} as pairs
         on pairs.right_posting_id = changed.posting_id
     where {{ duplicate_pair_is_copy('pairs') }} or {{ duplicate_pair_counts_for_velocity('pairs') }}
+    {%- endif %}
     union
     -- a pair that vanished names its partner only here
     select unnest(grouped_before.velocity_partner_ids)

@@ -10,9 +10,33 @@
 
 with
 
+-- from the narrow per-posting tables, not the wide enriched table (which holds every
+-- column fct_postings shows): this model then runs beside int_postings_enriched, not after it
 postings as (
 
-    select * from {{ ref('int_postings_enriched') }}
+    select
+        raw_postings.posting_id,
+        skills.skills,
+        budgets.engagement_type,
+        classified.region,
+        raw_postings.posted_at,
+        raw_postings.first_seen_at,
+        budgets.fixed_usd_min,
+        budgets.fixed_usd_max,
+        budgets.hourly_usd_mid,
+        duplicates.is_canonical,
+        scores.legitimacy_score
+    from {{ ref('stg_raw__postings') }} as raw_postings
+    inner join {{ ref('int_postings_budgeted') }} as budgets
+        on raw_postings.posting_id = budgets.posting_id
+    inner join {{ ref('int_postings_skill_tagged') }} as skills
+        on raw_postings.posting_id = skills.posting_id
+    inner join {{ ref('int_postings_classified') }} as classified
+        on raw_postings.posting_id = classified.posting_id
+    inner join {{ ref('int_postings_deduplicated') }} as duplicates
+        on raw_postings.posting_id = duplicates.posting_id
+    inner join {{ ref('int_postings_scored') }} as scores
+        on raw_postings.posting_id = scores.posting_id
 
 ),
 

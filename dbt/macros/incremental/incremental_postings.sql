@@ -166,16 +166,17 @@
 {%- endmacro %}
 
 
-{#- A join clause: each posting named by ``ids``.posting_id read whole from stg_raw__postings
-    as ``alias``, through raw's posting-id index. For a few postings out of many: a join
-    sorted or hashed every raw row whole, and the planner cannot tell from an anti-join's
-    output how few rows it holds; a lateral sub-select (offset 0 keeps PostgreSQL from
-    flattening it into that join) is one index lookup per posting. -#}
-{% macro postings_by_id(ids, alias) -%}
+{#- A join clause: each posting named by ``ids``.posting_id (or another ``column``) read
+    whole from stg_raw__postings as ``alias``, through raw's posting-id index. For a few
+    postings out of many: a join sorted or hashed every raw row whole, and the planner
+    cannot tell from an anti-join's output how few rows it holds; a lateral sub-select
+    (offset 0 keeps PostgreSQL from flattening it into that join) is one index lookup per
+    posting. -#}
+{% macro postings_by_id(ids, alias, column='posting_id') -%}
     cross join lateral (
         select by_id.*
         from {{ ref('stg_raw__postings') }} as by_id
-        where by_id.posting_id = {{ ids }}.posting_id
+        where by_id.posting_id = {{ ids }}.{{ column }}
         offset 0
     ) as {{ alias }}
 {%- endmacro %}

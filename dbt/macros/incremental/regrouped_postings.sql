@@ -71,18 +71,8 @@
             inner join {{ ref('int_posting_duplicate_pairs') }} as pairs
                 on pairs.right_posting_id = changed.posting_id
         ) as pairs
-        cross join lateral (
-            select by_id.posted_at, by_id.first_seen_at
-            from {{ ref('stg_raw__postings') }} as by_id
-            where by_id.posting_id = pairs.left_posting_id
-            offset 0
-        ) as left_posting
-        cross join lateral (
-            select by_id.posted_at, by_id.first_seen_at
-            from {{ ref('stg_raw__postings') }} as by_id
-            where by_id.posting_id = pairs.right_posting_id
-            offset 0
-        ) as right_posting
+        {{ postings_by_id('pairs', 'left_posting', 'left_posting_id') }}
+        {{ postings_by_id('pairs', 'right_posting', 'right_posting_id') }}
     ) as pairs
     where {{ duplicate_pair_is_copy('pairs') }} or {{ duplicate_pair_counts_for_velocity('pairs') }}
     {%- else %}

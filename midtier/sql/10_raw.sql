@@ -84,6 +84,47 @@ analyze raw.postings;
 create index if not exists postings_first_seen_at_brin on raw.postings
     using brin (first_seen_at) with (autosummarize = on);
 
+-- Which postings left raw, and when (the deleting transaction): the enriched table drops a
+-- deleted posting's row (the mart is a view over it) by looking up the deletions since its
+-- last run instead of comparing all its rows with raw (macro forget_vanished_postings). A
+-- row with no posting_id means "any posting may be gone": written by TRUNCATE and when this
+-- log is created (deletions before it were logged nowhere), it makes the next run compare
+-- everything once.
+do $posting_deletions$
+begin
+    if to_regclass('raw.posting_deletions') is null then
+        create table raw.posting_deletions (
+            posting_id   text,
+            deleted_xid  xid8 not null default pg_current_xact_id(),
+            deleted_at   timestamptz not null default now()
+        );
+        create index posting_deletions_deleted_xid_idx on raw.posting_deletions (deleted_xid);
+        insert into raw.posting_deletions (posting_id) values (null);
+    end if;
+end
+$posting_deletions$;
+
+create or replace function raw.log_posting_deletions() returns trigger
+language plpgsql as $log_posting_deletions$
+begin
+    if tg_op = 'TRUNCATE' then
+        insert into raw.posting_deletions (posting_id) values (null);
+    else
+        insert into raw.posting_deletions (posting_id)
+        select md5(gone.source || '|' || gone.source_posting_id) from gone;
+    end if;
+    return null;
+end
+$log_posting_deletions$;
+
+create or replace trigger postings_log_deletions
+    after delete on raw.postings
+    referencing old table as gone
+    for each statement execute function raw.log_posting_deletions();
+create or replace trigger postings_log_truncate
+    after truncate on raw.postings
+    for each statement execute function raw.log_posting_deletions();
+
 create table if not exists raw.rejects (
     reject_id     bigserial primary key,
     source        text not null,

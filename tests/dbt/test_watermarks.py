@@ -204,3 +204,15 @@ def test_runs_from_watermarks_leave_what_a_run_over_every_posting_would(built):
     after = {table: _table(built, table) for table in WATERMARKED_MODELS}
     for table in WATERMARKED_MODELS:
         assert after[table] == before[table], table
+
+
+def test_a_posting_deleted_from_raw_leaves_the_mart_through_the_deletion_log(built):
+    _execute(built, "delete from raw.postings where source_posting_id = 'wm-mover-0'")
+    logged = _execute(built, "select count(*) from raw.posting_deletions"
+                             " where posting_id = md5('himalayas|wm-mover-0')")
+    assert logged == [(1,)]
+    transform.build(built)
+    assert _execute(built, "select count(*) from marts.fct_postings"
+                           " where source_posting_id = 'wm-mover-0'") == [(0,)]
+    assert _execute(built, "select count(*) from marts.fct_postings") == _execute(
+        built, "select count(*) from raw.postings")

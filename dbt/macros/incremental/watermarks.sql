@@ -48,8 +48,9 @@
 
 
 {#- The model's watermark as a number, or none when it does not hold (see above) or this
-    run is a batch. ``rules_hash``: the SQL expression of the model's rules hash. Read while
-    the hooks are rendered, in the model's transaction. -#}
+    run is a batch. ``rules_hash``: the SQL expression of the model's rules hash (none: for
+    what does not depend on the rules). Read while the hooks are rendered, in the model's
+    transaction. -#}
 {% macro valid_watermark(rules_hash) -%}
     {%- if not execute or this is none or not is_incremental() or in_posting_batch('batch') -%}
         {{ return(none) }}
@@ -59,7 +60,7 @@
         ~ " where model_relation = '" ~ this ~ "'"
         ~ " and system_identifier = (select system_identifier from pg_control_system())"
         ~ " and table_filenode = pg_relation_filenode('" ~ this ~ "')"
-        ~ " and rules_hash = " ~ rules_hash
+        ~ (" and rules_hash = " ~ rules_hash if rules_hash is not none else "")
         ~ " and watermark <= pg_current_xact_id()"
         ~ " and pg_current_xact_id()::text::numeric - watermark::text::numeric < 1000000000") -%}
     {{ return(found.rows[0][0] | int if found.rows | length > 0 else none) }}

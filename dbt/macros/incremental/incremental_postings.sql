@@ -309,6 +309,9 @@ $ensure_tagged_index$
 {% macro forget_vanished_postings() -%}
     {%- if is_incremental() -%}
     {%- set watermark = valid_watermark(none) -%}
+    {#- a posting deleted after this look and before the run's watermark is taken would be
+        older than that watermark: looked for next time all the same -#}
+    {{ note_earlier_look() }}
     create temporary table vanished_postings on commit drop as
     select kept.posting_id
     from {{ this }} as kept

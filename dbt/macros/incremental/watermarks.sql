@@ -79,13 +79,26 @@
 {%- endmacro %}
 
 
+{#- Pre-hook statement (with its semicolon) of a check that runs before begin_watermark in
+    the same model and reads what was written since the last watermark too (the vanished
+    postings): the watermark recorded is then no later than this check's view. -#}
+{% macro note_earlier_look() -%}
+    create temporary table earlier_look on commit drop as
+    select pg_snapshot_xmin(pg_current_snapshot()) as watermark;
+{%- endmacro %}
+
+
 {#- Post-hook of every intermediate model (dbt_project.yml): record the watermark its
-    pre-hook took (begin_watermark) for the table as it is now; nothing for a model or run
-    that took none. -#}
+    pre-hook took (begin_watermark, or an earlier look's) for the table as it is now;
+    nothing for a model or run that took none. -#}
 {% macro record_watermark() -%}
     do $record_watermark$
     begin
         if to_regclass('pg_temp.new_watermark') is not null then
+            if to_regclass('pg_temp.earlier_look') is not null then
+                update new_watermark
+                set watermark = least(watermark, (select watermark from earlier_look));
+            end if;
             insert into {{ watermarks_relation() }} as recorded
                 (model_relation, system_identifier, table_filenode, rules_hash, watermark)
             select '{{ this }}', (select system_identifier from pg_control_system()),

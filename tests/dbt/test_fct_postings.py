@@ -294,15 +294,15 @@ def test_one_data_test_checks_every_rule_of_a_row(built_postings, database_url, 
     transform.run_dbt(row_checks, database_url)
     (compiled,) = [result.node.compiled_code for result in transform.run_dbt(
         ["compile", "--select", "fct_postings,test_name:row_checks"], database_url).results]
-    columns = "seniority, legitimacy_score, budget_min, budget_max, rate_position"
+    columns = "seniority, legitimacy_score, budget_min, budget_max"
     (victim,) = query(f"select posting_id, {columns} from intermediate.int_postings_enriched"
                       " where budget_min is not null order by posting_id limit 1")
     broken = ("update intermediate.int_postings_enriched set seniority = 'wizard',"
-              " legitimacy_score = 101, budget_max = budget_min - 1, rate_position = null"
+              " legitimacy_score = 101, budget_max = budget_min - 1"
               " where posting_id = %(posting_id)s")
     restored = ("update intermediate.int_postings_enriched set seniority = %(seniority)s,"
                 " legitimacy_score = %(legitimacy_score)s, budget_min = %(budget_min)s,"
-                " budget_max = %(budget_max)s, rate_position = %(rate_position)s"
+                " budget_max = %(budget_max)s"
                 " where posting_id = %(posting_id)s")
     with contextlib.closing(database.connect(database_url)) as conn:
         with conn, conn.cursor() as cur:
@@ -399,7 +399,9 @@ def test_source_overview_counts_each_source_as_the_mart_does(built_postings, que
 def test_every_intermediate_table_has_statistics_when_the_build_ends(built_postings, query):
     """Each model analyses the table it wrote when it has no statistics yet: the next model
     plans on them, not on autovacuum's schedule (a first build's pairs took minutes)."""
+    # transform_watermarks is no model's table: read by primary key only, whatever its
+    # statistics (autovacuum analyses it a minute after its creation, or not)
     unanalysed = query(
         "select relname from pg_class where relnamespace = 'intermediate'::regnamespace"
-        " and relkind = 'r' and reltuples < 0")
+        " and relkind = 'r' and reltuples < 0 and relname <> 'transform_watermarks'")
     assert unanalysed == []

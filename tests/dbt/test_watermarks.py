@@ -37,6 +37,13 @@ POSTINGS = [
     for n in range(3)
 ] + [
     {
+        # paid so far above the market that the pay rule fires, until python's own (higher)
+        # market is known
+        "source": "remoteok", "source_posting_id": "wm-lure", "title": "Python developer",
+        "company": "Lure Ltd", "description_text": "Django services for a lucky applicant.",
+        "budget_text": "$400/hr", "tags": ["python"],
+    },
+    {
         # fixed price: another yardstick than the hourly python postings'
         "source": "jobicy", "source_posting_id": "wm-fixed", "title": "Go platform engineer",
         "company": "Delta Logistics", "description_text": "Route planning services in Go.",
@@ -166,23 +173,41 @@ def _rows(url: str, table: str) -> dict[str, tuple]:
     }
 
 
-def test_a_market_move_rescores_the_postings_it_moves_and_no_other(built):
-    before = _rows(built, "int_postings_scored")
+def _mart(url: str, source_posting_id: str) -> dict:
+    rows = _execute(
+        url, "select rate_position, pay_vs_market_ratio, legitimacy_score, legitimacy_reasons"
+             " from marts.fct_postings where source_posting_id = %s", (source_posting_id,))
+    return dict(zip(("rate_position", "pay_vs_market_ratio", "legitimacy_score",
+                     "legitimacy_reasons"), rows[0]))
+
+
+def test_a_market_move_rescores_only_the_postings_whose_pay_rule_it_moves(built):
+    """Pay against the market is read at query time: a market move rewrites no stored
+    posting but those whose pay rule it changes."""
+    scored_before = _rows(built, "int_postings_scored")
+    enriched_before = _rows(built, "int_postings_enriched")
+    mart_before = {key: _mart(built, key) for key in ("wm-0", "wm-lure")}
+    assert any("x the median of" in reason for reason in mart_before["wm-lure"]["legitimacy_reasons"])
     with contextlib.closing(database.connect(built)) as conn:
         insert_postings(conn, MARKET_MOVERS)
     transform.build(built)
-    after = _rows(built, "int_postings_scored")
-    assert after["wm-fixed"] == before["wm-fixed"], "a posting the market move missed was rescored"
-    assert after["wm-0"][0] != before["wm-0"][0], "a posting whose yardstick moved was not rescored"
-    rows = _execute(built, "select yardstick_name from intermediate.int_postings_scored"
-                           " where posting_id = (select posting_id from staging.stg_raw__postings"
-                           "   where source_posting_id = 'wm-0')")
-    assert rows == [("python",)]
-    # $70/hr: 1.27x the default median ($55) before, under python's own median after
-    rows = _execute(built, "select pay_vs_market_ratio from intermediate.int_postings_enriched"
-                           " where posting_id = (select posting_id from staging.stg_raw__postings"
-                           "   where source_posting_id = 'wm-0')")
-    assert rows[0][0] < 1
+
+    scored_after = _rows(built, "int_postings_scored")
+    enriched_after = _rows(built, "int_postings_enriched")
+    for key in ("wm-0", "wm-fixed"):
+        assert scored_after[key] == scored_before[key], f"{key}'s pay rule did not move, yet it was rescored"
+        assert enriched_after[key] == enriched_before[key], f"{key} was rewritten by a market move"
+    # $70/hr: the whole market's median before, under python's own median ($150) after
+    wm_0 = _mart(built, "wm-0")
+    assert mart_before["wm-0"]["pay_vs_market_ratio"] == 1
+    assert wm_0["pay_vs_market_ratio"] < 1
+    assert (mart_before["wm-0"]["rate_position"], wm_0["rate_position"]) == ("market", "under_market")
+    # $400/hr: far above the whole market, not above python's
+    lure = _mart(built, "wm-lure")
+    assert scored_after["wm-lure"][0] != scored_before["wm-lure"][0]
+    assert not any("x the median of" in reason for reason in lure["legitimacy_reasons"])
+    assert lure["legitimacy_score"] > mart_before["wm-lure"]["legitimacy_score"]
+    assert lure["pay_vs_market_ratio"] < 3
 
 
 def _table(url: str, table: str) -> list[str]:
@@ -207,6 +232,9 @@ def test_runs_from_watermarks_leave_what_a_run_over_every_posting_would(built):
 
 
 def test_a_posting_deleted_from_raw_leaves_the_mart_through_the_deletion_log(built):
+    market = ("select n from intermediate.int_rate_benchmarks"
+              " where skill_slug = 'python' and rate_basis = 'hourly'")
+    (python_postings,) = _execute(built, market)
     _execute(built, "delete from raw.postings where source_posting_id = 'wm-mover-0'")
     logged = _execute(built, "select count(*) from raw.posting_deletions"
                              " where posting_id = md5('himalayas|wm-mover-0')")
@@ -216,3 +244,5 @@ def test_a_posting_deleted_from_raw_leaves_the_mart_through_the_deletion_log(bui
                            " where source_posting_id = 'wm-mover-0'") == [(0,)]
     assert _execute(built, "select count(*) from marts.fct_postings") == _execute(
         built, "select count(*) from raw.postings")
+    # the per-posting tables keep its rows; the market no longer counts it
+    assert _execute(built, market) == [(python_postings[0] - 1,)]

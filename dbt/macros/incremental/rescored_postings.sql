@@ -5,10 +5,11 @@
 
 {#- Pre-hook (incremental runs): the analysed temporary table rescored_postings. With a
     watermark (watermarks.sql): the postings whose raw row, pay, skills, text signals or
-    duplicate group were written since the last run, and those whose yardstick (macro
-    market_yardsticks) is no longer the one they were scored against. Without one (the
-    rules changed, an upgrade): every posting, into the emptied table — inserting a million
-    rows afresh, not deleting and inserting them. -#}
+    duplicate group were written since the last run, and those whose pay rule the market
+    moved: it fires now and did not, no longer fires, or fires on another ratio or
+    yardstick (the reason quotes both). Without one (the rules changed, an upgrade): every
+    posting, into the emptied table — inserting a million rows afresh, not deleting and
+    inserting them. -#}
 {% macro stage_rescored_postings(vars) -%}
     {%- set watermarked = is_incremental() and valid_watermark(processing_hash(vars)) is not none %}
     {%- if is_incremental() and not watermarked %}
@@ -24,11 +25,20 @@
     union
     select scored.posting_id
     from {{ this }} as scored
-    {{ join_yardsticks('scored', ref('int_rate_benchmarks')) }}
-    where (scored.yardstick_name, scored.yardstick) is distinct from (
-        {{ yardstick_column('yardstick_name') }},
-        array[{{ yardstick_column('p10') }}, {{ yardstick_column('p25') }},
-              {{ yardstick_column('p50') }}, {{ yardstick_column('p75') }}])
+    {{ join_yardsticks('scored.primary_skill', 'scored.rate_basis', ref('int_market_yardsticks')) }}
+    cross join lateral (
+        select {{ pay_vs_market_ratio('scored.rate_basis', 'scored.usd_mid') }} as ratio
+    ) as now
+    cross join lateral (
+        select min(threshold) as threshold
+        from {{ ref('legitimacy_rules') }}
+        where applies_to = 'metric' and pattern = 'pay_vs_market_ratio'
+    ) as pay_rule
+    where scored.rate_basis = 'hourly'
+        and (scored.pay_rule_ratio is not null or now.ratio >= pay_rule.threshold)
+        and (scored.pay_rule_ratio, scored.pay_rule_yardstick) is distinct from (
+            case when now.ratio >= pay_rule.threshold then now.ratio end,
+            case when now.ratio >= pay_rule.threshold then {{ yardstick_column('yardstick_name') }} end)
     {%- endif %};
     analyze rescored_postings
     {%- else %}

@@ -596,18 +596,33 @@ converted as (
 
 ),
 
-final as (
+priced as (
 
     select
         converted.*,
         -- a fixed budget's USD midpoint (one bound stands for both when the other is open)
         (coalesce(converted.fixed_usd_min, converted.fixed_usd_max)
-            + coalesce(converted.fixed_usd_max, converted.fixed_usd_min)) / 2 as fixed_usd_mid,
+            + coalesce(converted.fixed_usd_max, converted.fixed_usd_min)) / 2 as fixed_usd_mid
+    from converted
+
+),
+
+final as (
+
+    select
+        priced.*,
+        -- the pay the market compares (int_rate_benchmarks): a fixed budget per project,
+        -- any other stated period per hour
+        case when priced.engagement_type = 'fixed' then 'fixed' else 'hourly' end as rate_basis,
+        case
+            when priced.engagement_type = 'fixed' then priced.fixed_usd_mid
+            when priced.engagement_type in ('hourly', 'daily', 'salary') then priced.hourly_usd_mid
+        end as usd_mid,
         postings.content_hash,
         {{ processing_hash(vars=rule_vars) }} as rules_hash
-    from converted
+    from priced
     inner join postings
-        on converted.posting_id = postings.posting_id
+        on priced.posting_id = postings.posting_id
 
 )
 

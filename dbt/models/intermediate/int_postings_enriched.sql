@@ -1,6 +1,7 @@
 {#
-    Everything fct_postings shows except the live flag decision: one row per posting with
-    pay, skills, role and place, timeline, duplicates and legitimacy joined. A table, so
+    Everything fct_postings shows except what it decides at read time (the flag, and pay
+    against the market: rate_position, pay_vs_market_ratio): one row per posting with pay,
+    skills, role and place, timeline, duplicates and legitimacy joined. A table, so
     fct_postings (a view over it) can OR in the data-quality flags written after dbt ran.
 
     project_value_usd_est: a fixed budget's USD midpoint; otherwise hourly_usd_mid times the
@@ -108,6 +109,8 @@ derived as (
         budgets.hourly_usd_mid,
         budgets.fixed_usd_min,
         budgets.fixed_usd_max,
+        budgets.rate_basis,
+        budgets.usd_mid,
         skills.skills,
         skills.primary_skill,
         classified.seniority,
@@ -145,9 +148,7 @@ derived as (
         scores.has_missing_client_identity,
         scores.has_too_good_to_be_true,
         scores.client_posting_velocity,
-        scores.pay_vs_market_ratio,
         scores.budget_scope_ratio,
-        scores.rate_position,
         -- Sources without recorded terms are the operator's own imports.
         coalesce(terms.display_name, postings.source) as source_name,
         coalesce(terms.attribution_text, 'via ' || postings.source) as source_attribution,
@@ -216,6 +217,8 @@ joined as (
         changed.hourly_usd_mid,
         changed.fixed_usd_min,
         changed.fixed_usd_max,
+        changed.rate_basis,
+        changed.usd_mid,
         changed.skills,
         changed.primary_skill,
         changed.seniority,
@@ -245,9 +248,7 @@ joined as (
         changed.has_missing_client_identity,
         changed.has_too_good_to_be_true,
         changed.client_posting_velocity,
-        changed.pay_vs_market_ratio,
         changed.budget_scope_ratio,
-        changed.rate_position,
         changed.source_name,
         changed.source_attribution,
         changed.requires_link_back,

@@ -10,25 +10,27 @@
       applies_to metric   the pattern names a signal computed here, compared to threshold:
         client_posting_velocity  near-identical postings of one client (>= threshold)
         pay_vs_market_ratio      hourly_usd_mid / the primary skill's market median
-                                 (whole market when the skill has too few postings;
-                                 var market_rate_fallback when even that is thin) (>= threshold)
+                                 (int_market_yardsticks: the whole market when the
+                                 skill has too few postings, var market_rate_fallback
+                                 when even that is thin) (>= threshold)
         budget_scope_ratio       fixed budget (USD midpoint) / typical cost of the scope the
                                  text describes (seed project_scope_markers) (<= threshold)
 
-    rate_position places the posting's pay against its primary skill's percentiles (the
-    whole market's, or the fallback, when thin): below_floor (< p10), under_market
-    (< p25), market (<= p75), premium (> p75).
+    The market-relative columns themselves (pay_vs_market_ratio, rate_position) are computed
+    at read time in fct_postings; this model keeps what the pay rule decided (pay_rule_ratio
+    and pay_rule_yardstick, null unless it fired), so a market move re-scores only the
+    postings whose pay rule it changes.
 
     The signals are kept as columns (has_off_platform_contact, has_pay_to_apply, ...) so
     data-quality checks can set expectations on them. Flagging happens in fct_postings.
 #}
 
 {#- Incremental: a run scores again only the postings one of its inputs moved under (new
-    or changed pay, skills or text, a regrouped duplicate, a yardstick that moved with the
-    market), found from what was written since the last run (macros/incremental/
+    or changed pay, skills or text, a regrouped duplicate, a pay rule the market moved),
+    found from what was written since the last run (macros/incremental/
     rescored_postings.sql); every posting when the rules changed.
     work_mem: a full run joins every posting's rows of five tables, hashed in memory. -#}
-{%- set rule_vars = ['market_rate_fallback'] -%}
+{%- set rule_vars = [] -%}
 {{ config(
     materialized='incremental',
     unique_key='posting_id',
@@ -84,42 +86,22 @@ text_signals as (
 
 ),
 
+-- pay against the posting's yardstick (int_market_yardsticks, macros/market_yardsticks.sql)
 priced as (
 
     select
         budgets.posting_id,
         skills.primary_skill,
-        case when budgets.engagement_type = 'fixed' then 'fixed' else 'hourly' end as rate_basis,
-        case
-            when budgets.engagement_type = 'fixed'
-                then budgets.fixed_usd_mid
-            when budgets.engagement_type in ('hourly', 'daily', 'salary')
-                then budgets.hourly_usd_mid
-        end as usd_mid
+        budgets.rate_basis,
+        budgets.usd_mid,
+        {{ yardstick_column('yardstick_name') }} as yardstick_name,
+        {{ pay_vs_market_ratio('budgets.rate_basis', 'budgets.usd_mid') }} as pay_vs_market_ratio
     from postings
     inner join budgets
         on postings.posting_id = budgets.posting_id
     inner join skills
         on postings.posting_id = skills.posting_id
-
-),
-
--- the yardstick (macro market_yardsticks): the skill's percentiles, else the whole
--- market's, else the fallback
-yardsticks as (
-
-    select
-        priced.posting_id,
-        priced.primary_skill,
-        priced.usd_mid,
-        priced.rate_basis,
-        {{ yardstick_column('yardstick_name') }} as yardstick_name,
-        {{ yardstick_column('p10') }} as p10,
-        {{ yardstick_column('p25') }} as p25,
-        {{ yardstick_column('p50') }} as p50,
-        {{ yardstick_column('p75') }} as p75
-    from priced
-    {{ join_yardsticks('priced', ref('int_rate_benchmarks')) }}
+    {{ join_yardsticks('skills.primary_skill', 'budgets.rate_basis', ref('int_market_yardsticks')) }}
 
 ),
 
@@ -128,29 +110,21 @@ metrics as (
     select
         postings.posting_id,
         duplicates.client_posting_velocity,
-        case when yardsticks.rate_basis = 'hourly'
-            then round(yardsticks.usd_mid / nullif(yardsticks.p50, 0), 2) end as pay_vs_market_ratio,
-        case when yardsticks.rate_basis = 'fixed' and text_signals.typical_project_usd is not null
-            then round(yardsticks.usd_mid / nullif(text_signals.typical_project_usd, 0), 4) end
+        priced.pay_vs_market_ratio,
+        case when priced.rate_basis = 'fixed' and text_signals.typical_project_usd is not null
+            then round(priced.usd_mid / nullif(text_signals.typical_project_usd, 0), 4) end
             as budget_scope_ratio,
-        case
-            when yardsticks.usd_mid is null then null
-            when yardsticks.usd_mid < yardsticks.p10 then 'below_floor'
-            when yardsticks.usd_mid < yardsticks.p25 then 'under_market'
-            when yardsticks.usd_mid <= yardsticks.p75 then 'market'
-            else 'premium'
-        end as rate_position,
-        yardsticks.yardstick_name,
-        yardsticks.rate_basis,
-        yardsticks.primary_skill,
-        array[yardsticks.p10, yardsticks.p25, yardsticks.p50, yardsticks.p75] as yardstick,
+        priced.yardstick_name,
+        priced.primary_skill,
+        priced.rate_basis,
+        priced.usd_mid,
         text_signals.scope_description,
         text_signals.scope_evidence
     from postings
     inner join duplicates
         on postings.posting_id = duplicates.posting_id
-    left join yardsticks
-        on postings.posting_id = yardsticks.posting_id
+    left join priced
+        on postings.posting_id = priced.posting_id
     left join text_signals
         on postings.posting_id = text_signals.posting_id
 
@@ -184,6 +158,7 @@ metric_matches as (
         legitimacy_rules.signal,
         legitimacy_rules.weight,
         legitimacy_rules.description,
+        legitimacy_rules.pattern,
         case legitimacy_rules.pattern
             when 'client_posting_velocity' then
                 metrics.client_posting_velocity || ' near-identical postings from this client'
@@ -206,12 +181,12 @@ metric_matches as (
 
 matched as (
 
-    select posting_id, rule_id, signal, weight, reason
+    select posting_id, rule_id, signal, weight, reason, null as pattern
     from text_matches
 
     union all
 
-    select posting_id, rule_id, signal, weight, description || ': "' || evidence || '"'
+    select posting_id, rule_id, signal, weight, description || ': "' || evidence || '"', pattern
     from metric_matches
 
 ),
@@ -223,7 +198,8 @@ scores as (
         sum(weight) as penalty,
         array_agg(reason order by weight desc, rule_id) as legitimacy_reasons,
         array_agg(rule_id order by weight desc, rule_id) as legitimacy_rule_ids,
-        array_agg(distinct signal) as signals
+        array_agg(distinct signal) as signals,
+        bool_or(pattern = 'pay_vs_market_ratio') as pay_rule_fired
     from matched
     group by posting_id
 
@@ -247,15 +223,14 @@ final as (
         coalesce('missing_client_identity' = any(scores.signals), false) as has_missing_client_identity,
         coalesce('too_good_to_be_true' = any(scores.signals), false) as has_too_good_to_be_true,
         metrics.client_posting_velocity,
-        metrics.pay_vs_market_ratio,
         metrics.budget_scope_ratio,
-        metrics.rate_position,
-        -- what the market-relative columns were judged against: a run re-scores the
-        -- postings whose yardstick no longer matches (macros/incremental/rescored_postings.sql)
+        -- what the pay rule was judged on, null unless it fired: a run re-scores the
+        -- postings whose pay rule the market moved (macros/incremental/rescored_postings.sql)
+        case when scores.pay_rule_fired then metrics.pay_vs_market_ratio end as pay_rule_ratio,
+        case when scores.pay_rule_fired then metrics.yardstick_name end as pay_rule_yardstick,
         metrics.primary_skill,
         metrics.rate_basis,
-        metrics.yardstick_name,
-        metrics.yardstick
+        metrics.usd_mid
     from postings
     inner join metrics
         on postings.posting_id = metrics.posting_id

@@ -14,6 +14,13 @@
 
 with
 
+-- a posting deleted from raw keeps its rows in the per-posting tables: start from raw
+postings as (
+
+    select posting_id from {{ ref('stg_raw__postings') }}
+
+),
+
 budgets as (
 
     select * from {{ ref('int_postings_budgeted') }}
@@ -36,19 +43,17 @@ priced as (
 
     select
         skills.primary_skill,
-        case when budgets.engagement_type = 'fixed' then 'fixed' else 'hourly' end as rate_basis,
-        case
-            when budgets.engagement_type = 'fixed'
-                then budgets.fixed_usd_mid
-            else budgets.hourly_usd_mid
-        end as usd_mid
-    from budgets
+        budgets.rate_basis,
+        budgets.usd_mid
+    from postings
+    inner join budgets
+        on postings.posting_id = budgets.posting_id
     inner join skills
         on budgets.posting_id = skills.posting_id
     inner join duplicates
         on budgets.posting_id = duplicates.posting_id
     where duplicates.is_canonical
-        and budgets.engagement_type in ('hourly', 'daily', 'salary', 'fixed')
+        and budgets.usd_mid is not null
 
 ),
 
@@ -56,13 +61,12 @@ per_skill as (
 
     select primary_skill as skill_slug, rate_basis, usd_mid
     from priced
-    where primary_skill is not null and usd_mid is not null
+    where primary_skill is not null
 
     union all
 
     select '(all)', rate_basis, usd_mid
     from priced
-    where usd_mid is not null
 
 ),
 

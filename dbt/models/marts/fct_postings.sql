@@ -5,7 +5,9 @@
 
     A view over int_postings_enriched: the flag decision is made here, at read time, so a
     flag the data-quality checks write to quality.posting_flags after dbt has run shows at
-    once, without a rebuild. A posting is flagged when its legitimacy score is below
+    once, without a rebuild. Pay against the market (rate_position, pay_vs_market_ratio) is
+    read here too, from the few rows of int_market_yardsticks, so the market moving with
+    each crawl rewrites no stored posting. A posting is flagged when its legitimacy score is below
     var flag_score_threshold or a check flag on it is still open; each open check flag adds
     a reason.
 
@@ -64,7 +66,8 @@ select
     postings.start_on::date as start_on,
     postings.project_value_usd_est::numeric(14, 2) as project_value_usd_est,
     postings.is_mid_market::boolean as is_mid_market,
-    postings.rate_position::text as rate_position,
+    -- pay against the market, at read time: a market move rewrites no posting
+    {{ rate_position('postings.usd_mid') }}::text as rate_position,
     -- duplicates
     postings.duplicate_group_id::text as duplicate_group_id,
     postings.duplicate_group_size::integer as duplicate_group_size,
@@ -82,10 +85,12 @@ select
     postings.has_missing_client_identity::boolean as has_missing_client_identity,
     postings.has_too_good_to_be_true::boolean as has_too_good_to_be_true,
     postings.client_posting_velocity::integer as client_posting_velocity,
-    postings.pay_vs_market_ratio::numeric(10, 2) as pay_vs_market_ratio,
+    {{ pay_vs_market_ratio('postings.rate_basis', 'postings.usd_mid') }}::numeric(10, 2)
+        as pay_vs_market_ratio,
     postings.budget_scope_ratio::numeric(12, 4) as budget_scope_ratio,
     (flag_reasons.posting_id is not null)::boolean as has_open_quality_flag
 from {{ ref('int_postings_enriched') }} as postings
+{{ join_yardsticks('postings.primary_skill', 'postings.rate_basis', ref('int_market_yardsticks')) }}
 left join (
     select
         posting_id,

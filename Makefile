@@ -25,11 +25,15 @@ demo: install
 	$(BIN)/midtier run --offline
 	$(BIN)/midtier dashboard --background
 
+# Test modules are spread over up to four workers (one per core), each with its own
+# PostgreSQL; a module's tests stay together, so its once-built database is built once.
+PYTEST := $(BIN)/python -m pytest --numprocesses auto --maxprocesses 4 --dist loadfile
+
 test: install browser
-	$(BIN)/python -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 test-all: install browser
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 # Load, transform and serve benchmarks on generated postings, against a PostgreSQL of their
 # own under .midtier/bench; figures go to BENCHMARKS.md. Sizes: make bench BENCH_SIZES="10000".

@@ -21,9 +21,8 @@ postings as (
         classified.region,
         raw_postings.posted_at,
         raw_postings.first_seen_at,
-        budgets.fixed_usd_min,
-        budgets.fixed_usd_max,
-        budgets.hourly_usd_mid,
+        budgets.rate_basis,
+        budgets.usd_mid,
         duplicates.is_canonical,
         scores.legitimacy_score
     from {{ ref('stg_raw__postings') }} as raw_postings
@@ -48,17 +47,12 @@ priced as (
         engagement_type,
         region,
         date_trunc('month', coalesce(posted_at, first_seen_at) at time zone 'UTC')::date as month,
-        case when engagement_type = 'fixed' then 'usd_per_project' else 'usd_per_hour' end
-            as rate_unit,
-        case
-            when engagement_type = 'fixed'
-                then (coalesce(fixed_usd_min, fixed_usd_max) + coalesce(fixed_usd_max, fixed_usd_min)) / 2
-            else hourly_usd_mid
-        end as usd_mid
+        case rate_basis when 'fixed' then 'usd_per_project' else 'usd_per_hour' end as rate_unit,
+        usd_mid
     from postings
     where is_canonical
         and legitimacy_score >= {{ var('flag_score_threshold') }}
-        and engagement_type in ('hourly', 'daily', 'salary', 'fixed')
+        and usd_mid is not null
 
 ),
 
@@ -73,7 +67,6 @@ per_skill as (
         priced.usd_mid
     from priced
     cross join lateral unnest(priced.skills) as skill (skill_slug)
-    where priced.usd_mid is not null
 
 ),
 

@@ -42,9 +42,11 @@ def empty_database_url(make_database) -> str:
 
 
 @pytest.fixture
-def mart_env(mart_database_url, monkeypatch) -> str:
-    """DATABASE_URL pointed at the test mart for this test; returns the URL."""
+def mart_env(mart_database_url, monkeypatch, tmp_path) -> str:
+    """DATABASE_URL pointed at the test mart for this test, and an empty MIDTIER_HOME (no
+    Data Docs, whatever other test modules built in the session's home); returns the URL."""
     monkeypatch.setenv("DATABASE_URL", mart_database_url)
+    monkeypatch.setenv("MIDTIER_HOME", str(tmp_path / "home"))
     return mart_database_url
 
 

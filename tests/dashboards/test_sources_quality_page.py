@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from midtier.settings import load_settings
 from tests.dashboards.pages import run_page
 
 
@@ -36,12 +37,9 @@ def test_latest_validation_per_suite_and_docs_hint(app):
     assert "Data Docs" in " ".join(caption.value for caption in app.caption)
 
 
-def test_links_to_data_docs_once_built(mart_env, midtier_home):
-    index = midtier_home / "data_docs" / "index.html"
-    index.parent.mkdir(parents=True, exist_ok=True)
+def test_links_to_data_docs_once_built(mart_env):
+    index = load_settings().home / "data_docs" / "index.html"
+    index.parent.mkdir(parents=True)
     index.write_text("<html></html>")
-    try:
-        app = run_page("sources_quality")
-        assert any(f"]({index.as_uri()})" in element.value for element in app.markdown)
-    finally:
-        index.unlink()
+    app = run_page("sources_quality")
+    assert any(f"]({index.as_uri()})" in element.value for element in app.markdown)

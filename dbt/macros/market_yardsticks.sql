@@ -7,14 +7,14 @@
 #}
 
 {#- The two join clauses giving a row (its primary_skill and rate_basis expressions) its
-    yardstick: its skill's, else its basis's market row; its columns through
+    yardstick: its skill's, else its basis's market row ('(all)'); its columns through
     yardstick_column(). Left joins, so a view over them stays a plain join. -#}
 {% macro join_yardsticks(primary_skill, rate_basis, yardsticks) -%}
     left join {{ yardsticks }} as skill_yardstick
         on {{ primary_skill }} = skill_yardstick.skill_slug
         and {{ rate_basis }} = skill_yardstick.rate_basis
     left join {{ yardsticks }} as market_yardstick
-        on market_yardstick.skill_slug is null
+        on market_yardstick.skill_slug = '(all)'
         and {{ rate_basis }} = market_yardstick.rate_basis
 {%- endmacro %}
 

@@ -405,3 +405,13 @@ def test_every_intermediate_table_has_statistics_when_the_build_ends(built_posti
         "select relname from pg_class where relnamespace = 'intermediate'::regnamespace"
         " and relkind = 'r' and reltuples < 0 and relname <> 'transform_watermarks'")
     assert unanalysed == []
+
+
+def test_a_query_reading_no_market_column_does_not_join_the_yardsticks(built_postings, query):
+    """rate_position and pay_vs_market_ratio are joined from int_market_yardsticks at read
+    time; a count over the whole mart (sources, facets, checks) must not pay for that join."""
+    (plan,) = query("explain (format json) select source, count(*) from marts.fct_postings"
+                    " group by source")
+    assert "int_market_yardsticks" not in str(plan)
+    (plan,) = query("explain (format json) select rate_position from marts.fct_postings")
+    assert "int_market_yardsticks" in str(plan)

@@ -2,14 +2,18 @@
     The yardstick a posting's pay is judged against (rate_position, pay_vs_market_ratio and
     the pay rule of int_postings_scored), per rate basis ('hourly' or 'fixed'): one row per
     skill whose own percentiles are published (int_rate_benchmarks, var
-    rate_percentiles_min_n), and one row with skill_slug null for every other posting: the
-    whole market's percentiles, or var market_rate_fallback while even the market is thin.
-    A posting takes its primary skill's row, else its basis's null row (macro
+    rate_percentiles_min_n), and one row with skill_slug '(all)' for every other posting:
+    the whole market's percentiles, or var market_rate_fallback while even the market is
+    thin. A posting takes its primary skill's row, else its basis's '(all)' row (macro
     join_yardsticks).
 
-    A few dozen rows, read whole by fct_postings on every query: the market-relative columns
-    are computed at read time, so a market move does not rewrite the postings it moves.
+    A few dozen rows, joined by fct_postings on every query: the market-relative columns are
+    computed at read time, so a market move does not rewrite the postings it moves. The
+    unique index on (skill_slug, rate_basis) lets PostgreSQL drop both joins from a query
+    of the view that reads no market column (the source and facet counts, the checks).
 #}
+
+{{ config(post_hook=["create unique index on {{ this }} (skill_slug, rate_basis)"]) }}
 
 {%- set fallback = var('market_rate_fallback') -%}
 
@@ -47,7 +51,7 @@ skill_yardsticks as (
 market_yardsticks as (
 
     select
-        null::text as skill_slug,
+        '(all)' as skill_slug,
         bases.rate_basis,
         case when market.p50 is not null
             then 'the whole market' else 'the default market rates' end as yardstick_name,

@@ -323,10 +323,11 @@ def test_one_data_test_checks_every_rule_of_a_row(built_postings, database_url, 
 @pytest.mark.parametrize("model", [
     "int_postings_budgeted", "int_posting_fingerprints", "int_postings_text_signals",
     "int_postings_skill_tagged", "int_postings_classified", "int_postings_deduplicated",
-    "int_postings_enriched",
+    "int_postings_enriched", "int_market_yardsticks",
 ])
 def test_a_second_row_for_one_posting_cannot_be_written(built_postings, database_url, model):
-    """These models' posting_id has no unique data test: their unique index is the check."""
+    """These models' key (posting_id; a yardstick's skill and rate basis) has no unique data
+    test: their unique index is the check, and fct_postings is unique by them."""
     with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
         with pytest.raises(psycopg2.errors.UniqueViolation):
             cur.execute(f"insert into intermediate.{model} select * from intermediate.{model} limit 1")

@@ -259,65 +259,79 @@ def test_failing_nodes_are_named_in_transform_error(built_postings, database_url
     assert "\x1b[" not in str(raised.value)
 
 
-def test_one_data_test_finds_a_null_in_any_never_null_column(built_postings, database_url, query):
-    """fct_postings' never-null columns are checked in one read; a failing row names them."""
-    not_null = ["test", "--select", "fct_postings,test_name:not_null_columns"]
-    transform.run_dbt(not_null, database_url)
+ROW_CHECKS = "fct_postings,test_name:row_checks"
+
+
+@pytest.fixture(scope="module")
+def row_checks_sql(built_postings, database_url):
+    """fct_postings' row_checks test, run once on good data (it passes); its compiled SQL."""
+    transform.run_dbt(["test", "--select", ROW_CHECKS], database_url)
     (compiled,) = [result.node.compiled_code for result in transform.run_dbt(
-        ["compile", "--select", "fct_postings,test_name:not_null_columns"], database_url).results]
-    with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
-        cur.execute("select min(posting_id) from intermediate.int_postings_enriched")
-        victim = cur.fetchone()[0]
-    nulled = ("update intermediate.int_postings_enriched set region = null, is_remote = null"
-              " where posting_id = %s")
-    restored = ("update intermediate.int_postings_enriched set region = %s, is_remote = %s"
-                " where posting_id = %s")
-    (before,) = query("select region, is_remote from intermediate.int_postings_enriched"
-                      " where posting_id = %s", (victim,))
+        ["compile", "--select", ROW_CHECKS], database_url).results]
+    return compiled
+
+
+@contextlib.contextmanager
+def _enriched_row_set_to(database_url, query, posting_id: str, changes: dict[str, str]):
+    """Within the block, one int_postings_enriched row has ``changes`` (column: SQL)."""
+    (before,) = query(f"select {', '.join(changes)} from intermediate.int_postings_enriched"
+                      " where posting_id = %s", (posting_id,))
+    broken = ", ".join(f"{column} = {value}" for column, value in changes.items())
+    restored = ", ".join(f"{column} = %({column})s" for column in changes)
     with contextlib.closing(database.connect(database_url)) as conn:
         with conn, conn.cursor() as cur:
-            cur.execute(nulled, (victim,))
+            cur.execute(f"update intermediate.int_postings_enriched set {broken}"
+                        " where posting_id = %s", (posting_id,))
         try:
-            with pytest.raises(transform.TransformError) as raised:
-                transform.run_dbt(not_null, database_url)
-            assert "not_null_columns_fct_postings" in str(raised.value)
-            assert query(compiled) == [{"null_columns": ["is_remote", "region"]}]
+            yield
         finally:
             with conn, conn.cursor() as cur:
-                cur.execute(restored, (before["region"], before["is_remote"], victim))
+                cur.execute(f"update intermediate.int_postings_enriched set {restored}"
+                            " where posting_id = %(posting_id)s", {**before, "posting_id": posting_id})
 
 
-def test_one_data_test_checks_every_rule_of_a_row(built_postings, database_url, query):
-    """Each row's own rules (orders, ranges, vocabularies) are checked in one read of
-    fct_postings; a failing row names its posting and every rule it breaks; nulls hold."""
-    row_checks = ["test", "--select", "fct_postings,test_name:row_checks"]
-    transform.run_dbt(row_checks, database_url)
-    (compiled,) = [result.node.compiled_code for result in transform.run_dbt(
-        ["compile", "--select", "fct_postings,test_name:row_checks"], database_url).results]
-    columns = "seniority, legitimacy_score, budget_min, budget_max"
-    (victim,) = query(f"select posting_id, {columns} from intermediate.int_postings_enriched"
+def _failing_rows_after_build_fails(database_url, query, compiled):
+    with pytest.raises(transform.TransformError) as raised:
+        transform.run_dbt(["test", "--select", ROW_CHECKS], database_url)
+    assert "row_checks_fct_postings" in str(raised.value)
+    return query(compiled)
+
+
+def test_one_data_test_finds_a_null_in_any_never_null_column(database_url, query, row_checks_sql):
+    """fct_postings' never-null columns are checked in the same read as its other rules; a
+    failing row names its posting and each null column."""
+    (victim,) = query("select min(posting_id) as posting_id from intermediate.int_postings_enriched")
+    nulls = {"region": "null", "is_remote": "null"}
+    with _enriched_row_set_to(database_url, query, victim["posting_id"], nulls):
+        assert _failing_rows_after_build_fails(database_url, query, row_checks_sql) == [{
+            "failing_key": victim["posting_id"],
+            "broken_checks": ["is_remote is null", "region is null"],
+        }]
+
+
+def test_one_data_test_checks_every_rule_of_a_row(database_url, query, row_checks_sql):
+    """Each row's own rules (orders, ranges, vocabularies, seed memberships) are checked in
+    one read of fct_postings; a failing row names its posting and every rule it breaks."""
+    (victim,) = query("select posting_id from intermediate.int_postings_enriched"
                       " where budget_min is not null order by posting_id limit 1")
-    broken = ("update intermediate.int_postings_enriched set seniority = 'wizard',"
-              " legitimacy_score = 101, budget_max = budget_min - 1"
-              " where posting_id = %(posting_id)s")
-    restored = ("update intermediate.int_postings_enriched set seniority = %(seniority)s,"
-                " legitimacy_score = %(legitimacy_score)s, budget_min = %(budget_min)s,"
-                " budget_max = %(budget_max)s"
-                " where posting_id = %(posting_id)s")
-    with contextlib.closing(database.connect(database_url)) as conn:
-        with conn, conn.cursor() as cur:
-            cur.execute(broken, victim)
-        try:
-            with pytest.raises(transform.TransformError) as raised:
-                transform.run_dbt(row_checks, database_url)
-            assert "row_checks_fct_postings" in str(raised.value)
-            assert query(compiled) == [{
-                "failing_key": victim["posting_id"],
-                "broken_checks": ["budget_in_order", "legitimacy_score_0_to_100", "known_seniority"],
-            }]
-        finally:
-            with conn, conn.cursor() as cur:
-                cur.execute(restored, victim)
+    broken = {"seniority": "'wizard'", "legitimacy_score": "101", "budget_max": "budget_min - 1",
+              "budget_currency": "'ZZZ'", "skills": "array['python', 'no-such-skill']",
+              "primary_skill": "'no-such-skill'"}
+    with _enriched_row_set_to(database_url, query, victim["posting_id"], broken):
+        assert _failing_rows_after_build_fails(database_url, query, row_checks_sql) == [{
+            "failing_key": victim["posting_id"],
+            "broken_checks": ["budget_in_order", "legitimacy_score_0_to_100", "known_seniority",
+                              "known_currency", "known_skills", "known_primary_skill"],
+        }]
+
+
+def test_a_null_holds_for_the_row_rules(database_url, query, row_checks_sql):
+    """Like a CHECK constraint, a rule on a nullable column holds where it is null."""
+    (victim,) = query("select posting_id from intermediate.int_postings_enriched"
+                      " where budget_min is not null order by posting_id limit 1")
+    nulls = {"budget_currency": "null", "primary_skill": "null", "budget_max": "null"}
+    with _enriched_row_set_to(database_url, query, victim["posting_id"], nulls):
+        transform.run_dbt(["test", "--select", ROW_CHECKS], database_url)
 
 
 @pytest.mark.parametrize("model", [

@@ -293,7 +293,7 @@ def _enriched_row_set_to(database_url, query, posting_id: str, changes: dict[str
 def _failing_rows_after_build_fails(database_url, query, compiled):
     with pytest.raises(transform.TransformError) as raised:
         transform.run_dbt(["test", "--select", ROW_CHECKS], database_url)
-    assert "row_checks_fct_postings" in str(raised.value)
+    assert "fct_postings_row_checks" in str(raised.value)
     return query(compiled)
 
 
@@ -332,6 +332,32 @@ def test_a_null_holds_for_the_row_rules(database_url, query, row_checks_sql):
     nulls = {"budget_currency": "null", "primary_skill": "null", "budget_max": "null"}
     with _enriched_row_set_to(database_url, query, victim["posting_id"], nulls):
         transform.run_dbt(["test", "--select", ROW_CHECKS], database_url)
+
+
+def test_raws_never_null_columns_and_run_reference_are_checked_in_the_catalog(
+        built_postings, database_url, query):
+    """raw.postings' NOT NULL columns and its crawl-run foreign key are what keeps them whole,
+    so the data test checks those constraints exist instead of reading every row; it fails,
+    naming each, when one is gone."""
+    selected = ["--select", "source:raw.postings,test_name:enforced_by_constraints"]
+    transform.run_dbt(["test", *selected], database_url)
+    (compiled,) = [result.node.compiled_code
+                   for result in transform.run_dbt(["compile", *selected], database_url).results]
+    with contextlib.closing(database.connect(database_url)) as conn:
+        with conn, conn.cursor() as cur:
+            cur.execute("alter table raw.postings alter column tags drop not null,"
+                        " drop constraint postings_crawl_run_id_fkey")
+        try:
+            with pytest.raises(transform.TransformError) as raised:
+                transform.run_dbt(["test", *selected], database_url)
+            assert "source_enforced_by_constraints_raw_postings" in str(raised.value)
+            assert {row["missing_constraint"] for row in query(compiled)} == {
+                "tags is not NOT NULL", "crawl_run_id has no foreign key to raw.crawl_runs"}
+        finally:
+            with conn, conn.cursor() as cur:
+                cur.execute("alter table raw.postings alter column tags set not null,"
+                            " add constraint postings_crawl_run_id_fkey foreign key (crawl_run_id)"
+                            " references raw.crawl_runs (crawl_run_id)")
 
 
 @pytest.mark.parametrize("model", [

@@ -76,65 +76,104 @@ pairs as not materialized (
 
 ),
 
+{%- if regroup_changed_only %}
+-- the pairs of the postings to regroup, looked up from the pre-hook's analysed table through
+-- the pairs' indexes: the planner cannot size a CTE over every posting, took in_scope for
+-- half of raw and read all 17.8M pairs (twice) instead of the few per posting (1M
+-- postings: 297 s for 146k regrouped)
+scope_pairs as (
+
+    select pairs.*
+    from regrouped_postings
+    cross join lateral (
+        select pairs.*
+        from pairs
+        where pairs.left_posting_id = regrouped_postings.posting_id
+            and pairs.right_posting_id is not null
+        offset 0
+    ) as pairs
+
+    union all
+
+    -- each pair once: its left end in scope took it above
+    select pairs.*
+    from regrouped_postings
+    cross join lateral (
+        select pairs.*
+        from pairs
+        where pairs.right_posting_id = regrouped_postings.posting_id
+        offset 0
+    ) as pairs
+    where not exists (
+        select 1
+        from regrouped_postings as left_in_scope
+        where left_in_scope.posting_id = pairs.left_posting_id
+    )
+
+),
+{%- endif %}
+
+-- what grouping reads of each posting (url, dates, input hash): on a full build every
+-- posting's. On an incremental run the inputs of the postings regrouped, and the url and
+-- dates of the other ends of their pairs, each through raw's and the markers' indexes:
+-- computing every posting's inputs to keep ≈ 50,000 of them cost 3-4 s of every run at a
+-- million postings
+{%- if regroup_changed_only %}
+normalised as (
+
+    select postings.posting_id, postings.url, postings.first_seen_at, postings.posted_at
+    from (
+        select posting_id from regrouped_postings
+        union
+        select left_posting_id from scope_pairs
+        union
+        select right_posting_id from scope_pairs
+    ) as wanted
+    {{ postings_by_id('wanted', 'postings') }}
+
+),
+
+-- the postings to regroup, found by the pre-hook
+in_scope as (
+
+    select inputs.*
+    from regrouped_postings
+    cross join lateral (
+        {{ duplicate_group_inputs() }}
+        where postings.posting_id = regrouped_postings.posting_id
+        offset 0
+    ) as inputs
+
+),
+{%- else %}
 normalised as (
 
     {{ duplicate_group_inputs() }}
 
 ),
 
--- the postings to regroup: every one on a full build, else those the pre-hook found
 in_scope as (
 
-    select normalised.*
-    from normalised
-    {%- if regroup_changed_only %}
-    where normalised.posting_id in (select posting_id from regrouped_postings)
-    {%- endif %}
+    select * from normalised
 
 ),
+{%- endif %}
 
--- the pairs of the postings in scope whose other end is still in raw; a copy's other end is
--- in scope too (see above), a velocity partner need not be
+-- the pairs of the postings in scope whose other end is still in raw (postings gone from raw
+-- drop out at the joins); a copy's other end is in scope too (see above), a velocity partner
+-- need not be
 scored_pairs as (
 
-    {% if regroup_changed_only -%}
-    -- looked up from the pre-hook's analysed table, not from in_scope: the planner cannot
-    -- size a CTE over every posting, took in_scope for half of raw and read all 17.8M pairs
-    -- (twice) instead of the few per posting (1M postings: 297 s for 146k regrouped).
-    -- Postings gone from raw drop out at the joins below.
-    select scope_pairs.*, {{ duplicate_pair_days_apart('left_posting', 'right_posting') }}
-    from (
-        select pairs.*
-        from regrouped_postings
-        inner join pairs
-            on pairs.left_posting_id = regrouped_postings.posting_id
-        where pairs.right_posting_id is not null
-
-        union all
-
-        -- each pair once: its left end in scope took it above
-        select pairs.*
-        from regrouped_postings
-        inner join pairs
-            on pairs.right_posting_id = regrouped_postings.posting_id
-        where not exists (
-            select 1
-            from regrouped_postings as left_in_scope
-            where left_in_scope.posting_id = pairs.left_posting_id
-        )
-    ) as scope_pairs
-    inner join normalised as left_posting
-        on scope_pairs.left_posting_id = left_posting.posting_id
-    inner join normalised as right_posting
-        on scope_pairs.right_posting_id = right_posting.posting_id
-    {%- else -%}
     select pairs.*, {{ duplicate_pair_days_apart('left_posting', 'right_posting') }}
+    {%- if regroup_changed_only %}
+    from scope_pairs as pairs
+    {%- else %}
     from pairs
+    {%- endif %}
     inner join normalised as left_posting
         on pairs.left_posting_id = left_posting.posting_id
     inner join normalised as right_posting
         on pairs.right_posting_id = right_posting.posting_id
-    {%- endif %}
 
 ),
 

@@ -54,6 +54,13 @@
 
 {%- set regroup_changed_only = incremental_with('velocity_partner_ids') -%}
 
+{#- a run with a valid watermark regroups the few postings a crawl reached: their inputs and
+    pairs are looked up one by one through the indexes. Without one (this model's rules
+    changed, a restore) it may regroup every posting, and plain joins are the planner's
+    choice: forced lookups took 320 s where joins take ≈ 175 s for all 1.07M. -#}
+{%- set regroup_by_lookup = regroup_changed_only
+    and valid_watermark(processing_hash(rule_vars)) is not none -%}
+
 {#- label propagation hashes every copy edge once per round: in memory, not sorted on disk -#}
 {{ config(
     materialized='incremental',
@@ -85,17 +92,36 @@ scope_pairs as (
 
     select pairs.*
     from regrouped_postings
+    {%- if regroup_by_lookup %}
+    cross join lateral (
+        select pairs.*
+        from pairs
+        where pairs.left_posting_id = regrouped_postings.posting_id
+            and pairs.right_posting_id is not null
+        offset 0
+    ) as pairs
+    {%- else %}
     inner join pairs
         on pairs.left_posting_id = regrouped_postings.posting_id
     where pairs.right_posting_id is not null
+    {%- endif %}
 
     union all
 
     -- each pair once: its left end in scope took it above
     select pairs.*
     from regrouped_postings
+    {%- if regroup_by_lookup %}
+    cross join lateral (
+        select pairs.*
+        from pairs
+        where pairs.right_posting_id = regrouped_postings.posting_id
+        offset 0
+    ) as pairs
+    {%- else %}
     inner join pairs
         on pairs.right_posting_id = regrouped_postings.posting_id
+    {%- endif %}
     where not exists (
         select 1
         from regrouped_postings as left_in_scope
@@ -108,10 +134,8 @@ scope_pairs as (
 -- what grouping reads of each posting (url, dates, input hash): on a full build every
 -- posting's. On an incremental run the inputs of the postings regrouped, and only the url
 -- and dates of the other ends of their pairs: computing every posting's inputs (a join of
--- raw with a million markers) to keep ≈ 50,000 of them cost 3-4 s of every run at a million
--- postings. Plain joins, the planner's choice: lookups forced through the indexes took
--- 3 s instead of 6-7 s for 18,000 regrouped, but 320 s instead of ≈ 50 s when a change of
--- rules regroups every posting
+-- raw with a million markers) to keep ≈ 50,000 of them, then sorting them, cost 3-4 s of
+-- every run at a million postings
 {%- if regroup_changed_only %}
 normalised as (
 
@@ -123,8 +147,12 @@ normalised as (
         union
         select right_posting_id from scope_pairs
     ) as wanted
+    {%- if regroup_by_lookup %}
+    {{ postings_by_id('wanted', 'postings') }}
+    {%- else %}
     inner join {{ ref('stg_raw__postings') }} as postings
         on wanted.posting_id = postings.posting_id
+    {%- endif %}
 
 ),
 
@@ -132,8 +160,17 @@ normalised as (
 in_scope as (
 
     select inputs.*
+    {%- if regroup_by_lookup %}
+    from regrouped_postings
+    cross join lateral (
+        {{ duplicate_group_inputs() }}
+        where postings.posting_id = regrouped_postings.posting_id
+        offset 0
+    ) as inputs
+    {%- else %}
     from ({{ duplicate_group_inputs() }}) as inputs
     where inputs.posting_id in (select posting_id from regrouped_postings)
+    {%- endif %}
 
 ),
 {%- else %}

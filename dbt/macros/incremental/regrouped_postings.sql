@@ -113,3 +113,21 @@
     select 1
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- FROM-clause join (alias `pairs`): the pairs of int_posting_duplicate_pairs whose ``end``
+    (left_posting_id or right_posting_id) is a posting of ``ids``; ``by_lookup``: through that
+    end's index, one posting at a time (few postings), else a join the planner plans. -#}
+{% macro pairs_at_end(ids, end, by_lookup) -%}
+    {%- if by_lookup %}
+    cross join lateral (
+        select by_end.*
+        from {{ ref('int_posting_duplicate_pairs') }} as by_end
+        where by_end.{{ end }} = {{ ids }}.posting_id
+        offset 0
+    ) as pairs
+    {%- else %}
+    inner join {{ ref('int_posting_duplicate_pairs') }} as pairs
+        on pairs.{{ end }} = {{ ids }}.posting_id
+    {%- endif %}
+{%- endmacro %}

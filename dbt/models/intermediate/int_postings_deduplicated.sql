@@ -92,36 +92,15 @@ scope_pairs as (
 
     select pairs.*
     from regrouped_postings
-    {%- if regroup_by_lookup %}
-    cross join lateral (
-        select pairs.*
-        from pairs
-        where pairs.left_posting_id = regrouped_postings.posting_id
-            and pairs.right_posting_id is not null
-        offset 0
-    ) as pairs
-    {%- else %}
-    inner join pairs
-        on pairs.left_posting_id = regrouped_postings.posting_id
+    {{ pairs_at_end('regrouped_postings', 'left_posting_id', regroup_by_lookup) }}
     where pairs.right_posting_id is not null
-    {%- endif %}
 
     union all
 
     -- each pair once: its left end in scope took it above
     select pairs.*
     from regrouped_postings
-    {%- if regroup_by_lookup %}
-    cross join lateral (
-        select pairs.*
-        from pairs
-        where pairs.right_posting_id = regrouped_postings.posting_id
-        offset 0
-    ) as pairs
-    {%- else %}
-    inner join pairs
-        on pairs.right_posting_id = regrouped_postings.posting_id
-    {%- endif %}
+    {{ pairs_at_end('regrouped_postings', 'right_posting_id', regroup_by_lookup) }}
     where not exists (
         select 1
         from regrouped_postings as left_in_scope

@@ -45,5 +45,7 @@ stop:
 	-$(BIN)/midtier dashboard --stop
 	-$(BIN)/midtier db down
 
+# Removes the embedded cluster too (as root it lives under /var/lib/midtier, see README).
 clean: stop
+	-$(BIN)/midtier db remove
 	rm -rf .midtier

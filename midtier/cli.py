@@ -47,9 +47,14 @@ def cmd_db(args) -> int:
     if args.action == "up":
         url = server.start()
         database.apply_schema(url)
-        print(url)
+        print(f"running: {database.redact(url)} (`midtier db url` prints the password)")
     elif args.action == "down":
         print("stopped" if server.stop() else "not running")
+    elif args.action == "where":
+        print(server.data_dir)
+    elif args.action == "remove":
+        server.remove()
+        print(f"removed the embedded cluster {server.data_dir}")
     else:
         if not server.is_running():
             print("the embedded server is not running: run `midtier db up`", file=sys.stderr)
@@ -171,8 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="start, stop or locate the database",
                              description="Manage the embedded PostgreSQL under MIDTIER_HOME.")
-    db.add_argument("action", choices=["up", "down", "url"],
-                    help="up: start (and create tables); down: stop; url: print the URL")
+    db.add_argument("action", choices=["up", "down", "url", "where", "remove"],
+                    help="up: start (and create tables); down: stop; url: print the URL with "
+                         "its password; where: print where the data lives; remove: stop and "
+                         "delete the data")
     db.set_defaults(handler=cmd_db)
 
     crawl = commands.add_parser("crawl", help="crawl one source into raw.postings",

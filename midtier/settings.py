@@ -24,6 +24,8 @@ class Settings:
     # A transform facing more unprocessed postings than this runs the per-posting models in
     # batches of about this many first (see midtier.transform.catch_up).
     transform_batch_postings: int = 100_000
+    # Where a root-run embedded server keeps its binaries and clusters (see midtier.database).
+    pg_system_dir: Path = Path("/var/lib/midtier")
 
     @property
     def postgres_dir(self) -> Path:
@@ -67,4 +69,5 @@ def load_settings() -> Settings:
         contact_url=contact_url,
         close_after_missed_crawls=int(os.environ.get("MIDTIER_CLOSE_AFTER_MISSED_CRAWLS", "3")),
         transform_batch_postings=int(os.environ.get("MIDTIER_TRANSFORM_BATCH_POSTINGS", "100000")),
+        pg_system_dir=Path(os.environ.get("MIDTIER_PG_SYSTEM_DIR") or "/var/lib/midtier"),
     )

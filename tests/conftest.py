@@ -52,7 +52,7 @@ def database_url(midtier_home) -> str:
     database.apply_schema(url)
     yield url
     if server is not None:
-        server.stop()
+        server.remove()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -67,3 +68,22 @@ def test_feed_page_renders_in_a_browser(feed_url, tmp_path):
     screenshot = browser.screenshot(feed_url, tmp_path / "feed.png")
     if os.environ.get("MIDTIER_KEEP_SCREENSHOT"):
         shutil.copy(screenshot, os.environ["MIDTIER_KEEP_SCREENSHOT"])
+
+
+# Every page's own address, as a bookmark or a shared link opens it: (path, page title).
+PAGE_URLS = [("", "Feed"), ("market-rates", "Market rates"), ("rate-floors", "Rate floors"),
+             ("sources", "Sources &amp; quality")]
+
+
+@pytest.mark.parametrize(("path", "title"), PAGE_URLS)
+def test_each_page_opens_directly_from_its_url(feed_url, path, title):
+    # A fresh browser profile each time, as a first visit from a link is.
+    dom = browser.wait_for_text(feed_url + path, f">{title}</span>")
+    assert re.search(rf"<h1[^>]*><span[^>]*>{re.escape(title)}</span>", dom)
+    assert "Page not found" not in dom and "could not be found" not in dom
+
+
+def test_an_unknown_url_says_the_page_was_not_found(feed_url):
+    # The check above can fail: Streamlit does show its dialog for an address it does not know.
+    dom = browser.wait_for_text(feed_url + "no-such-page", "Page not found")
+    assert re.search(r"<h1[^>]*><span[^>]*>Feed</span>", dom)

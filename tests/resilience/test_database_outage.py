@@ -34,7 +34,7 @@ def server(tmp_path):
     url = server.start()
     database.apply_schema(url)
     yield server, url
-    server.stop()
+    server.remove()
 
 
 def _one(url, sql):

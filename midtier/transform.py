@@ -283,9 +283,15 @@ def process_per_posting(url: str | None = None, *, echo: Callable[[str], None] =
     return 0
 
 
-def unit_test(url: str | None = None) -> None:
-    """Every dbt ``unit_tests:`` case (needs the seeds and upstream relations to exist)."""
-    run_dbt(["test", "--select", "test_type:unit"], url)
+def unit_test(url: str | None = None) -> int:
+    """Every dbt ``unit_tests:`` case (needs the seeds and upstream relations to exist);
+    returns how many ran, and fails when none did (a selector that matches nothing passes)."""
+    result = run_dbt(["test", "--select", "test_type:unit"], url)
+    ran = sum(1 for item in getattr(result, "results", None) or []
+              if getattr(item.node, "resource_type", None) == "unit_test")
+    if not ran:
+        raise TransformError("dbt selected no unit test (test_type:unit): nothing was checked")
+    return ran
 
 
 def parse(url: str | None = None) -> Path:

@@ -11,8 +11,8 @@ import feedparser
 import pytest
 
 from midtier import exports, taxonomy
+from tests.dashboards.conftest import mart_sql
 
-MART_SQL = Path(__file__).parent / "dashboards" / "fixtures" / "fct_postings.sql"
 OPEN_UNFLAGGED = ["remoteok:1001", "weworkremotely:react-7", "remoteok:1002", "weworkremotely:go-9"]
 
 
@@ -27,7 +27,7 @@ def mart_url(make_database) -> str:
             'https://weworkremotely.com/remote-jobs/no-repost', 'Not for re-publishing', false,
             now(), now(), 'We Work Remotely', 'via We Work Remotely', false);
     """
-    return make_database("exports_test", MART_SQL.read_text() + forbidden)
+    return make_database("exports_test", mart_sql() + forbidden)
 
 
 def test_sources_whose_terms_forbid_republishing_are_left_out(exported):
@@ -179,7 +179,7 @@ def test_csv_has_stable_columns_and_rows(exported):
     assert first["url"] == "https://remoteok.com/remote-jobs/1001"
     assert first["source"] == "remoteok"
     assert first["posted_at"] == "2025-06-03T09:00:00+00:00"
-    assert (first["budget_min"], first["budget_max"], first["budget_currency"]) == ("60", "90", "USD")
+    assert (first["budget_min"], first["budget_max"], first["budget_currency"]) == ("60.00", "90.00", "USD")
     assert (first["hourly_usd_min"], first["hourly_usd_max"]) == ("60.00", "90.00")
     assert first["skills"] == "python; sql; airflow"
     assert first["legitimacy_reasons"] == "company named; budget stated"

@@ -15,11 +15,17 @@ from pathlib import Path
 import pytest
 
 from midtier import database
+from tests.mart_contract import create_table_sql
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MART_SQL = FIXTURES / "fct_postings.sql"
 OPERATIONS_SQL = FIXTURES / "operations.sql"
 DATABASE = "dashboards_test"
+
+
+def mart_sql() -> str:
+    """The test marts: fct_postings made from its contract, then the fixture's rows and tables."""
+    return create_table_sql() + MART_SQL.read_text()
 
 
 def run_sql(url: str, sql: str) -> None:
@@ -29,7 +35,7 @@ def run_sql(url: str, sql: str) -> None:
 
 @pytest.fixture(scope="session")
 def mart_database_url(make_database) -> str:
-    url = make_database(DATABASE, MART_SQL.read_text())
+    url = make_database(DATABASE, mart_sql())
     database.apply_schema(url)
     run_sql(url, OPERATIONS_SQL.read_text())
     return url

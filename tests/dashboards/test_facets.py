@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from dashboards import queries
-from tests.dashboards.conftest import MART_SQL
+from tests.dashboards.conftest import mart_sql
 
 FIXTURE_FACETS = {
     "skills": ["python", "airflow", "django", "go", "node.js", "php", "postgresql", "react", "sql",
@@ -21,7 +21,7 @@ FIXTURE_FACETS = {
 @pytest.fixture(scope="module")
 def facets_only_url(make_database) -> str:
     """The fixture mart with rpt_feed_facets counting differently from the mart's rows."""
-    return make_database("dashboards_facets_table", MART_SQL.read_text() + """
+    return make_database("dashboards_facets_table", mart_sql() + """
         update marts.rpt_feed_facets set postings = 9 where facet = 'skill' and value = 'php';
         insert into marts.rpt_feed_facets values ('region', 'asia_pacific', 1);
     """)
@@ -31,7 +31,7 @@ def facets_only_url(make_database) -> str:
 def legacy_mart_url(make_database) -> str:
     """The fixture mart as built before rpt_feed_facets existed."""
     return make_database("dashboards_facets_legacy",
-                         MART_SQL.read_text() + "drop table marts.rpt_feed_facets;")
+                         mart_sql() + "drop table marts.rpt_feed_facets;")
 
 
 def test_facets_of_the_fixture_mart(mart_database_url):

@@ -8,7 +8,7 @@ import pytest
 
 from dashboards import queries
 from midtier import database
-from tests.dashboards.conftest import MART_SQL, run_sql
+from tests.dashboards.conftest import mart_sql, run_sql
 
 FIXTURE_COUNTS = {
     "remoteok": (3, 3, 1),
@@ -25,7 +25,7 @@ def _counts(url: str) -> dict[str, tuple]:
 @pytest.fixture
 def overview_url(make_database) -> str:
     """The fixture mart and Midtier's schema (quality.posting_flags), no check flags yet."""
-    url = make_database("dashboards_source_overview", MART_SQL.read_text())
+    url = make_database("dashboards_source_overview", mart_sql())
     database.apply_schema(url)
     return url
 
@@ -58,6 +58,6 @@ def test_open_check_flags_add_the_postings_their_score_did_not_flag(overview_url
 
 def test_a_mart_built_before_the_overview_table_is_aggregated_live(make_database):
     url = make_database("dashboards_source_overview_legacy",
-                        MART_SQL.read_text() + "drop table marts.rpt_source_overview;")
+                        mart_sql() + "drop table marts.rpt_source_overview;")
     database.apply_schema(url)
     assert _counts(url) == FIXTURE_COUNTS

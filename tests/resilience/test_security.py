@@ -36,9 +36,10 @@ def test_sql_metacharacters_through_import_are_stored_literally(db, database_url
 
 
 def test_sql_metacharacters_through_dashboard_filters_are_parameters(make_database):
-    queries = pytest.importorskip("dashboards.queries")
-    mart = (ROOT / "tests" / "dashboards" / "fixtures" / "fct_postings.sql").read_text()
-    url = make_database("resilience_filters", mart)
+    from dashboards import queries
+    from tests.dashboards.conftest import mart_sql
+
+    url = make_database("resilience_filters", mart_sql())
     with_rows = queries.fetch_postings(url, queries.PostingFilters(open_only=False, show_flagged=True))
     for text in METACHARACTERS:
         filters = queries.PostingFilters(skills=(text,), engagement_types=(text,), search=text,
@@ -112,7 +113,7 @@ def test_airflow_binds_to_loopback_by_default(monkeypatch):
 
 
 def test_registry_edit_tokens_are_stored_hashed():
-    registry = pytest.importorskip("midtier.registry")
+    from midtier import registry
     token = registry.new_token()
     assert registry.token_hash(token) != token
     assert len(registry.token_hash(token)) == 64

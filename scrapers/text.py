@@ -3,14 +3,14 @@
 ``html_to_text`` only reads markup: scripts, styles and other non-content elements are dropped
 unread, nothing is fetched or executed. Whitespace is collapsed the way a browser would, block
 elements (paragraphs, headings, list items, table rows) become line breaks, and ``<pre>`` keeps
-its line breaks. Text is otherwise left exactly as written (no encoding repairs).
+its line breaks. Text is otherwise left exactly as written (no encoding repairs), except the
+control characters U+0001-U+0003, which the walk uses as marks and which become spaces.
 """
 
 from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
 from w3lib.html import remove_tags, replace_entities
 
@@ -27,14 +27,23 @@ _PARAGRAPH_BLOCKS = frozenset({
     "dl", "fieldset", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
     "hr", "html", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "ul",
 })
-# Breaks are recorded as numbers of newlines; adjacent block edges share one break.
-_LINE = 1
-_PARAGRAPH = 2
-_RUN_OF_WHITESPACE = re.compile(r"\s+")
-_RUN_OF_SPACES = re.compile(r"[^\S\n]+")
+# The walk writes one string: text as written, with control characters marking the breaks
+# between blocks and the newlines that must survive (``<br>``, ``<pre>``). Whitespace and breaks
+# are then settled over the whole text with str methods, not per text node (the walk was the
+# importer's slowest step). The marks are not whitespace to str.split, and lxml keeps no
+# control character of its own in text.
+_LINE = "\x01"
+_PARAGRAPH = "\x02"
+_NEWLINE = "\x03"
+_MARKS = (_LINE, _PARAGRAPH, _NEWLINE)
+# Adjacent block edges are one break, the widest of them.
+_MERGED_BREAKS = ((_LINE + _LINE, _LINE), (_PARAGRAPH + _PARAGRAPH, _PARAGRAPH),
+                  (_LINE + _PARAGRAPH, _PARAGRAPH), (_PARAGRAPH + _LINE, _PARAGRAPH))
+_BREAKS = {**dict.fromkeys(_LINE_BLOCKS, _LINE), **dict.fromkeys(_PARAGRAPH_BLOCKS, _PARAGRAPH)}
 _RUN_OF_BLANK_LINES = re.compile(r"\n{3,}")
+_RUN_OF_SPACES = re.compile(r"[^\S\n]+")
 
-_PARSER = lxml.html.HTMLParser(
+_PARSER = etree.HTMLParser(
     remove_comments=True, remove_pis=True, no_network=True, recover=True, default_doctype=False
 )
 
@@ -51,72 +60,70 @@ def html_to_text(html: str | None) -> str | None:
     if root is None:
         text = replace_entities(remove_tags(html))
         return _tidy(_RUN_OF_SPACES.sub(" ", text))
-    chunks: list[str | int] = []
-    _collect(root, chunks, in_pre=False)
-    return _tidy(_join(chunks))
+    if any(mark in html for mark in _MARKS):
+        html = html.translate({ord(mark): " " for mark in _MARKS})  # ours alone, never text
+        root = _parse(html)
+    chunks: list[str] = []
+    _collect(root, chunks)
+    text = " ".join("".join(chunks).split())
+    for mark in (_LINE, _PARAGRAPH):
+        text = text.replace(" " + mark, mark).replace(mark + " ", mark)
+    while any(pair in text for pair, _ in _MERGED_BREAKS):
+        for pair, merged in _MERGED_BREAKS:
+            text = text.replace(pair, merged)
+    text = text.replace(_LINE, "\n").replace(_PARAGRAPH, "\n\n").replace(_NEWLINE, "\n")
+    # Only spaces and newlines are left: strip the lines, keep at most one blank line.
+    text = "\n".join(line.strip(" ") for line in text.split("\n"))
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip() or None
 
 
 def _parse(html: str):
     try:
-        return lxml.html.fromstring(html, parser=_PARSER)
+        return etree.fromstring(html, parser=_PARSER)
     except ValueError:
         # lxml refuses str input that carries an XML encoding declaration; bytes are fine.
         try:
-            return lxml.html.fromstring(html.encode("utf-8"), parser=_PARSER)
-        except (ValueError, etree.ParserError):
+            return etree.fromstring(html.encode("utf-8"), parser=_PARSER)
+        except (ValueError, etree.ParserError, etree.XMLSyntaxError):
             return None
-    except etree.ParserError:
+    except (etree.ParserError, etree.XMLSyntaxError):
         return None
 
 
-def _collect(element, chunks: list[str | int], *, in_pre: bool) -> None:
-    tag = element.tag.lower() if isinstance(element.tag, str) else None
-    if tag is None or tag in _SKIPPED:
-        _add_text(element.tail, chunks, in_pre=in_pre)
-        return
-    if tag == "br":
-        chunks.append("\n")
-        _add_text(element.tail, chunks, in_pre=in_pre)
-        return
-    brk = _PARAGRAPH if tag in _PARAGRAPH_BLOCKS else _LINE if tag in _LINE_BLOCKS else 0
-    inner_pre = in_pre or tag == "pre"
-    chunks.append(brk)
-    _add_text(element.text, chunks, in_pre=inner_pre)
-    for child in element:
-        _collect(child, chunks, in_pre=inner_pre)
-    if tag in ("td", "th"):
-        chunks.append(" ")
-    chunks.append(brk)
-    _add_text(element.tail, chunks, in_pre=in_pre)
+def _collect(root, chunks: list[str]) -> None:
+    """Text and break marks of the tree, in document order (a walk in C, not recursion)."""
+    pre_depth = 0  # open <pre> elements: their text keeps its newlines
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag.lower() if isinstance(element.tag, str) else None
+        if event == "start":
+            if tag is None or tag in _SKIPPED:
+                walker.skip_subtree()
+            elif tag == "br":
+                chunks.append(_NEWLINE)
+            else:
+                chunks.append(_BREAKS.get(tag, ""))
+                if tag == "pre":
+                    pre_depth += 1
+                _add_text(element.text, chunks, in_pre=pre_depth > 0)
+            continue
+        if tag is not None and tag not in _SKIPPED and tag != "br":
+            if tag in ("td", "th"):
+                chunks.append(" ")
+            chunks.append(_BREAKS.get(tag, ""))
+            if tag == "pre":
+                pre_depth -= 1
+        _add_text(element.tail, chunks, in_pre=pre_depth > 0)
 
 
-def _add_text(text: str | None, chunks: list[str | int], *, in_pre: bool) -> None:
-    if not text:
-        return
-    if in_pre:
-        chunks.append(text.replace("\r\n", "\n"))
-    else:
-        chunks.append(_RUN_OF_WHITESPACE.sub(" ", text))
-
-
-def _join(chunks: list[str | int]) -> str:
-    """Text with each run of block breaks replaced by its widest break."""
-    parts: list[str] = []
-    pending = 0
-    for chunk in chunks:
-        if isinstance(chunk, int):
-            pending = max(pending, chunk)
-        elif pending and not chunk.strip(" "):
-            continue  # whitespace between two blocks
-        else:
-            if pending and parts:
-                parts.append("\n" * pending)
-            pending = 0
-            parts.append(chunk)
-    return "".join(parts)
+def _add_text(text: str | None, chunks: list[str], *, in_pre: bool) -> None:
+    if text:
+        chunks.append(text.replace("\r\n", "\n").replace("\n", _NEWLINE) if in_pre else text)
 
 
 def _tidy(text: str) -> str | None:
-    lines = (_RUN_OF_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    lines = (line.strip() for line in _RUN_OF_SPACES.sub(" ", text).split("\n"))
     tidy = _RUN_OF_BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     return tidy or None

@@ -456,3 +456,10 @@ def test_a_query_reading_no_market_column_does_not_join_the_yardsticks(built_pos
     assert "int_market_yardsticks" not in str(plan)
     (plan,) = query("explain (format json) select rate_position from marts.fct_postings")
     assert "int_market_yardsticks" in str(plan)
+
+
+def test_mid_market_means_contract_work_in_the_band_never_a_salary(built_postings):
+    # $120-150k a year converts to about $65 an hour, inside the band, but it is a salary.
+    assert built_postings["salary-structured"]["hourly_usd_mid"] is not None
+    assert built_postings["salary-structured"]["is_mid_market"] is False
+    assert built_postings["hourly-range"]["is_mid_market"] is True

@@ -6,7 +6,9 @@
 
     project_value_usd_est: a fixed budget's USD midpoint; otherwise hourly_usd_mid times the
     stated hours (total hours, or duration_weeks x hours_per_week, 40 h a week when not
-    stated). is_mid_market: hourly_usd_mid or the project value inside var mid_market.
+    stated). is_mid_market: contract or freelance work whose hourly_usd_mid or project value is
+    inside var mid_market; salaried work (a salary, or a full-time role) never is, however
+    its pay converts to an hourly figure.
 
     Incremental: every column but the posting's own text is first joined narrow and hashed
     (input_hash, with the model's rules: its SQL, source_terms and the vars it reads); only
@@ -270,8 +272,12 @@ banded as (
     select
         joined.*,
         coalesce(
-            joined.hourly_usd_mid between {{ band.hourly_usd_min }} and {{ band.hourly_usd_max }}
-            or joined.project_value_usd_est between {{ band.project_usd_min }} and {{ band.project_usd_max }},
+            joined.engagement_type is distinct from 'salary'
+            and joined.employment_type_normalised is distinct from 'full-time'
+            and (
+                joined.hourly_usd_mid between {{ band.hourly_usd_min }} and {{ band.hourly_usd_max }}
+                or joined.project_value_usd_est between {{ band.project_usd_min }} and {{ band.project_usd_max }}
+            ),
             false
         ) as is_mid_market
     from joined

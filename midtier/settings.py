@@ -24,6 +24,8 @@ class Settings:
     # A transform facing more unprocessed postings than this runs the per-posting models in
     # batches of about this many first (see midtier.transform.catch_up).
     transform_batch_postings: int = 100_000
+    # Crawls read the bundled recorded responses instead of the web unless a run says otherwise.
+    offline: bool = False
 
     @property
     def postgres_dir(self) -> Path:
@@ -54,6 +56,10 @@ class Settings:
         return not self.database_url
 
 
+def parse_flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
 def load_settings() -> Settings:
     home = Path(os.environ.get("MIDTIER_HOME") or PROJECT_ROOT / ".midtier").resolve()
     contact_url = os.environ.get("MIDTIER_CONTACT_URL", "https://github.com/midtier/midtier")
@@ -67,4 +73,5 @@ def load_settings() -> Settings:
         contact_url=contact_url,
         close_after_missed_crawls=int(os.environ.get("MIDTIER_CLOSE_AFTER_MISSED_CRAWLS", "3")),
         transform_batch_postings=int(os.environ.get("MIDTIER_TRANSFORM_BATCH_POSTINGS", "100000")),
+        offline=parse_flag(os.environ.get("MIDTIER_OFFLINE", "")),
     )

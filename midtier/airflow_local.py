@@ -421,20 +421,13 @@ def trigger(dag_id: str, *, offline: bool = False, wait: bool = True, timeout: f
     since = datetime.now(timezone.utc)
     airflow_command(env, "dags", "unpause", "--treat-dag-id-as-regex", "^midtier_", "--yes")
     conf = json.dumps({"offline": True}) if offline else "{}"
-    output = airflow_command(env, "dags", "trigger", dag_id, "--conf", conf, "--output", "json")
-    run_id = _run_id(output)
+    run_id = f"manual__{since.isoformat()}"
+    airflow_command(env, "dags", "trigger", dag_id, "--conf", conf, "--run-id", run_id)
     echo(f"triggered {dag_id} ({run_id})" + (" offline" if offline else ""))
     if not wait:
         return True
     chain = orchestration.PIPELINE[orchestration.PIPELINE.index(dag_id):]
     return _follow(paths, metadata, chain, run_id, since, timeout, echo)
-
-
-def _run_id(output: str) -> str | None:
-    with contextlib.suppress(ValueError, TypeError, IndexError, KeyError):
-        runs = json.loads(output[output.index("["):])
-        return runs[0]["dag_run_id"] if "dag_run_id" in runs[0] else runs[0]["run_id"]
-    return None
 
 
 def _follow(paths: Paths, metadata: str, chain: tuple[str, ...], run_id: str | None,

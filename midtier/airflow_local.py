@@ -238,6 +238,8 @@ def _processes_of(pid: int) -> list:
 
 
 def _stop(paths: Paths, component: str) -> bool:
+    """SIGTERM to the component, which shuts its own processes down; whatever is left after
+    the grace period (a task process, a worker) is terminated, then killed."""
     import psutil
 
     pid = _pid(paths, component)
@@ -245,13 +247,17 @@ def _stop(paths: Paths, component: str) -> bool:
     if pid is None:
         return False
     processes = _processes_of(pid)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
-    for process in processes:
+    main = [process for process in processes if process.pid == pid]
+    for process in main:
         with contextlib.suppress(psutil.Error):
             process.terminate()
-    _, alive = psutil.wait_procs(processes, timeout=STOP_GRACE_SECONDS)
-    for process in alive + _processes_of(pid):
+    psutil.wait_procs(main, timeout=STOP_GRACE_SECONDS)
+    left = [process for process in {*processes, *_processes_of(pid)} if process.is_running()]
+    for process in left:
+        with contextlib.suppress(psutil.Error):
+            process.terminate()
+    _, alive = psutil.wait_procs(left, timeout=5)
+    for process in alive:
         with contextlib.suppress(psutil.Error):
             process.kill()
     psutil.wait_procs(alive, timeout=5)

@@ -153,6 +153,11 @@ def test_an_offline_ingest_runs_through_to_a_published_export(deployment, passwo
             cur.execute("select count(*) from quality.publication_log where published")
             assert cur.fetchone()[0] >= 1
         assert not [dag_id for dag_id, data in serialized_dags(deployment).items() if password in data]
+        with metadata_connection(deployment) as conn, conn.cursor() as cur:
+            cur.execute("select count(*), count(*) filter (where rendered_fields::text like %s) "
+                        "from rendered_task_instance_fields", (f"%{password}%",))
+            rendered, leaked = cur.fetchone()
+        assert rendered > 30 and leaked == 0
         logs = Path(deployment["MIDTIER_HOME"]) / "airflow" / "logs"
         task_logs = list(logs.glob("dag_id=*/**/*.log"))
         assert len(task_logs) > 30

@@ -14,6 +14,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import time
 import zlib
 from pathlib import Path
 from unittest import mock
@@ -87,6 +88,19 @@ def component_processes(env: dict[str, str]) -> list[psutil.Process]:
     return found
 
 
+def wait_for_run(env: dict[str, str], dag_id: str, states: set[str], timeout: float = 600) -> str | None:
+    """The state of the DAG's latest run once it is one of ``states`` (None on timeout)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with metadata_connection(env) as conn, conn.cursor() as cur:
+            cur.execute("select state from dag_run where dag_id = %s order by id desc limit 1", (dag_id,))
+            row = cur.fetchone()
+        if row and row[0] in states:
+            return row[0]
+        time.sleep(2)
+    return None
+
+
 def serialized_dags(env: dict[str, str]) -> dict[str, str]:
     with metadata_connection(env) as conn, conn.cursor() as cur:
         cur.execute("select dag_id, data::text, data_compressed from serialized_dag")
@@ -94,7 +108,7 @@ def serialized_dags(env: dict[str, str]) -> dict[str, str]:
                 for dag_id, data, compressed in cur.fetchall()}
 
 
-def test_up_starts_a_loopback_airflow_whose_dags_import_and_keep_no_password(deployment, password):
+def test_up_starts_a_loopback_airflow_that_runs_tasks_and_keeps_no_password(deployment, password):
     up = midtier(deployment, "airflow", "up")
     try:
         assert up.returncode == 0, up.stdout + up.stderr
@@ -130,6 +144,13 @@ def test_up_starts_a_loopback_airflow_whose_dags_import_and_keep_no_password(dep
 
         again = midtier(deployment, "airflow", "up")
         assert again.returncode == 0 and "already running" in again.stdout
+
+        # the scheduler runs tasks: an offline ingest succeeds and its Asset starts the
+        # transform, whose running tasks `down` must stop too
+        trigger = midtier(deployment, "airflow", "trigger", "midtier_ingest", "--offline", "--no-wait")
+        assert trigger.returncode == 0, trigger.stdout + trigger.stderr
+        assert wait_for_run(deployment, "midtier_ingest", {"success", "failed"}) == "success"
+        assert wait_for_run(deployment, "midtier_transform", {"running", "success", "failed"}) == "running"
     finally:
         processes = component_processes(deployment)
         down = midtier(deployment, "airflow", "down")

@@ -147,7 +147,7 @@ def airflow_command(env: dict[str, str], *args: str, timeout: float = 600) -> st
                             text=True, timeout=timeout)
     if result.returncode != 0:
         detail = "\n".join(result.stderr.strip().splitlines()[-8:])
-        raise AirflowLocalError(f"`airflow {' '.join(args)}` failed:\n{database.redact(detail)}")
+        raise AirflowLocalError(f"`airflow {' '.join(args)}` failed:\n{detail}")
     return result.stdout
 
 
@@ -370,7 +370,10 @@ def status(*, echo: Echo = print) -> bool:
     for name in COMPONENTS:
         pid = _pid(paths, name)
         all_running = all_running and pid is not None
-        state = f"running (pid {pid})" if pid else "stopped"
+        if pid:
+            state = f"running (pid {pid})"
+        else:  # a PID file left behind: the component died instead of being stopped
+            state = "died, see its log" if paths.pid_file(name).exists() else "stopped"
         echo(f"{name:<14} {state:<22} log {paths.log_file(name)}")
     if _pid(paths, "api-server"):
         echo(f"{'api':<14} http://127.0.0.1:{api_port()}")

@@ -288,7 +288,7 @@ def up(*, echo: Echo = print, timeout: float = 300) -> None:
     if settings.uses_embedded_database and not was_running:
         paths.run_dir.mkdir(parents=True, exist_ok=True)
         paths.started_database.touch()
-    started = time.monotonic()
+    started, since = time.monotonic(), datetime.now(timezone.utc)
     try:
         for name in COMPONENTS:
             if name not in running:
@@ -298,7 +298,7 @@ def up(*, echo: Echo = print, timeout: float = 300) -> None:
         _wait(paths, lambda: _api_healthy(api_port()), timeout)
         echo("waiting for the dag-processor to parse the DAGs")
         metadata = _psycopg2_url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
-        _wait(paths, lambda: _parsed(metadata), timeout)
+        _wait(paths, lambda: _parsed(metadata, since), timeout)
     except BaseException:
         down(echo=echo, stop_database=False)
         raise
@@ -333,12 +333,13 @@ def _api_healthy(port: int) -> bool:
         return False
 
 
-def _parsed(metadata: str) -> bool:
+def _parsed(metadata: str, since: datetime) -> bool:
+    """Every DAG is serialized, or this start's parse found an import error."""
     with contextlib.closing(database.connect(metadata)) as conn, conn.cursor() as cur:
         cur.execute("select count(*) from serialized_dag where dag_id = any(%s)",
                     (list(orchestration.PIPELINE),))
         parsed = cur.fetchone()[0]
-        cur.execute("select count(*) from import_error")
+        cur.execute("select count(*) from import_error where timestamp >= %s", (since,))
         return parsed == len(orchestration.PIPELINE) or cur.fetchone()[0] > 0
 
 

@@ -43,6 +43,7 @@ bench: install
 
 stop:
 	-$(BIN)/midtier dashboard --stop
+	-$(BIN)/midtier airflow down
 	-$(BIN)/midtier db down
 
 clean: stop

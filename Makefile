@@ -43,6 +43,7 @@ bench: install
 
 stop:
 	-$(BIN)/midtier dashboard --stop
+	-$(BIN)/midtier airflow down
 	-$(BIN)/midtier db down
 
 # Removes the embedded cluster too (as root it lives under /var/lib/midtier, see README).

@@ -27,7 +27,7 @@ from midtier.assets import CHECKED_MARTS, EXPORTS
 def midtier_export():
     @task(outlets=[EXPORTS])
     def write_exports() -> list[str]:
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from expectations.publication import PublicationBlocked
         from midtier import steps

@@ -5,24 +5,48 @@ Crawls every enabled source with its Scrapy spider into `raw.postings` (one mapp
 source; a failing source is recorded in `raw.crawl_runs` and does not stop the others), then
 publishes the raw-postings Asset that starts `midtier_transform`.
 
-Trigger with `{"offline": true}` to crawl the bundled recorded responses instead of the web.
+Trigger with `{"offline": true}` to crawl the bundled recorded responses instead of the web
+(`midtier airflow trigger midtier_ingest --offline`). Without it, the Airflow Variable
+`midtier_offline`, else the environment setting `MIDTIER_OFFLINE`, decides (default: live).
+
+Runs daily at midnight UTC. Unpausing it waits for the next midnight rather than starting a
+live crawl at once.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, task
+from datetime import timedelta
 
-from midtier.airflow_defaults import DEFAULT_ARGS, START_DATE
+from airflow.sdk import CronTriggerTimetable, Param, dag, task
+
+from midtier.airflow_defaults import DEFAULT_ARGS
 from midtier.assets import RAW_POSTINGS
+
+OFFLINE_VARIABLE = "midtier_offline"
+
+
+def crawls_offline(params) -> bool:
+    """The run's `offline` param; when unset, the `midtier_offline` Variable, else MIDTIER_OFFLINE."""
+    if params.get("offline") is not None:
+        return bool(params["offline"])
+    from airflow.sdk import Variable
+
+    from midtier.settings import load_settings, parse_flag
+
+    setting = Variable.get(OFFLINE_VARIABLE, default=None)
+    return load_settings().offline if setting is None else parse_flag(setting)
 
 
 @dag(
-    schedule="@daily",
-    start_date=START_DATE,
+    # No start_date and a zero run_immediately window: with catchup off, the first unpause
+    # then waits for the next midnight instead of running the one just past.
+    schedule=CronTriggerTimetable("@daily", timezone="UTC", run_immediately=timedelta(0)),
     catchup=False,
     default_args=DEFAULT_ARGS,
     doc_md=__doc__,
-    params={"offline": Param(False, type="boolean", description="crawl recorded demo responses")},
+    params={"offline": Param(None, type=["null", "boolean"],
+                             description="crawl recorded demo responses (unset: the "
+                                         "midtier_offline Variable, else MIDTIER_OFFLINE)")},
     tags=["midtier", "ingest"],
 )
 def midtier_ingest():
@@ -42,7 +66,7 @@ def midtier_ingest():
     def crawl_source(source: str, params=None) -> dict:
         from midtier import steps
 
-        if params["offline"]:
+        if crawls_offline(params):
             summary = steps.offline_crawl(source)
         else:
             summary = steps.crawl(source)

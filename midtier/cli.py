@@ -18,7 +18,10 @@ environment:
   MIDTIER_CONTACT_URL contact URL sent in the crawler's User-Agent
 
 examples:
-  midtier run --offline            whole pipeline on the bundled demo data
+  midtier run --offline            whole pipeline on the bundled demo data (dag.test, quick)
+  midtier airflow up               a real local Airflow on 127.0.0.1:8080 (scheduler, API, parser)
+  midtier airflow trigger midtier_ingest --offline
+                                   the pipeline under that scheduler, followed until export
   midtier crawl remoteok           crawl one source from the web
   midtier crawl --all              crawl every source (one failing source never stops the rest)
   midtier sources                  sources, their published terms and their last run
@@ -151,6 +154,34 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_airflow(args) -> int:
+    from midtier import airflow_local
+
+    if args.dag_id and args.action != "trigger":
+        print("a DAG_ID is only for `trigger`", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "up":
+            airflow_local.up(echo=_echo)
+        elif args.action == "down":
+            airflow_local.down(echo=_echo)
+        elif args.action == "prepare":
+            airflow_local.prepare(echo=_echo)
+        elif args.action == "status":
+            return 0 if airflow_local.status(echo=_echo) else 3
+        else:
+            if not args.dag_id:
+                print("give the DAG_ID to trigger, e.g. midtier_ingest", file=sys.stderr)
+                return 2
+            succeeded = airflow_local.trigger(args.dag_id, offline=args.offline, wait=not args.no_wait,
+                                              timeout=args.timeout, echo=_echo)
+            return 0 if succeeded else 1
+    except airflow_local.AirflowLocalError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_dashboard(args) -> int:
     from midtier import dashboard_server
 
@@ -235,6 +266,25 @@ def build_parser() -> argparse.ArgumentParser:
                               description="ingest -> transform -> check -> export, as Airflow DAG runs.")
     run.add_argument("--offline", action="store_true", help="use the bundled demo data, no network")
     run.set_defaults(handler=cmd_run)
+
+    airflow = commands.add_parser(
+        "airflow", help="run a real local Airflow (scheduler, API server, DAG processor)",
+        description="A local Airflow with the LocalExecutor on 127.0.0.1, its metadata in an "
+                    "`airflow` database of Midtier's PostgreSQL, its state and logs under "
+                    "MIDTIER_HOME/airflow. `up` prepares the metadata database, the crawl pool "
+                    "and the dbt manifest, then starts the components in the background; "
+                    "`prepare` does only the preparation (docker-compose's airflow-init).",
+        epilog="environment: MIDTIER_AIRFLOW_PORT (API port, default 8080), MIDTIER_OFFLINE "
+               "(crawl the recorded responses unless a run says otherwise)")
+    airflow.add_argument("action", choices=["up", "down", "status", "trigger", "prepare"])
+    airflow.add_argument("dag_id", nargs="?", metavar="DAG_ID", help="trigger: the DAG to run")
+    airflow.add_argument("--offline", action="store_true",
+                         help="trigger: crawl the bundled recorded responses")
+    airflow.add_argument("--no-wait", action="store_true",
+                         help="trigger: return at once instead of following the runs to export")
+    airflow.add_argument("--timeout", type=float, default=900, metavar="SECONDS",
+                         help="trigger: how long to follow the runs (default 900)")
+    airflow.set_defaults(handler=cmd_airflow)
 
     dashboard = commands.add_parser("dashboard", help="serve the Streamlit dashboard")
     dashboard.add_argument("--address", default="127.0.0.1", help="bind address (default 127.0.0.1)")

@@ -455,3 +455,8 @@ def connection_parts(url: str) -> dict[str, str]:
         "password": parts.password or "",
         "dbname": parts.path.lstrip("/") or DATABASE_NAME,
     }
+
+
+def ensure_database(url: str) -> None:
+    """Create the database ``url`` names on its server, unless it exists."""
+    _create_database(url)

@@ -26,6 +26,8 @@ class Settings:
     transform_batch_postings: int = 100_000
     # Where a root-run embedded server keeps its binaries and clusters (see midtier.database).
     pg_system_dir: Path = Path("/var/lib/midtier")
+    # Crawls read the bundled recorded responses instead of the web unless a run says otherwise.
+    offline: bool = False
 
     @property
     def postgres_dir(self) -> Path:
@@ -56,6 +58,10 @@ class Settings:
         return not self.database_url
 
 
+def parse_flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
 def load_settings() -> Settings:
     home = Path(os.environ.get("MIDTIER_HOME") or PROJECT_ROOT / ".midtier").resolve()
     contact_url = os.environ.get("MIDTIER_CONTACT_URL", "https://github.com/midtier/midtier")
@@ -70,4 +76,5 @@ def load_settings() -> Settings:
         close_after_missed_crawls=int(os.environ.get("MIDTIER_CLOSE_AFTER_MISSED_CRAWLS", "3")),
         transform_batch_postings=int(os.environ.get("MIDTIER_TRANSFORM_BATCH_POSTINGS", "100000")),
         pg_system_dir=Path(os.environ.get("MIDTIER_PG_SYSTEM_DIR") or "/var/lib/midtier"),
+        offline=parse_flag(os.environ.get("MIDTIER_OFFLINE", "")),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -99,9 +100,9 @@ def test_airflow_services_run_their_airflow_3_command(services, name, subcommand
     assert " ".join(services[name]["command"]) == f"airflow {subcommand}"
 
 
-def test_airflow_init_migrates_and_creates_the_admin(services):
+def test_airflow_init_prepares_as_the_local_deployment_does_and_creates_the_admin(services):
     script = " ".join(services["airflow-init"]["command"])
-    assert "airflow db migrate" in script
+    assert "midtier airflow prepare" in script
     assert "airflow users create" in script and "--role Admin" in script
     assert environment(services["airflow-init"])["AIRFLOW_ADMIN_PASSWORD"].startswith(
         "${AIRFLOW_ADMIN_PASSWORD:?"
@@ -128,6 +129,15 @@ def test_airflow_services_share_the_celery_configuration(services, name):
         "DATABASE_URL",
     ):
         assert REFERENCE.search(env[key]), f"{name}: {key} is not built from variables"
+
+
+@pytest.mark.parametrize("name", sorted(AIRFLOW_SERVICES))
+def test_dbt_connects_through_an_airflow_connection_built_from_variables(services, name):
+    connection = environment(services[name])["AIRFLOW_CONN_MIDTIER_POSTGRES"]
+    assert REFERENCE.search(connection)
+    parsed = json.loads(with_defaults(connection))
+    assert (parsed["conn_type"], parsed["host"], parsed["schema"]) == ("postgres", "postgres", "midtier")
+    assert only_references(connection[connection.index('"password"'):].split('"')[3])
 
 
 def test_the_dashboard_gets_no_airflow_secrets(services):
@@ -213,7 +223,7 @@ def test_env_example_documents_every_variable(compose):
 
 def test_dockerfile_extends_the_pinned_airflow_image():
     lines = DOCKERFILE.read_text().splitlines()
-    pin = re.search(r"^apache-airflow==(\S+)$", (ROOT / "requirements.txt").read_text(), re.MULTILINE)
+    pin = re.search(r"^apache-airflow(?:\[[a-z,]+\])?==(\S+)$", (ROOT / "requirements.txt").read_text(), re.MULTILINE)
     assert f"FROM apache/airflow:{pin[1]}-python3.11" in lines
     assert any("pip install" in line and "requirements.txt" in line for line in lines)
     assert any("pip install" in line and "-e ." in line for line in lines)

@@ -62,3 +62,54 @@ def test_transform_works_a_large_backlog_off_before_the_models(dagbag):
              if not any(upstream.startswith("dbt.") for upstream in task.upstream_task_ids)]
     assert first
     assert all(task.upstream_task_ids == {"catch_up_postings"} for task in first)
+
+
+def test_transform_parses_without_the_dbt_manifest(tmp_path, monkeypatch):
+    """Before any dbt build the DAG still imports: one task runs the whole build instead."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("MIDTIER_HOME", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
+    assert bag.import_errors == {}
+    transform = bag.dags["midtier_transform"]
+    assert transform.get_task("dbt_build").upstream_task_ids == {"catch_up_postings"}
+    assert not any(task_id.startswith("dbt.") for task_id in transform.task_ids)
+
+
+def test_unpausing_ingest_waits_for_the_next_midnight(dagbag):
+    import pendulum
+    from airflow.serialization.decoders import decode_timetable
+    from airflow.serialization.encoders import encode_timetable
+    from airflow.timetables.base import TimeRestriction
+
+    dag = dagbag.dags["midtier_ingest"]
+    timetable = decode_timetable(encode_timetable(dag.timetable))  # as the scheduler sees it
+    first = timetable.next_dagrun_info(
+        last_automated_data_interval=None,
+        restriction=TimeRestriction(earliest=dag.start_date, latest=None, catchup=dag.catchup),
+    )
+    assert first.run_after > pendulum.now("UTC")
+
+
+@pytest.mark.parametrize(("param", "variable", "environment", "expected"), [
+    (True, None, None, True),
+    (False, "true", "1", False),
+    (None, "true", None, True),
+    (None, "false", "1", False),
+    (None, None, "1", True),
+    (None, None, None, False),
+])
+def test_ingest_crawls_offline_by_param_else_variable_else_setting(
+        monkeypatch, param, variable, environment, expected):
+    from importlib import util
+
+    spec = util.spec_from_file_location("ingest_dag", PROJECT_ROOT / "dags" / "midtier_ingest.py")
+    ingest = util.module_from_spec(spec)
+    spec.loader.exec_module(ingest)
+    for name, value in (("AIRFLOW_VAR_MIDTIER_OFFLINE", variable), ("MIDTIER_OFFLINE", environment)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert ingest.crawls_offline({"offline": param}) is expected

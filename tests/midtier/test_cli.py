@@ -9,7 +9,8 @@ import pytest
 
 from midtier.cli import build_parser, main
 
-COMMANDS = ["db", "crawl", "sources", "import", "transform", "check", "export", "run", "dashboard"]
+COMMANDS = ["db", "crawl", "sources", "import", "transform", "check", "export", "run", "airflow",
+            "dashboard"]
 
 
 def test_help_lists_every_command_and_the_environment():
@@ -79,3 +80,31 @@ def test_sources_lists_every_source_with_its_terms_and_last_run(capsys, db, tmp_
 def test_crawl_needs_a_source_or_all(capsys, database_url):
     assert main(["crawl"]) == 2
     assert "--all" in capsys.readouterr().err
+
+
+def test_airflow_trigger_needs_a_dag_id(capsys):
+    assert main(["airflow", "trigger"]) == 2
+    assert "DAG_ID" in capsys.readouterr().err
+
+
+def test_airflow_up_refuses_a_busy_port_in_one_line(capsys, monkeypatch, tmp_path):
+    import socket
+
+    monkeypatch.setenv("MIDTIER_HOME", str(tmp_path))
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        monkeypatch.setenv("MIDTIER_AIRFLOW_PORT", str(port))
+        assert main(["airflow", "up"]) == 1
+    error = capsys.readouterr().err
+    assert f"port {port} on 127.0.0.1 is in use" in error
+    assert "MIDTIER_AIRFLOW_PORT" in error and len(error.strip().splitlines()) == 1
+
+
+def test_airflow_trigger_and_status_say_when_airflow_is_not_running(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("MIDTIER_HOME", str(tmp_path))
+    assert main(["airflow", "trigger", "midtier_ingest", "--offline"]) == 1
+    assert "run `midtier airflow up`" in capsys.readouterr().err
+    assert main(["airflow", "status"]) == 3
+    assert "scheduler      stopped" in capsys.readouterr().out

@@ -159,7 +159,8 @@ class Taxonomy:
                 return
             self.add_skill(slug, name, category, source, source_id)
         elif not self.skills[slug]["source_id"]:
-            self.skills[slug].update(source=source, source_id=source_id)
+            # a curated skill keeps source midtier; it gains the public identifier
+            self.skills[slug]["source_id"] = source_id
         for alias in names:
             self.add_alias(alias, slug, not prose or self.common_word(alias))
 

@@ -161,7 +161,8 @@ pay_texts_read as (
 
 ),
 
--- number (with an optional multiplier word) | currency symbol | word | any other symbol
+-- number (with an optional multiplier word) | currency symbol | word (a dot after it
+-- dropped: "Tsd.", "pr. time", "godz.") | any other symbol
 raw_tokens as (
 
     select

@@ -38,6 +38,7 @@
         and {{ pair }}.shorter_shingle_count >= {{ var('duplicate_min_shingles') }}
         and {{ pair }}.title_similarity >= {{ var('duplicate_min_title_similarity') }}
         and not {{ pair }}.has_different_seniority
+        and not {{ pair }}.has_different_stack
         and {{ pair }}.posted_days_apart <= {{ var('duplicate_max_days_apart') }})
 {%- endmacro %}
 

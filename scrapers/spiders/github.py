@@ -23,6 +23,8 @@ is never logged or stored.
 Bounty amounts are extracted verbatim, not parsed: label names that state an amount ("$100",
 "bounty-$250"), else the first body line stating one next to a bounty word ("/bounty $100",
 "Bounty: $500", "Price: 450 USD"), else the title when it states one ("Bounty: $2000 ...").
+What states an amount is read with dbt's currency and multiplier seeds (scrapers/amounts.py):
+the spider keeps no currency list of its own, and dbt judges the text.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from scrapers.fields import identifier, text
+from scrapers.amounts import states_amount
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.base import MidtierSpider
 
@@ -52,11 +55,6 @@ DEFAULT_QUERIES = (
 RATE_LIMITED_STAT = "github/rate_limit_reset"
 
 NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
-AMOUNT = re.compile(
-    r"[$€£]\s?\d"
-    r"|\d[\d,.]*\s?(?:USD|EUR|GBP|USDC|USDT|DAI|ETH)\b"
-    r"|\b(?:USD|EUR|GBP|USDC)\s?\d"
-)
 BOUNTY_WORD = re.compile(r"bounty|reward|price|budget|payout|prize|compensation|\b(?:pay|paid|earn)\b",
                          re.IGNORECASE)
 
@@ -220,13 +218,13 @@ class GithubSpider(MidtierSpider):
         return [name for name in names if isinstance(name, str) and name.strip()]
 
     def _parse_budget(self, tags: list[str], body: str | None, title: str | None) -> str | None:
-        in_labels = [tag for tag in tags if AMOUNT.search(tag)]
+        in_labels = [tag for tag in tags if states_amount(tag)]
         if in_labels:
             return " | ".join(in_labels)
         for line in (body or "").splitlines():
-            if AMOUNT.search(line) and BOUNTY_WORD.search(line):
+            if states_amount(line) and BOUNTY_WORD.search(line):
                 return line.strip()
-        if title and AMOUNT.search(title) and BOUNTY_WORD.search(title):
+        if title and states_amount(title) and BOUNTY_WORD.search(title):
             return title
         return None
 

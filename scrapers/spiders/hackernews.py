@@ -17,7 +17,9 @@ A comment's ``text`` is HTML (``<p>`` between paragraphs, ``&#x2F;`` for slashes
 paragraph is the header the thread asks for, ``Company | Role | Location | REMOTE | $...``: it
 becomes the title as written; its first ``|`` field is the company; a field naming remote/onsite
 work or a "City, Region" place is the location; a full-time/contract field the employment type;
-header fields (else the body clause) holding an amount or a rate are the budget text, verbatim.
+header fields (else the body clause) holding an amount or a rate are the budget text, verbatim
+(an amount as dbt's currency and multiplier seeds write one, scrapers/amounts.py: no currency
+list of the spider's own; dbt judges the text).
 
 In the Freelancer thread people post either "SEEKING WORK" (supply) or "SEEKING FREELANCER"
 (demand). Midtier collects demand, so only "SEEKING FREELANCER" comments are kept there; their
@@ -38,6 +40,7 @@ from scrapy.http import Response
 from w3lib.html import remove_tags
 
 from scrapers.fields import whole_number_or_digits
+from scrapers.amounts import states_amount
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.base import MidtierSpider, json_text
 
@@ -52,16 +55,6 @@ THREAD_TITLES = {
 }
 SEEKING_FREELANCER = re.compile(r"^\W*seeking\s+freelancers?\b", re.IGNORECASE)
 
-# A header field or body clause that states pay: a currency sign or code next to a number,
-# a "120k"-style amount, or a rate ("/hr", "per day").
-PAY = re.compile(
-    r"[$€£]\s?\d"
-    r"|\d\s?[kK]\b"
-    r"|\d\s?(?:USD|EUR|GBP|CAD|AUD|CHF)\b"
-    r"|\b(?:USD|EUR|GBP|CAD|AUD|CHF)\s?\d"
-    r"|/\s?(?:hr|hour|h|day|d|week|wk|month|mo|yr|year)\b"
-    r"|\bper\s+(?:hour|day|week|month|year|annum)\b",
-)
 WORK_PLACE = re.compile(r"\b(?:remote|onsite|on-site|on site|in-office|in office|hybrid)\b", re.IGNORECASE)
 PLACE_NAME = re.compile(r"^[A-Z][\w.' -]*,\s*[A-Z]")
 ROLE_WORDS = re.compile(
@@ -217,18 +210,18 @@ class HackerNewsSpider(MidtierSpider):
 
     def _parse_employment_type(self, fields: list[str]) -> str | None:
         for field in fields[1:]:
-            if EMPLOYMENT.search(field) and not PAY.search(field) and not ROLE_WORDS.search(field):
+            if EMPLOYMENT.search(field) and not states_amount(field) and not ROLE_WORDS.search(field):
                 return field
         return None
 
     def _parse_budget(self, fields: list[str], comment: dict) -> str | None:
         """Header fields stating pay, else the first body clause that does; verbatim."""
-        in_header = [field for field in fields[1:] if PAY.search(field)]
+        in_header = [field for field in fields[1:] if states_amount(field)]
         if in_header:
             return " | ".join(in_header)
         for paragraph in PARAGRAPH.split(comment.get("text") or ""):
             for clause in CLAUSE_END.split(_plain(paragraph)):
-                if PAY.search(clause):
+                if states_amount(clause):
                     return clause.strip()
         return None
 

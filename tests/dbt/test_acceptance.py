@@ -112,7 +112,7 @@ def test_hourly_usd_follows_the_stated_basis_and_fx_seed(marts, query):
 
 
 # -- skills ---------------------------------------------------------------------------------
-def test_skill_tagging_precision_and_recall_are_at_least_0_9(marts):
+def test_skill_tagging_precision_and_recall_are_at_least_0_92(marts):
     true_positives = false_positives = false_negatives = 0
     misses = []
     for case in LABELLED:
@@ -130,7 +130,7 @@ def test_skill_tagging_precision_and_recall_are_at_least_0_9(marts):
     recall = true_positives / (true_positives + false_negatives)
     labelled_count = sum(1 for case in LABELLED if case["skills"])
     assert labelled_count >= 30
-    assert precision >= 0.9 and recall >= 0.9, (precision, recall, misses)
+    assert precision >= 0.92 and recall >= 0.92, (precision, recall, misses)
 
 
 def test_primary_skill_is_the_first_tagged_skill(marts):

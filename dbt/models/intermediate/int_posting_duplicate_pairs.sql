@@ -244,6 +244,13 @@ titled_pairs as (
                            'mid', 'head', 'director', 'manager', 'associate', 'i', 'ii', 'iii')
                 and not (word = any(left_words.title_words) and word = any(right_words.title_words))
         ) as has_different_seniority,
+        -- "Backend engineer (Python)" and "Backend engineer (Go)": both titles name skills
+        -- and share none, so one client's boilerplate does not make them one job
+        (
+            cardinality(left_words.title_skill_words) > 0
+            and cardinality(right_words.title_skill_words) > 0
+            and not (left_words.title_skill_words && right_words.title_skill_words)
+        ) as has_different_stack,
         abs(extract(epoch from left_posting.first_seen_at - right_posting.first_seen_at)) / 86400
             as days_apart
     from candidate_pairs
@@ -297,6 +304,7 @@ compared_pairs as (
         right_company_key,
         title_similarity,
         has_different_seniority,
+        has_different_stack,
         days_apart,
         null::text as input_hash
     from shared_shingles
@@ -315,6 +323,7 @@ markers as (
         null::text as right_company_key,
         null::numeric as title_similarity,
         null::boolean as has_different_seniority,
+        null::boolean as has_different_stack,
         null::numeric as days_apart,
         live.input_hash
     from live

@@ -2,15 +2,26 @@
     What duplicate detection compares, computed once per posting version (incremental):
     int_postings_deduplicated pairs these up across all postings on every run.
 
-      company_key      the company, lower-case, legal suffixes ("Inc", "GmbH") and
-                       punctuation removed ("Acme, Inc." = "ACME")
-      title_words      distinct title words without board noise ("remote", "(m/w/d)")
+      company_key      the company, lower-case, legal forms ("Inc", "GmbH", "Sp. z o.o.")
+                       and punctuation removed ("Acme, Inc." = "ACME")
+      title_words      distinct title words without board noise ("remote", "(m/w/d)") and
+                       without the company's own words, which some boards put in the
+                       title ("Acme: Senior Engineer")
+      title_skill_words  the title words that name a skill unambiguously ("python",
+                       "react"): two roles of one client whose titles name skills and
+                       share none are different jobs
       title_key        those words sorted, as one string (a blocking key)
       text_key         md5 of the first 4,000 description characters' words
       opening_key      md5 of the first 40 description words (a blocking key), when the
                        description has at least 20
       shingle_hashes   the distinct word 3-grams of the description as 32-bit hashes,
                        sorted (shingle_count of them; an intarray set, see macros/intarray.sql)
+
+    Boards edit the copies they carry: every text is compared without HTML tags and
+    entities ("R&amp;D" = "R&D"), in lower case, with letters outside ASCII left out (so
+    mojibake, "CafÃ©" for "Café", reads like the original), and a description without the
+    header lines a board adds ("Headquarters: ...", "URL: ..."). The noise words and header
+    labels are the seed fingerprint_noise_words.
 #}
 
 {{ config(**incremental_posting_config()) }}
@@ -23,39 +34,95 @@ postings as (
 
 ),
 
+noise_words as (
+
+    select * from {{ ref('fingerprint_noise_words') }}
+
+),
+
+skill_aliases as (
+
+    select * from {{ ref('skill_aliases') }}
+
+),
+
+-- the noise words of each field as one array, and the header labels as one pattern: the
+-- leading lines "<label>: ..." of a description
+noise as (
+
+    select
+        array_agg(word) filter (where applies_to = 'company') as company_words,
+        array_agg(word) filter (where applies_to = 'title') as title_words,
+        '^(\s*(' || string_agg({{ regex_escaped('word') }}, '|' order by length(word) desc, word)
+            filter (where applies_to = 'description_header')
+            || ')\s*:[^\n]*(\n|$))+' as header_pattern
+    from noise_words
+
+),
+
+skills as (
+
+    select * from {{ ref('skills') }}
+
+),
+
+-- one-word aliases that name a skill in a title: the unambiguous ones, and the curated
+-- ambiguous names of languages and frameworks ("Backend Developer (Go)"); a generated
+-- tags_only alias is a common word ("architect") that says nothing about the stack
+skill_words as (
+
+    select array_agg(distinct lower(skill_aliases.alias)) as words
+    from skill_aliases
+    inner join skills
+        on skill_aliases.skill_slug = skills.skill_slug
+    where (not skill_aliases.tags_only or skills.source = 'midtier')
+        and lower(skill_aliases.alias) ~ '^[a-z0-9+#]+$'
+
+),
+
+-- without HTML tags and entities, lower case; the description without a board's header
+plain_texts as (
+
+    select
+        postings.posting_id,
+        postings.content_hash,
+        {{ markup_removed("replace(lower(coalesce(postings.company_name, '')), '.', '')") }}
+            as company_text,
+        {{ markup_removed("lower(coalesce(postings.title, ''))") }} as title_text,
+        regexp_replace(
+            {{ markup_removed("lower(left(coalesce(postings.description_text, ''), 4000))") }},
+            noise.header_pattern, ''
+        ) as description_text
+    from postings
+    cross join noise
+
+),
+
 normalised_columns as (
 
     select
-        posting_id,
-        content_hash,
-        nullif(
-            regexp_replace(
-                regexp_replace(
-                    lower(coalesce(company_name, '')),
-                    '\m(inc|llc|ltd|limited|gmbh|bv|b\.v|sa|sas|ag|corp|corporation|co|company|plc|oy|ab|srl|pty|the)\M',
-                    '', 'g'
-                ),
-                '[^a-z0-9]+', '', 'g'
-            ),
-            ''
-        ) as company_key,
+        plain_texts.posting_id,
+        plain_texts.content_hash,
+        nullif(array_to_string(company_words.words, ''), '') as company_key,
         array(
             select distinct word
-            from regexp_split_to_table(lower(coalesce(title, '')), '[^a-z0-9+#]+') as word
+            from regexp_split_to_table(plain_texts.title_text, '[^a-z0-9+#]+') as word
             where word <> ''
-                and word not in (
-                    'remote', 'hybrid', 'onsite', 'us', 'usa', 'uk', 'eu', 'emea', 'europe',
-                    'worldwide', 'anywhere', 'global', 'contract', 'freelance', 'full', 'part',
-                    'time', 'm', 'w', 'd', 'f', 'x', 'h', 'only', 'job', 'position', 'role',
-                    'hiring', 'we', 're', 'wanted', 'needed', 'a', 'an', 'the', 'for', 'with',
-                    'and', 'in', 'of'
-                )
+                and word <> all(noise.title_words)
+                and word <> all(company_words.words)
         ) as title_words,
         regexp_split_to_array(
-            btrim(regexp_replace(lower(left(coalesce(description_text, ''), 4000)), '[^a-z0-9]+', ' ', 'g')),
+            btrim(regexp_replace(plain_texts.description_text, '[^a-z0-9]+', ' ', 'g')),
             ' '
         ) as description_words
-    from postings
+    from plain_texts
+    cross join noise
+    cross join lateral (
+        select coalesce(array_agg(word order by position), '{}') as words
+        from regexp_split_to_table(plain_texts.company_text, '[^a-z0-9]+')
+            with ordinality as company_word (word, position)
+        where word <> '' and word <> all(noise.company_words)
+    ) as company_words
 
 ),
 
@@ -90,6 +157,11 @@ final as (
         normalised_columns.company_key,
         normalised_columns.title_words,
         array_to_string(array(select unnest(normalised_columns.title_words) order by 1), ' ') as title_key,
+        array(
+            select unnest(normalised_columns.title_words)
+            intersect
+            select unnest(skill_words.words)
+        ) as title_skill_words,
         md5(array_to_string(normalised_columns.description_words, ' ')) as text_key,
         case when cardinality(normalised_columns.description_words) >= 20
             then md5(array_to_string(normalised_columns.description_words[1:40], ' '))
@@ -101,6 +173,7 @@ final as (
     from normalised_columns
     inner join shingled
         on normalised_columns.posting_id = shingled.posting_id
+    cross join skill_words
 
 )
 

@@ -15,14 +15,23 @@
       5. the period is the nearest period word that belongs to the pay, not to a quantity
          ("/hr", "per annum", "daily", "brutto/Jahr"); unit nouns count only after a per
          marker ("/", "per", "a") or before "rate"; hints (budget, fixed, salary) come last;
-         a bare amount of at least var salary_inference_min_amount is a yearly salary.
+         a bare amount of at least var salary_inference_min_amount is a yearly salary;
+      6. a text that calls the pay negotiable ("DOE", "VB", "a convenir") and states no
+         money amount and no period has no pay in it ("negotiable, 2 openings").
 
     Every word list lives in a seed: currency_aliases, budget_period_aliases, budget_words.
+    The tokenizer's regular expression is built from them in SQL (token_patterns), so a
+    new multiplier or currency symbol is one seed row. Letters are ASCII letters plus the
+    Latin-1 and Latin Extended-A/B ranges: the database may run in the C locale, where
+    [[:alpha:]] and lower() know ASCII only ("godzinę", "månad", "día").
     Hourly equivalents use var('hours_per_budget_period'); USD uses the fx_rates seed (the
     latest rate dated on or before the posting, else the latest).
 #}
 
 {% set rule_vars = ['hours_per_budget_period', 'salary_inference_min_amount'] %}
+{# letters beyond ASCII: Latin-1 and Latin Extended-A/B, without × and ÷ #}
+{% set letter_ranges = '\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f' %}
+{% set letter = '[[:alpha:]' ~ letter_ranges ~ ']' %}
 
 {{ config(**incremental_posting_config(vars=rule_vars)) }}
 
@@ -59,35 +68,106 @@ fx_rates as (
 
 ),
 
+-- a word may play several roles ("a": per marker and range connector)
+word_roles as (
+
+    select
+        phrase,
+        bool_or(role = 'range_connector') as is_range_connector,
+        bool_or(role = 'per_marker') as is_per_marker
+    from budget_words
+    where role in ('range_connector', 'per_marker')
+    group by phrase
+
+),
+
+-- the tokenizer's and the negotiable test's regular expressions, built from the seeds;
+-- longest alternatives first, every non-alphanumeric character escaped
+token_patterns as (
+
+    select
+        '(\d(?:[\d.,'']*\d)?)(?:\s*(' || multipliers.alternation || ')(?!{{ letter }}))?'
+        || '|(' || symbols.alternation || ')'
+        || '|({{ letter }}+)\.?'
+        || '|([^\s[:alnum:]' || symbol_characters.characters || '])' as token_pattern,
+        '(^|[^[:alnum:]{{ letter_ranges }}])(' || negotiable.alternation
+        || ')($|[^[:alnum:]{{ letter_ranges }}])' as negotiable_pattern
+    from (
+        select string_agg({{ regex_escaped('phrase') }}, '|' order by length(phrase) desc, phrase)
+            as alternation
+        from budget_words
+        where role = 'multiplier'
+    ) as multipliers
+    cross join (
+        select string_agg({{ regex_escaped('alias') }}, '|' order by length(alias) desc, alias)
+            as alternation
+        from currency_aliases
+        -- symbols and symbol-bearing codes ("$", "r$"); plain words are read as words
+        where alias !~ '^{{ letter }}+$'
+    ) as symbols
+    cross join (
+        select string_agg(distinct {{ regex_escaped('symbol_character') }}, '') as characters
+        from currency_aliases
+        cross join lateral regexp_split_to_table(currency_aliases.alias, '') as symbol_character
+        where symbol_character !~ '[[:alnum:]]'
+    ) as symbol_characters
+    cross join (
+        select string_agg({{ regex_escaped('phrase') }}, '|' order by length(phrase) desc, phrase)
+            as alternation
+        from budget_words
+        where role = 'negotiable'
+    ) as negotiable
+
+),
+
 pay_texts as (
 
     select
         posting_id,
-        -- lower case; unicode apostrophes and spaces made plain; "60 000" -> "60000";
-        -- "p.a." -> "pa", "p/h" -> "ph"; "zł" -> "pln"
+        -- lower case (Latin letters beyond ASCII too); unicode apostrophes and spaces made
+        -- plain; "60 000" -> "60000"; "p.a." -> "pa", "p/h" -> "ph"; an apostrophe after a
+        -- letter separates words ("l'heure", "all'ora")
         regexp_replace(
             regexp_replace(
                 regexp_replace(
                     regexp_replace(
-                        translate(lower(budget_text), '’´  ', '''''  '),
+                        translate(
+                            lower(budget_text),
+                            'ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞĄĆĘŁŃŚŹŻ’´'
+                                || chr(160) || chr(8201) || chr(8239),
+                            'àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþąćęłńśźż''''   '
+                        ),
                         '(\d) (?=\d{3}(?!\d))', '\1', 'g'
                     ),
                     '\m([a-z])\.([a-z])\.', '\1\2', 'g'
                 ),
                 '\mp/([ahdwm])\M', 'p\1', 'g'
             ),
-            'zł', ' pln ', 'g'
+            '({{ letter }})''', '\1 ', 'g'
         ) as pay_text
     from postings
     where budget_text is not null
 
 ),
 
--- number (with an optional multiplier word) | currency symbol | word | any other symbol
+pay_texts_read as (
+
+    select
+        pay_texts.posting_id,
+        pay_texts.pay_text,
+        pay_texts.pay_text ~ token_patterns.negotiable_pattern as calls_pay_negotiable
+    from pay_texts
+    cross join token_patterns
+
+),
+
+-- number (with an optional multiplier word) | currency symbol | word (a dot after it
+-- dropped: "Tsd.", "pr. time", "godz.") | any other symbol
 raw_tokens as (
 
     select
         pay_texts.posting_id,
+        pay_texts.calls_pay_negotiable,
         token_match.position::integer as position,
         token_match.parts[1] as number_text,
         token_match.parts[2] as multiplier_word,
@@ -98,14 +178,10 @@ raw_tokens as (
             when token_match.parts[4] is not null then 'word'
             else 'punct'
         end as token_kind
-    from pay_texts
+    from pay_texts_read as pay_texts
+    cross join token_patterns
     cross join lateral regexp_matches(
-        pay_texts.pay_text,
-        '(\d(?:[\d.,'']*\d)?)(?:\s*(k|thousand|lakhs?|lacs?|lpa|crores?|mil|million|mn)(?![[:alpha:]]))?'
-        || '|(us\$|ca\$|c\$|au\$|a\$|nz\$|s\$|r\$|\$|€|£|₹|¥)'
-        || '|([[:alpha:]]+)'
-        || '|([^\s[:alnum:]$€£₹¥])',
-        'g'
+        pay_texts.pay_text, token_patterns.token_pattern, 'g'
     ) with ordinality as token_match (parts, position)
 
 ),
@@ -137,6 +213,7 @@ tokens as (
 
     select
         read_numbers.posting_id,
+        read_numbers.calls_pay_negotiable,
         read_numbers.position,
         read_numbers.token_kind,
         read_numbers.token_text,
@@ -146,7 +223,8 @@ tokens as (
         multipliers.multiplier is not null as has_multiplier,
         currency_aliases.currency_code,
         currency_aliases.priority as currency_priority,
-        words.role as word_role,
+        coalesce(word_roles.is_range_connector, false) as is_range_connector,
+        coalesce(word_roles.is_per_marker, false) as is_per_marker,
         period_aliases.budget_period as period_word,
         period_aliases.alias_kind as period_word_kind
     from read_numbers
@@ -155,9 +233,8 @@ tokens as (
         and multipliers.role = 'multiplier'
     left join currency_aliases
         on read_numbers.token_text = currency_aliases.alias
-    left join budget_words as words
-        on read_numbers.token_text = words.phrase
-        and words.role in ('range_connector', 'per_marker')
+    left join word_roles
+        on read_numbers.token_text = word_roles.phrase
     left join period_aliases
         on read_numbers.token_text = period_aliases.alias
 
@@ -172,14 +249,15 @@ neighbours as (
         lag(currency_code, 2) over text_order as second_previous_currency,
         lag(token_kind, 1) over text_order as previous_kind,
         lag(token_text, 1) over text_order as previous_text,
-        lag(word_role, 1) over text_order as previous_role,
+        lag(is_per_marker, 1) over text_order as follows_per_marker,
         lag(token_kind, 1) over text_order as previous_token_kind,
         lag(amount, 1) over text_order as previous_amount,
         lead(currency_code, 1) over text_order as next_currency,
         lead(currency_code, 2) over text_order as second_next_currency,
         lead(token_kind, 1) over text_order as next_kind,
         lead(token_text, 1) over text_order as next_text,
-        lead(token_text, 2) over text_order as second_next_text
+        lead(token_text, 2) over text_order as second_next_text,
+        bool_or(period_word is not null) over (partition by posting_id) as has_period_word
     from tokens
     window text_order as (partition by posting_id order by position)
 
@@ -200,6 +278,8 @@ numbers as (
             or (second_previous_currency is not null and previous_kind = 'punct')
             or (second_next_currency is not null and next_kind = 'punct')
         ) as is_money,
+        neighbours.calls_pay_negotiable and not neighbours.has_period_word
+            as is_negotiable_without_period,
         -- "20 hrs/week", "3-month", "5+ years", "10%"
         exists (
             select 1 from budget_words as quantity
@@ -217,13 +297,25 @@ numbers as (
 
 ),
 
-candidate_numbers as (
+-- a negotiable text that states neither a money amount nor a period has no pay in it
+numbers_in_text as (
 
     select
         numbers.*,
-        row_number() over (partition by posting_id order by position) as number_rank
+        numbers.is_negotiable_without_period
+            and not bool_or(numbers.is_money) over (partition by numbers.posting_id)
+            as is_negotiable_without_amount
     from numbers
-    where is_money or not is_followed_by_quantity_word
+
+),
+
+candidate_numbers as (
+
+    select
+        numbers_in_text.*,
+        row_number() over (partition by posting_id order by position) as number_rank
+    from numbers_in_text
+    where is_money or not (is_followed_by_quantity_word or is_negotiable_without_amount)
 
 ),
 
@@ -269,9 +361,10 @@ range_pairs as (
         and between_token.position > consecutive_numbers.lower_position
         and between_token.position < consecutive_numbers.upper_position
     group by {% for column in ['posting_id', 'lower_position', 'upper_position', 'lower_rank', 'lower_amount', 'lower_as_written', 'lower_has_multiplier', 'upper_amount', 'upper_as_written', 'upper_multiplier', 'upper_has_multiplier'] %}consecutive_numbers.{{ column }}{{ ", " if not loop.last }}{% endfor %}
-    having bool_or(between_token.word_role = 'range_connector')
+    having bool_or(between_token.is_range_connector)
         and bool_and(
-            between_token.word_role is not null
+            between_token.is_range_connector
+            or between_token.is_per_marker
             or between_token.currency_code is not null
             or between_token.period_word is not null
         )
@@ -301,7 +394,7 @@ anchor_near_tokens as (
         or (
             tokens.position > anchors.position
             and tokens.period_word is null
-            and tokens.word_role is distinct from 'per_marker'
+            and not tokens.is_per_marker
         )
 
 ),
@@ -443,10 +536,13 @@ text_periods as (
         and not coalesce(owned_tokens.follows_a_quantity, false)
         and (
             owned_tokens.period_word_kind in ('rate', 'hint')
-            -- a unit noun states a period after "/", "per", "a" or a money amount, or before "rate"
-            or neighbours.previous_role = 'per_marker'
-            or neighbours.previous_token_kind = 'number'
-            or neighbours.next_text = 'rate'
+            -- a unit noun states a period after "/", "per", "a" or a money amount, or before
+            -- "rate"; a short one that is another word elsewhere only after a per marker
+            or neighbours.follows_per_marker
+            or (
+                owned_tokens.period_word_kind = 'unit'
+                and (neighbours.previous_token_kind = 'number' or neighbours.next_text = 'rate')
+            )
         )
     order by
         owned_tokens.posting_id,
@@ -479,7 +575,7 @@ structured as (
         currency_aliases.currency_code,
         (
             select period_aliases.budget_period
-            from regexp_split_to_table(lower(postings.salary_period), '[^[:alpha:]]+') as word
+            from regexp_split_to_table(lower(postings.salary_period), '[^[:alpha:]{{ letter_ranges }}]+') as word
             inner join period_aliases
                 on word = period_aliases.alias
             order by period_aliases.alias_kind = 'hint'

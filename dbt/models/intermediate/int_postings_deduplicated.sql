@@ -6,8 +6,9 @@
         and their texts are near-identical (var duplicate_min_text_overlap_without_company);
       - their descriptions overlap: shared word 3-gram shingles / the smaller shingle set
         (so a truncated copy still matches) >= var duplicate_min_text_overlap;
-      - their titles agree: token Jaccard (board noise like "remote", "(m/w/d)" removed)
-        >= var duplicate_min_title_similarity, and no seniority word differs;
+      - their titles agree: token Jaccard (board noise like "remote", "(m/w/d)" and the
+        company's own words removed) >= var duplicate_min_title_similarity, no seniority
+        word differs, and they do not name disjoint stacks ("(Python)" / "(Go)");
       - both descriptions are long enough to compare (var duplicate_min_shingles);
       - they were posted within var duplicate_max_days_apart days of each other (posting
         dates when both have one, else first seen): a role a company opens again months

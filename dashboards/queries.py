@@ -385,8 +385,8 @@ def fetch_validation_results(url: str) -> list[dict]:
     return _query(
         url,
         """
-        select distinct on (suite_name) suite_name, success, evaluated, failed, validated_at,
-               validation_id
+        select distinct on (suite_name) suite_name, success, status, evaluated, failed,
+               validated_at, validation_id
         from quality.validation_results
         order by suite_name, validated_at desc
         """,

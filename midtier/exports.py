@@ -250,9 +250,13 @@ def _feed(postings: Iterable[Mapping], title: str, feed_key: str, *, atom: bool)
 
 
 def postings_csv(postings: Iterable[Mapping]) -> str:
-    """The postings as CSV with ``CSV_COLUMNS``; lists joined with "; ", times in UTC ISO 8601."""
+    """The postings as CSV with ``CSV_COLUMNS``; lists joined with "; ", times in UTC ISO 8601,
+    and every cell a spreadsheet would run as a formula prefixed with ' (spreadsheet_safe).
+    The export's postings.csv and the Feed's download both come from here."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # RFC 4180's CRLF: the writer then also quotes a cell holding a bare carriage return,
+    # which with "\n" it left unquoted, cutting the row in two for every reader
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for posting in postings:
         writer.writerow([_csv_value(posting.get(column)) for column in CSV_COLUMNS])
@@ -401,7 +405,21 @@ def last_change(postings: list[Mapping]) -> datetime:
     return max(stamps, default=EPOCH)
 
 
+# A cell starting with one of these is read as a formula by spreadsheets (OWASP, "CSV
+# Injection"): "=HYPERLINK(...)", "+cmd|...", "@SUM(...)", and their full-width forms.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """The cell text, prefixed with ' when a spreadsheet would run it as a formula."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def _csv_value(value) -> str:
+    return spreadsheet_safe(_csv_text(value))
+
+
+def _csv_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -223,3 +223,26 @@ def test_missing_mart_says_to_run_the_pipeline(make_database, tmp_path):
 )
 def test_budget_summary(posting, summary):
     assert exports.budget_summary(posting) == summary
+
+
+FORMULAS = ["=HYPERLINK(\"https://evil.example\",\"click\")", "+cmd|' /C calc'!A0",
+            "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1",
+            "＝1+1"]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_csv_cells_a_spreadsheet_would_run_are_prefixed(formula):
+    posting = {"posting_id": "community:x", "title": formula, "company_name": formula,
+               "location": formula, "skills": [formula, "python"]}
+    [header, row] = list(csv.reader(io.StringIO(exports.postings_csv([posting]))))
+    cells = dict(zip(header, row))
+    for column in ("title", "company_name", "location", "skills"):
+        assert cells[column].startswith("'" + formula[0]), column
+    assert cells["title"] == "'" + formula  # the text itself is kept
+
+
+def test_csv_leaves_ordinary_text_alone():
+    posting = {"title": "Senior Python developer (remote)", "budget_min": 40}
+    [header, row] = list(csv.reader(io.StringIO(exports.postings_csv([posting]))))
+    cells = dict(zip(header, row))
+    assert (cells["title"], cells["budget_min"]) == ("Senior Python developer (remote)", "40")

@@ -175,6 +175,8 @@ def test_hostile_text_is_stored_as_written(db, database_url, tmp_path):
     assert "مطور بايثون" in rows["nasty-2"][0] and "🚀" in rows["nasty-2"][0]
     assert rows["nasty-3"][0] == "NULinsidetext"  # PostgreSQL text cannot hold NUL
     assert rows["nasty-5"][0] == "tab\tnewline\nreturn\rbackslash\\ quote\" brace{ comma, }"
-    assert rows["nasty-6"][1] > 1_000_000
+    # a megabyte title is over its limit: the record is rejected, not stored cut
+    assert "nasty-6" not in rows
+    assert _one(db, "select count(*) from raw.rejects where payload like %s", ('%"id": "nasty-6"%',)) == 1
     assert _one(db, "select tags from raw.postings where source_posting_id = 'nasty-5'") == [
         "tab\tnewline\nreturn\rbackslash\\ quote\" brace{ comma, }", "python"]

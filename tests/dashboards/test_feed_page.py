@@ -221,7 +221,15 @@ def test_unreachable_database_is_a_clear_error(monkeypatch):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/midtier")
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres:secret@127.0.0.1:{port}/midtier")
     app = run_app()
     assert not app.exception
     assert "Cannot reach the database" in app.error[0].value
+    shown = " ".join(element.value for element in [*app.error, *app.markdown, *app.caption])
+    assert str(port) not in shown and "postgresql://" not in shown and "127.0.0.1" not in shown
+
+
+def test_a_nul_in_the_search_shows_results_not_a_traceback(app):
+    app.text_input(key="search").set_value("Go\x00 Backend").run()
+    assert not app.exception and not app.error
+    assert shown_titles(app) == ["Go Backend Engineer"]  # searched as "Go Backend"

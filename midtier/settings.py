@@ -24,6 +24,8 @@ class Settings:
     # A transform facing more unprocessed postings than this runs the per-posting models in
     # batches of about this many first (see midtier.transform.catch_up).
     transform_batch_postings: int = 100_000
+    # The rate-floor registry publishes no aggregate of fewer floors than this (never below 5).
+    registry_min_cell_size: int = 5
 
     @property
     def postgres_dir(self) -> Path:
@@ -67,4 +69,5 @@ def load_settings() -> Settings:
         contact_url=contact_url,
         close_after_missed_crawls=int(os.environ.get("MIDTIER_CLOSE_AFTER_MISSED_CRAWLS", "3")),
         transform_batch_postings=int(os.environ.get("MIDTIER_TRANSFORM_BATCH_POSTINGS", "100000")),
+        registry_min_cell_size=max(5, int(os.environ.get("MIDTIER_REGISTRY_MIN_CELL_SIZE", "5"))),
     )

@@ -82,6 +82,8 @@ CSV_COLUMNS = (
     "employment_type",
     "duration_weeks",
     "is_mid_market",
+    "pay_is_plausible",
+    "pay_plausibility_reason",
 )
 JSON_COLUMNS = (*CSV_COLUMNS, "description_text")
 
@@ -296,13 +298,17 @@ def hourly_budget(posting: Mapping) -> str | None:
 def budget_summary(posting: Mapping) -> str | None:
     """The posted budget with its USD figure when that adds anything.
 
-    "60–90 USD / hour", "400–500 EUR / day (≈ $54–$67.50 / hour)"; None when there is none.
+    "60–90 USD / hour", "400–500 EUR / day (≈ $54–$67.50 / hour)", followed by dbt's
+    pay_plausibility_reason when it has one; None when there is none.
     """
     posted = posted_budget(posting)
     in_usd = None if _posted_in_usd_terms(posting) else hourly_budget(posting)
-    if posted and in_usd:
-        return f"{posted} (≈ {in_usd})"
-    return posted or in_usd
+    summary = f"{posted} (≈ {in_usd})" if posted and in_usd else posted or in_usd
+    # pay left out or read otherwise (dbt's pay sanity) says why
+    reason = posting.get("pay_plausibility_reason")
+    if reason:
+        return f"{summary}; {reason}" if summary else reason
+    return summary
 
 
 RATE_POSITIONS = {

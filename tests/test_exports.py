@@ -219,6 +219,12 @@ def test_missing_mart_says_to_run_the_pipeline(make_database, tmp_path):
         ({"budget_max": 40, "budget_currency": "USD", "budget_period": "hour"}, "up to 40 USD / hour"),
         ({"hourly_usd_min": 50, "hourly_usd_max": 50}, "$50 / hour"),
         ({}, None),
+        ({"budget_currency": "USD", "budget_period": "hour", "pay_is_plausible": False,
+          "pay_plausibility_reason": "Pay of 99999999999 USD per hour is outside the plausible range"},
+         "Pay of 99999999999 USD per hour is outside the plausible range"),
+        ({"budget_min": 156000, "budget_max": 215000, "budget_currency": "GBP", "budget_period": "year",
+          "pay_plausibility_reason": "only makes sense per year"},
+         "156,000–215,000 GBP / year; only makes sense per year"),
     ],
 )
 def test_budget_summary(posting, summary):

@@ -8,6 +8,7 @@ rules (validation, hashed edit tokens, parameterised SQL) live in ``midtier.regi
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pandas as pd
@@ -163,6 +164,12 @@ try:
         publish_form(url, skill_choices)
     with edit_tab:
         edit_form(url, skill_choices)
-except (queries.DataUnavailable, database.DatabaseError) as error:
+except queries.DataUnavailable as error:
     st.error(str(error), icon=":material/database_off:")
+    st.stop()
+except database.DatabaseError as error:
+    # its words name the database's address: for the operator's log only
+    logging.getLogger(__name__).warning("rate floors: %s", error)
+    st.error("The registry is unavailable right now; please try again in a few minutes.",
+             icon=":material/database_off:")
     st.stop()

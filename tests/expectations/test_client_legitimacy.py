@@ -181,3 +181,17 @@ def test_a_suite_whose_checks_raise_is_recorded_as_error_and_clears_no_flag(empt
     assert (status, success) == ("error", False)
     report = format_summary(summary)
     assert "ERROR  client_legitimacy" in report and "no flag cleared" in report
+
+
+def test_pay_dbt_found_implausible_is_flagged_though_its_figures_are_gone(empty_checks_db):
+    absurd = posting("remoteok:absurd", hourly_usd_min=None, hourly_usd_max=None, hourly_usd_mid=None,
+                     budget_min=None, budget_max=None)
+    empty_checks_db.load_mart([*GOOD_ROWS, absurd])
+    empty_checks_db.execute(
+        "alter table marts.fct_postings add column pay_is_plausible boolean not null default true;"
+        "update marts.fct_postings set pay_is_plausible = false where posting_id = 'remoteok:absurd'")
+
+    legitimacy(empty_checks_db)
+
+    assert open_flags(empty_checks_db) == {
+        ("remoteok:absurd", "implausible_pay"): "pay_is_plausible=False"}

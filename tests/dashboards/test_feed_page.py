@@ -221,7 +221,7 @@ def test_unreachable_database_is_a_clear_error(monkeypatch):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres:secret@127.0.0.1:{port}/midtier")
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/midtier")
     app = run_app()
     assert not app.exception
     assert "Cannot reach the database" in app.error[0].value

@@ -202,7 +202,7 @@ def hostile_postings() -> dict[str, list[dict]]:
         python_job("trillion-hourly", salary_min="1000000000000", salary_currency="USD", salary_period="hour"),
         python_job("huge-budget", budget_text="$10000000000000000 fixed budget"),
         python_job("e309-salary", salary_min="1e309", salary_currency="USD", salary_period="year"),
-        python_job("hundreds-of-digits", budget_text="$" + "9" * 400 + "/hr"),
+        python_job("thousands-of-digits", budget_text="$" + "9" * 5000 + "/hr"),
         python_job("salary-per-hour", budget_text="£156000-215000/hr"),
         python_job("salary-per-hour-usd", salary_min=120000, salary_max=150000,
                    salary_currency="USD", salary_period="hourly"),

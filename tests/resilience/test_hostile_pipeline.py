@@ -119,10 +119,10 @@ def test_implausible_pay_keeps_its_text_and_loses_its_figures(runs):
         runs["url"],
         "select source_posting_id, pay_is_plausible, pay_plausibility_reason, budget_min, "
         "hourly_usd_mid, budget_period from marts.fct_postings where source_posting_id = any(%s)",
-        (["absurd-hourly", "trillion-hourly", "huge-budget", "e309-salary", "hundreds-of-digits",
+        (["absurd-hourly", "trillion-hourly", "huge-budget", "e309-salary", "thousands-of-digits",
           "cent-rate", "zero-rate", "salary-per-hour", "salary-per-hour-usd"],))}
     for key in ("absurd-hourly", "trillion-hourly", "huge-budget", "e309-salary",
-                "hundreds-of-digits", "cent-rate", "zero-rate"):
+                "thousands-of-digits", "cent-rate", "zero-rate"):
         plausible, reason, budget_min, hourly, _ = rows[key]
         assert (plausible, budget_min, hourly) == (False, None, None), key
         assert "outside the plausible range" in reason, key

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from midtier import dashboard_server
+
+
+def _wait_for_exec(pid: int, marker: bytes) -> None:
+    """Until the child runs its own command (right after fork it still shows pytest's)."""
+    deadline = time.monotonic() + 10
+    while marker not in Path(f"/proc/{pid}/cmdline").read_bytes():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
 
 
 def test_visitors_get_no_error_details_and_no_deploy_button():
@@ -20,6 +30,7 @@ def test_stop_leaves_a_process_that_is_not_its_dashboard_alone(midtier_home):
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
                              start_new_session=True)
     try:
+        _wait_for_exec(other.pid, b"time.sleep")
         (midtier_home / "dashboard.pid").write_text(str(other.pid))
         assert dashboard_server.stop() is False
         assert other.poll() is None  # still running: never signalled
@@ -35,6 +46,7 @@ def test_stop_ends_its_own_dashboard(midtier_home):
         [sys.executable, "-c", "import time; time.sleep(60)", "streamlit", "run",
          str(dashboard_server.APP)], start_new_session=True)
     try:
+        _wait_for_exec(process.pid, b"streamlit")
         (midtier_home / "dashboard.pid").write_text(str(process.pid))
         assert dashboard_server.stop() is True
         assert process.wait(timeout=10) != 0

@@ -6,6 +6,7 @@ Start with ``streamlit run dashboards/app.py`` from the project root. The databa
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -35,4 +36,10 @@ PAGES = {
     ],
 }
 
-st.navigation(PAGES).run()
+try:
+    st.navigation(PAGES).run()
+except Exception:  # st.stop() and reruns are not Exceptions: they pass through
+    # The traceback, paths and addresses are for the operator's log; the visitor gets a sentence.
+    logging.getLogger("dashboards").exception("a dashboard page failed")
+    st.error("Something went wrong on this page. It has been logged; try again, or change the "
+             "filters.", icon=":material/error:")

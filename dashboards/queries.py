@@ -9,6 +9,7 @@ The rate-floor registry has its own module, ``midtier.registry``.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ import streamlit as st
 from midtier import database
 from midtier.exports import JSON_COLUMNS, MART, mart_columns, select_list
 from midtier.settings import load_settings
+
+log = logging.getLogger(__name__)
 
 FACETS_TTL_SECONDS = 600
 POSTINGS_TTL_SECONDS = 300
@@ -119,7 +122,17 @@ def connection_url() -> str:
     try:
         return database.database_url(start=False)
     except database.DatabaseError as error:
-        raise DataUnavailable(f"{error} Then run `midtier run` to build the marts.") from error
+        # the details (paths, ports) are for the operator's log, not the visitor's page
+        log.warning("no database for the dashboard: %s", error)
+        raise DataUnavailable(
+            "The database is not running. Start it with `midtier db up`, then run `midtier run` "
+            "to build the marts."
+        ) from error
+
+
+def visitor_text(text: str | None) -> str:
+    """What a visitor typed, as a query may take it: PostgreSQL text cannot hold NUL."""
+    return (text or "").replace("\x00", "")
 
 
 # -- plain queries ---------------------------------------------------------------------------
@@ -385,8 +398,8 @@ def fetch_validation_results(url: str) -> list[dict]:
     return _query(
         url,
         """
-        select distinct on (suite_name) suite_name, success, evaluated, failed, validated_at,
-               validation_id
+        select distinct on (suite_name) suite_name, success, status, evaluated, failed,
+               validated_at, validation_id
         from quality.validation_results
         order by suite_name, validated_at desc
         """,
@@ -467,9 +480,11 @@ def _connect(url: str):
     try:
         conn = psycopg2.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS)
     except psycopg2.OperationalError as error:
+        # the address and the driver's words go to the log; the page says what to do
+        log.warning("cannot reach the database at %s: %s", database.redact(url), str(error).strip())
         raise DataUnavailable(
-            f"Cannot reach the database at {database.redact(url)} ({str(error).strip()}). "
-            "Start it with `midtier db up` (or check DATABASE_URL), then run `midtier run` first."
+            "Cannot reach the database right now. If you run this dashboard, start it with "
+            "`midtier db up` (or check DATABASE_URL); the details are in its log."
         ) from error
     # Autocommit: an idle pooled connection then holds no snapshot and no lock, so it never
     # blocks dbt replacing the tables it read.
@@ -558,5 +573,5 @@ def _query(url: str, sql: str, parameters: list | None = None, table: str = MART
 
 
 def _like_pattern(text: str) -> str:
-    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = visitor_text(text).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

@@ -5,7 +5,9 @@ One run = one ``validation_id``. In order:
 1. ``source_health`` — a suite per source; each source's status (healthy/degraded) is
    upserted into ``quality.source_status`` and a degraded source is logged as a warning.
 2. ``client_legitimacy`` — the failing ``posting_id``s of every check become
-   ``quality.posting_flags`` rows; flags the checks now pass are cleared.
+   ``quality.posting_flags`` rows; flags the checks now pass are cleared — unless a check of
+   the suite errored (raised instead of failing): then the suite is recorded as ``error``,
+   and it opens flags but clears none.
 3. ``mart_integrity`` — critical suites; a failure is recorded in ``quality.publication_log``
    as the reason nothing is published.
 
@@ -84,6 +86,15 @@ class SuiteResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (check, reason)
     source: str | None = None
     result_json: dict = field(default_factory=dict, repr=False, compare=False)
+    # An expectation raised (or the batch could not be read): the data was not judged at all.
+    errored: bool = False
+
+    @property
+    def status(self) -> str:
+        """passed, failed (the data broke an expectation) or error (a check could not run)."""
+        if self.errored:
+            return "error"
+        return "passed" if self.success else "failed"
 
     def reason(self) -> str:
         """The failed checks in one line, e.g. ``volume: observed 10; title_missing: 10 unexpected (100%)``."""
@@ -104,6 +115,10 @@ class CheckSummary:
     @property
     def success(self) -> bool:
         return all(suite.success for suite in self.suites)
+
+    @property
+    def errored_suites(self) -> list[SuiteResult]:
+        return [suite for suite in self.suites if suite.errored]
 
     @property
     def critical_failures(self) -> list[SuiteResult]:
@@ -171,6 +186,9 @@ def run_checks(url: str | None = None, *, groups: Iterable[str] | None = None,
             if CLIENT_LEGITIMACY in groups:
                 result = validator.validate(suite_plans.client_legitimacy(columns))
                 results.append(result)
+                if result.errored:
+                    log.warning("suite %s errored: no flag cleared, open flags kept (%s)",
+                                result.name, result.reason())
                 changes = flags.apply(conn, validation_id, _flag_outcomes(result))
             if MART_INTEGRITY in groups:
                 for plan in (suite_plans.fct_postings_integrity(columns),
@@ -199,7 +217,7 @@ def format_summary(summary: CheckSummary) -> str:
     """A few lines for the terminal: one per suite, its failed checks, flags and sources."""
     lines = [f"validation {summary.validation_id}"]
     for suite in summary.suites:
-        status = "PASS" if suite.success else "FAIL"
+        status = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}[suite.status]
         label = f"{suite.name} (critical)" if suite.critical else suite.name
         passed = suite.evaluated - suite.failed
         line = f"  {status}  {label}: {passed}/{suite.evaluated} expectations met"
@@ -219,6 +237,9 @@ def format_summary(summary: CheckSummary) -> str:
         changes = summary.flag_changes
         lines.append(f"posting flags: {changes.added} added, {changes.cleared} cleared, "
                      f"{changes.refreshed} still open")
+    for suite in summary.errored_suites:
+        lines.append(f"suite {suite.name} errored (a check raised, the data was not judged): "
+                     "no flag cleared, open flags kept")
     for source, reason in summary.degraded_sources.items():
         lines.append(f"source {source} degraded: {reason}")
     if summary.data_docs_path:
@@ -269,20 +290,23 @@ class _Validator:
             return SuiteResult(name=plan.name, success=False, evaluated=1, failed=1,
                                critical=plan.critical, failures=[failure], group=plan.group,
                                skipped=skipped, source=plan.source,
-                               result_json={"success": False, "error": failure.error})
+                               result_json={"success": False, "error": failure.error},
+                               errored=True)
         self.validated += 1
         statistics = result.statistics
+        failures = [_failure(item, plan.row_key) for item in result.results if not item.success]
         return SuiteResult(
             name=plan.name,
             success=bool(result.success),
             evaluated=int(statistics["evaluated_expectations"]),
             failed=int(statistics["unsuccessful_expectations"]),
             critical=plan.critical,
-            failures=[_failure(item, plan.row_key) for item in result.results if not item.success],
+            failures=failures,
             group=plan.group,
             skipped=skipped,
             source=plan.source,
             result_json=result.to_json_dict(),
+            errored=any(failure.error for failure in failures),
         )
 
     def build_data_docs(self) -> str | None:
@@ -419,8 +443,7 @@ def _failure(expectation_result, row_key: str | None) -> ExpectationFailure:
                 values = {name: value for name, value in index.items() if name != row_key} \
                     if isinstance(index, dict) else {}
                 observed[key] = ", ".join(f"{name}={_short(value)}" for name, value in values.items())
-    exception = expectation_result.exception_info or {}
-    error = exception.get("exception_message") if exception.get("raised_exception") else None
+    error = raised_error(expectation_result.exception_info)
     unexpected_count = details.get("unexpected_count")
     return ExpectationFailure(
         expectation=config.type,
@@ -436,6 +459,25 @@ def _failure(expectation_result, row_key: str | None) -> ExpectationFailure:
     )
 
 
+def raised_error(exception_info) -> str | None:
+    """The message of an exception an expectation raised, else None.
+
+    GX 1.x keys the info by the id of each metric that raised
+    (``{"('column_values.between.condition', ...)": {"raised_exception": True,
+    "exception_message": ..., "exception_traceback": ...}}``); an error outside any metric
+    comes flat (``{"raised_exception": True, "exception_message": ...}``). Both are read.
+    """
+    if not isinstance(exception_info, dict):
+        return None
+    entries = [exception_info] if "raised_exception" in exception_info else [
+        entry for entry in exception_info.values() if isinstance(entry, dict)]
+    for entry in entries:
+        if entry.get("raised_exception"):
+            message = str(entry.get("exception_message") or "an expectation raised")
+            return message.splitlines()[0] if message.strip() else "an expectation raised"
+    return None
+
+
 def _short(value) -> str:
     if isinstance(value, float):
         return f"{value:g}"
@@ -448,6 +490,9 @@ def _flag_outcomes(result: SuiteResult) -> list[flags.CheckOutcome]:
         return []
     if not result.result_json.get("results") and result.failures:
         return []  # the batch could not be read: leave every flag as it is
+    # A suite with an erroring check judged part of the data only: it may open flags, never
+    # clear one (complete=False), so a raise can never empty the flag list.
+    clears = not result.errored
     skipped = {name for name, _ in result.skipped}
     failures = {failure.check_name: failure for failure in result.failures}
     outcomes = []
@@ -457,12 +502,13 @@ def _flag_outcomes(result: SuiteResult) -> list[flags.CheckOutcome]:
             continue
         failure = failures.get(name)
         if failure is None:
-            outcomes.append(flags.CheckOutcome(check_name=name, failing={}, complete=True))
+            if clears:
+                outcomes.append(flags.CheckOutcome(check_name=name, failing={}, complete=True))
         elif failure.error:
             continue
         else:
             outcomes.append(flags.CheckOutcome(check_name=name, failing=failure.observed,
-                                               complete=failure.complete))
+                                               complete=failure.complete and clears))
     return outcomes
 
 
@@ -471,10 +517,11 @@ def _flag_outcomes(result: SuiteResult) -> list[flags.CheckOutcome]:
 _UPSERT = """
     insert into quality.validation_results
         (validation_id, suite_name, success, evaluated, failed, result, suite_group, critical,
-         skipped, data_docs_path)
-    values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+         skipped, data_docs_path, status)
+    values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
     on conflict (validation_id, suite_name) do update set
         success = excluded.success,
+        status = excluded.status,
         evaluated = excluded.evaluated,
         failed = excluded.failed,
         result = excluded.result,
@@ -497,5 +544,6 @@ def _record(url: str, validation_id: str, results: list[SuiteResult], docs_index
                     psycopg2.extras.Json([{"check": name, "reason": reason}
                                           for name, reason in result.skipped]),
                     docs_index,
+                    result.status,
                 ),
             )

@@ -215,6 +215,11 @@ LEGITIMACY_CHECKS: tuple[LegitimacyCheck, ...] = (
     LegitimacyCheck("unusual_payment", _boolean_signal("unusual_payment"), _is_false),
     LegitimacyCheck("personal_details_request", _boolean_signal("personal_details_request"),
                     _is_false),
+    # dbt found the pay outside every plausible bound (seed pay_plausibility_bounds) and left
+    # its figures out: the absurd-budget checks below then see nothing, this one still flags
+    LegitimacyCheck(
+        "implausible_pay", SignalColumn(("pay_is_plausible",)),
+        lambda column: gx.expectations.ExpectColumnValuesToNotBeInSet(column=column, value_set=[False])),
     LegitimacyCheck("absurd_hourly_budget", SignalColumn(("hourly_usd_mid",)),
                     _between(thresholds.PLAUSIBLE_HOURLY_USD)),
     LegitimacyCheck("absurd_fixed_budget", SignalColumn(("fixed_usd_max",)),
@@ -259,7 +264,7 @@ def client_legitimacy(columns: set[str]) -> SuitePlan:
 
 
 def _cast_for(alias: str) -> str:
-    if alias.startswith(("has_", "is_")):
+    if alias.startswith(("has_", "is_", "pay_is_")):
         return "boolean"
     return "double precision"
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from midtier import steps
 from midtier.settings import PROJECT_ROOT, load_settings
@@ -20,9 +21,11 @@ def _pid_file():
 
 
 def command(address: str, port: int) -> list[str]:
+    # Visitors see friendly messages only: no tracebacks (they go to the log), no "Deploy".
     return [sys.executable, "-m", "streamlit", "run", str(APP),
             "--server.headless", "true", "--server.address", address, "--server.port", str(port),
-            "--browser.gatherUsageStats", "false"]
+            "--browser.gatherUsageStats", "false",
+            "--client.showErrorDetails", "false", "--client.toolbarMode", "viewer"]
 
 
 def wait_healthy(address: str, port: int, timeout: float = 60.0, process=None) -> bool:
@@ -64,6 +67,18 @@ def serve(*, address: str = "127.0.0.1", port: int = 8501, background: bool = Fa
     return 0
 
 
+def is_our_dashboard(pid: int) -> bool:
+    """Whether ``pid`` is a Streamlit serving this project's app and leads its own process
+    group (as ``serve`` starts it): a stale PID file may name any process by now."""
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        leads_group = os.getpgid(pid) == pid
+    except (OSError, ProcessLookupError):
+        return False
+    return (leads_group and any(b"streamlit" in argument for argument in arguments)
+            and str(APP).encode() in arguments)
+
+
 def stop() -> bool:
     pid_file = _pid_file()
     try:
@@ -71,6 +86,8 @@ def stop() -> bool:
     except (OSError, ValueError):
         return False
     pid_file.unlink(missing_ok=True)
+    if not is_our_dashboard(pid):
+        return False
     try:
         os.killpg(pid, signal.SIGTERM)
     except ProcessLookupError:

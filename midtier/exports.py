@@ -82,6 +82,8 @@ CSV_COLUMNS = (
     "employment_type",
     "duration_weeks",
     "is_mid_market",
+    "pay_is_plausible",
+    "pay_plausibility_reason",
 )
 JSON_COLUMNS = (*CSV_COLUMNS, "description_text")
 
@@ -250,9 +252,13 @@ def _feed(postings: Iterable[Mapping], title: str, feed_key: str, *, atom: bool)
 
 
 def postings_csv(postings: Iterable[Mapping]) -> str:
-    """The postings as CSV with ``CSV_COLUMNS``; lists joined with "; ", times in UTC ISO 8601."""
+    """The postings as CSV with ``CSV_COLUMNS``; lists joined with "; ", times in UTC ISO 8601,
+    and every cell a spreadsheet would run as a formula prefixed with ' (spreadsheet_safe).
+    The export's postings.csv and the Feed's download both come from here."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # RFC 4180's CRLF: the writer then also quotes a cell holding a bare carriage return,
+    # which with "\n" it left unquoted, cutting the row in two for every reader
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for posting in postings:
         writer.writerow([_csv_value(posting.get(column)) for column in CSV_COLUMNS])
@@ -292,13 +298,17 @@ def hourly_budget(posting: Mapping) -> str | None:
 def budget_summary(posting: Mapping) -> str | None:
     """The posted budget with its USD figure when that adds anything.
 
-    "60–90 USD / hour", "400–500 EUR / day (≈ $54–$67.50 / hour)"; None when there is none.
+    "60–90 USD / hour", "400–500 EUR / day (≈ $54–$67.50 / hour)", followed by dbt's
+    pay_plausibility_reason when it has one; None when there is none.
     """
     posted = posted_budget(posting)
     in_usd = None if _posted_in_usd_terms(posting) else hourly_budget(posting)
-    if posted and in_usd:
-        return f"{posted} (≈ {in_usd})"
-    return posted or in_usd
+    summary = f"{posted} (≈ {in_usd})" if posted and in_usd else posted or in_usd
+    # pay left out or read otherwise (dbt's pay sanity) says why
+    reason = posting.get("pay_plausibility_reason")
+    if reason:
+        return f"{summary}; {reason}" if summary else reason
+    return summary
 
 
 RATE_POSITIONS = {
@@ -401,7 +411,21 @@ def last_change(postings: list[Mapping]) -> datetime:
     return max(stamps, default=EPOCH)
 
 
+# A cell starting with one of these is read as a formula by spreadsheets (OWASP, "CSV
+# Injection"): "=HYPERLINK(...)", "+cmd|...", "@SUM(...)", and their full-width forms.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """The cell text, prefixed with ' when a spreadsheet would run it as a formula."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def _csv_value(value) -> str:
+    return spreadsheet_safe(_csv_text(value))
+
+
+def _csv_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ ALIASES = {"description": "description_html", "company_name": "company", "id": "
 ITEM_FIELDS = set(PostingItem.fields) - {"payload"}
 
 csv.field_size_limit(sys.maxsize)
+log = logging.getLogger(__name__)
 
 
 class ImportFileError(ValueError):
@@ -91,5 +93,13 @@ def import_file(path: Path, source: str, *, url: str | None = None,
                 progress(count)
     except (OSError, ImportFileError) as failure:
         error = str(failure)
+    except BaseException as failure:
+        # Still give the run its final status when it can be written; when it cannot (the
+        # database is gone), the next run of this source marks it abandoned.
+        try:
+            pipeline.close(error=f"import stopped: {type(failure).__name__}: {failure}")
+        except Exception:
+            log.exception("could not close the import's run")
+        raise
     summary = pipeline.close(error=error)
     return summary

@@ -49,7 +49,7 @@ class RunCounts:
 class RunSummary:
     crawl_run_id: str
     source: str
-    status: str  # running | succeeded | partial | failed | skipped
+    status: str  # running | succeeded | partial | failed | skipped | abandoned
     counts: RunCounts = field(default_factory=RunCounts)
     http_errors: int = 0
     error: str | None = None
@@ -102,6 +102,10 @@ class RawStore:
                 """,
                 (crawl_run_id, source, kind, base_url),
             )
+            # This session holds the run's lock until the run's connection closes, however
+            # the process ends: a run still 'running' whose lock is free was left by a crash.
+            cur.execute(f"select pg_try_advisory_lock({RUN_LOCK}, hashtext(%s))", (crawl_run_id,))
+            cur.execute(ABANDON_DEAD_RUNS, (source, crawl_run_id))
         return crawl_run_id
 
     def record_progress(self, crawl_run_id: str, counts: RunCounts) -> None:
@@ -259,6 +263,20 @@ class RawStore:
             "create temp table if not exists batch_sightings on commit delete rows as "
             f"select {', '.join(SIGHTING_COLUMNS)} from raw.postings with no data"
         )
+
+
+# -- runs left behind ----------------------------------------------------------------------
+RUN_LOCK = "hashtext('raw.crawl_runs')"
+# Runs of the source still 'running' whose owner's lock can be taken: their process or the
+# database died mid-run. The transaction-level lock taken to tell is released at commit.
+ABANDON_DEAD_RUNS = f"""
+    update raw.crawl_runs
+    set status = 'abandoned', finished_at = now(),
+        duration_seconds = extract(epoch from now() - started_at),
+        error = coalesce(error, 'left running: the run ended without closing (crash or lost database)')
+    where source = %s and status = 'running' and crawl_run_id <> %s
+      and pg_try_advisory_xact_lock({RUN_LOCK}, hashtext(crawl_run_id))
+"""
 
 
 # -- merging a batch ----------------------------------------------------------------------

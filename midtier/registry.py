@@ -8,6 +8,13 @@ handles appear next to rates only for developers who opted in.
 Entries are validated here and written with parameterised SQL only. Creating an entry returns
 an edit token, shown once; the table keeps only its SHA-256 (the token is 256 random bits, so
 a fast hash is enough) and edits compare hashes in constant time.
+
+Privacy (docs/registry-privacy.md): no aggregate of fewer floors than the minimum cell size
+(setting ``registry_min_cell_size``, at least 5) is published; counts are given in bands of
+that size, percentiles rounded to $5, and the budget checker takes whole dollars and answers
+with the band of the published percentiles the budget falls in, so it tells nothing the
+percentiles do not. Publishing is rate-limited per session and for everyone, and the
+public list of opted-in handles comes a page at a time.
 """
 
 from __future__ import annotations
@@ -43,9 +50,29 @@ REGIONS = {
     "asia_pacific": "Asia-Pacific",
     "middle_east_africa": "Middle East & Africa",
 }
-# Percentiles of fewer floors than this would all but name the developers behind them.
-MIN_FLOORS_FOR_PERCENTILES = 3
 TOKEN_BYTES = 32
+# Published percentiles are rounded to this many dollars: with few floors a percentile is one
+# developer's floor (with 5, p25, median and p75 are the 2nd, 3rd and 4th).
+PERCENTILE_STEP_USD = 5
+# New entries: per browser session, and from everyone together, per hour. A flood of
+# throwaway entries (500 at $5 in 1.8 s) otherwise moved the median at will.
+SESSION_PUBLISHES_PER_HOUR = 3
+GLOBAL_PUBLISHES_PER_HOUR = 30
+PUBLIC_PAGE_SIZE = 50
+# The budget checker's answers: where the budget falls among the cell's published percentiles.
+BUDGET_BANDS = (
+    "fewer than a quarter",
+    "about a quarter to a half",
+    "about half to three quarters",
+    "at least about three quarters",
+)
+
+
+def min_cell_size() -> int:
+    """The fewest floors any published aggregate may stand for (one place: the settings)."""
+    from midtier.settings import load_settings
+
+    return load_settings().registry_min_cell_size
 
 
 class RegistryError(ValueError):
@@ -76,11 +103,24 @@ class RateFloor:
 
 @dataclass(frozen=True)
 class SkillAggregate:
+    """One skill's floors: ``developers`` is a band ("5–9"), or None below the cell size,
+    when the percentiles are None too."""
+
     skill: str
-    developers: int
-    p25: float | None
-    median: float | None
-    p75: float | None
+    developers: str | None
+    p25: int | None
+    median: int | None
+    p75: int | None
+
+
+@dataclass(frozen=True)
+class BudgetCheck:
+    """A budget (whole dollars) against a cell's floors: ``band`` (one of BUDGET_BANDS) of
+    ``developers`` (a band of the cell size), or both None when the cell is too small."""
+
+    budget_usd: int
+    developers: str | None
+    band: str | None
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -156,6 +196,12 @@ def publish(url: str, floor: RateFloor) -> str:
     """Store a new entry; return its edit token (the only time it exists in clear)."""
     token = new_token()
     with _connection(url) as conn, conn.cursor() as cur:
+        # one publisher at a time, so the hour's count cannot be raced past the limit
+        cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (TABLE,))
+        cur.execute(f"select count(*) from {TABLE} where created_at > now() - interval '1 hour'")
+        if cur.fetchone()[0] >= GLOBAL_PUBLISHES_PER_HOUR:
+            raise RegistryError(["The registry takes a limited number of new entries an hour; "
+                                 "please try again later."])
         try:
             cur.execute(
                 f"""
@@ -169,6 +215,14 @@ def publish(url: str, floor: RateFloor) -> str:
         except psycopg2.errors.UniqueViolation as error:
             raise RegistryError([f"Handle: '{floor.handle}' is taken; choose another."]) from error
     return token
+
+
+def check_session_quota(published_at: list[float], now: float) -> None:
+    """Refuse another entry from a session that published SESSION_PUBLISHES_PER_HOUR in the
+    last hour (``published_at``: its publish times, seconds)."""
+    if sum(1 for moment in published_at if now - moment < 3600) >= SESSION_PUBLISHES_PER_HOUR:
+        raise RegistryError([f"At most {SESSION_PUBLISHES_PER_HOUR} new entries an hour from one "
+                             "session; please try again later."])
 
 
 def update(url: str, token: str, floor: RateFloor) -> None:
@@ -209,59 +263,77 @@ def _check_token(cur, handle: str, token: str | None) -> None:
 
 
 def skill_aggregates(url: str) -> list[SkillAggregate]:
-    """Per skill: how many floors, and their p25/median/p75 once there are enough of them."""
-    rows = _read(
-        url,
-        f"""
-        select skill,
-               count(*) as developers,
-               percentile_cont(0.25) within group (order by min_hourly_usd) as p25,
-               percentile_cont(0.50) within group (order by min_hourly_usd) as median,
-               percentile_cont(0.75) within group (order by min_hourly_usd) as p75
-        from {TABLE}, unnest(skills) as skill
-        group by skill
-        order by developers desc, skill
-        """,
-    )
+    """Per skill: the band of its floor count and its rounded p25/median/p75, or nothing but
+    the skill's name below the minimum cell size."""
+    k = min_cell_size()
     aggregates = []
-    for row in rows:
-        shown = row["developers"] >= MIN_FLOORS_FOR_PERCENTILES
+    for row in _cells(url, "skill", f"from {TABLE}, unnest(skills) as skill", "group by skill"):
+        shown = row["n"] >= k
         aggregates.append(SkillAggregate(
             skill=row["skill"],
-            developers=row["developers"],
-            p25=_round(row["p25"]) if shown else None,
-            median=_round(row["median"]) if shown else None,
-            p75=_round(row["p75"]) if shown else None,
+            developers=count_band(row["n"], k) if shown else None,
+            p25=_rounded(row["p25"]) if shown else None,
+            median=_rounded(row["median"]) if shown else None,
+            p75=_rounded(row["p75"]) if shown else None,
         ))
-    return aggregates
+    return sorted(aggregates, key=lambda aggregate: (aggregate.developers is None, aggregate.skill))
 
 
-def developers_met(url: str, hourly_budget_usd: float, skill: str | None = None,
-                   region: str | None = None) -> tuple[int, int]:
-    """(floors at or below the budget, all floors) among developers with ``skill`` in ``region``."""
+def budget_check(url: str, hourly_budget_usd: float, skill: str | None = None,
+                 region: str | None = None) -> BudgetCheck:
+    """Where a budget (cut to whole dollars) falls among the floors of developers with
+    ``skill`` in ``region``: judged against the cell's rounded percentiles only, so the
+    answer changes at published numbers, never at one developer's floor."""
+    budget = max(0, int(hourly_budget_usd))
+    k = min_cell_size()
+    [cell] = _cells(url, "null::text as cell",
+                    f"from {TABLE} where (%s::text is null or %s = any(skills)) "
+                    "and (%s::text is null or region = %s)", "", (skill, skill, region, region))
+    if cell["n"] < k:
+        return BudgetCheck(budget, None, None)
+    passed = sum(budget >= _rounded(cell[cut]) for cut in ("p25", "median", "p75"))
+    return BudgetCheck(budget, count_band(cell["n"], k), BUDGET_BANDS[passed])
+
+
+def count_band(n: int, k: int) -> str:
+    """A count as the band of width k it falls in: "5–9", "10–14"."""
+    low = n // k * k
+    return f"{low}–{low + k - 1}"
+
+
+def public_entries(url: str, page: int = 1, page_size: int = PUBLIC_PAGE_SIZE) -> tuple[list[dict], int]:
+    """One page of the entries whose developers opted in to show their handle, cheapest
+    first, and how many there are in all."""
+    page = max(1, int(page))
     rows = _read(
         url,
         f"""
-        select count(*) filter (where min_hourly_usd <= %s) as met, count(*) as total
-        from {TABLE}
-        where (%s::text is null or %s = any(skills))
-          and (%s::text is null or region = %s)
-        """,
-        (hourly_budget_usd, skill, skill, region, region),
-    )
-    return rows[0]["met"], rows[0]["total"]
-
-
-def public_entries(url: str) -> list[dict]:
-    """Entries whose developers opted in to show their handle, cheapest first."""
-    return _read(
-        url,
-        f"""
-        select handle, skills, min_hourly_usd, region
+        select handle, skills, min_hourly_usd, region, count(*) over () as total
         from {TABLE}
         where is_handle_public
         order by min_hourly_usd, handle
+        limit %s offset %s
         """,
+        (page_size, (page - 1) * page_size),
+    )
+    total = rows[0]["total"] if rows else _read(
+        url, f"select count(*) as total from {TABLE} where is_handle_public")[0]["total"]
+    return [{key: value for key, value in row.items() if key != "total"} for row in rows], total
+
+
+def _cells(url: str, key: str, source: str, grouping: str, parameters: tuple | None = None) -> list[dict]:
+    return _read(
+        url,
+        f"""
+        select {key},
+               count(*) as n,
+               percentile_cont(0.25) within group (order by min_hourly_usd) as p25,
+               percentile_cont(0.50) within group (order by min_hourly_usd) as median,
+               percentile_cont(0.75) within group (order by min_hourly_usd) as p75
+        {source}
+        {grouping}
+        """,
+        parameters,
     )
 
 
@@ -289,5 +361,8 @@ def _read(url: str, sql: str, parameters: tuple | None = None) -> list[dict]:
         return [dict(row) for row in cur.fetchall()]
 
 
-def _round(value) -> float | None:
-    return None if value is None else round(float(value), 2)
+def _rounded(value) -> int | None:
+    """To the nearest PERCENTILE_STEP_USD dollars."""
+    if value is None:
+        return None
+    return int(PERCENTILE_STEP_USD * round(float(value) / PERCENTILE_STEP_USD))

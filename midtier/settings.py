@@ -28,6 +28,8 @@ class Settings:
     pg_system_dir: Path = Path("/var/lib/midtier")
     # Crawls read the bundled recorded responses instead of the web unless a run says otherwise.
     offline: bool = False
+    # The rate-floor registry publishes no aggregate of fewer floors than this (never below 5).
+    registry_min_cell_size: int = 5
 
     @property
     def postgres_dir(self) -> Path:
@@ -77,4 +79,5 @@ def load_settings() -> Settings:
         transform_batch_postings=int(os.environ.get("MIDTIER_TRANSFORM_BATCH_POSTINGS", "100000")),
         pg_system_dir=Path(os.environ.get("MIDTIER_PG_SYSTEM_DIR") or "/var/lib/midtier"),
         offline=parse_flag(os.environ.get("MIDTIER_OFFLINE", "")),
+        registry_min_cell_size=max(5, int(os.environ.get("MIDTIER_REGISTRY_MIN_CELL_SIZE", "5"))),
     )

@@ -14,6 +14,7 @@ import math
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
+import psycopg2
 from itemadapter import ItemAdapter
 
 from midtier.raw_store import POSTING_COLUMNS, RawStore, RunSummary
@@ -29,6 +30,27 @@ TEXT_FIELDS = (
 
 
 MAX_AMOUNT_DIGITS = 1000
+
+# The longest value each field may hold, in characters (README, "Limits"). A record over a
+# limit is rejected whole, with the reason: a 4,000-character id exceeded the primary key's
+# index entry size and failed the whole batch; the others bound what one row may cost.
+FIELD_LIMITS = {
+    "source": 100,
+    "source_posting_id": 512,
+    "url": 4_096,
+    "apply_url": 4_096,
+    "title": 1_000,
+    "company": 1_000,
+    "location": 2_000,
+    "budget_text": 10_000,
+    "salary_currency": 200,
+    "salary_period": 200,
+    "employment_type": 1_000,
+    "description_html": 2_000_000,
+    "description_text": 2_000_000,
+}
+MAX_TAGS = 200
+MAX_TAG_LENGTH = 200
 
 
 class InvalidPosting(ValueError):
@@ -65,7 +87,9 @@ def _amount(value, name: str) -> Decimal | None:
     except InvalidOperation as error:
         raise InvalidPosting(f"{name} is not a number: {value!r}") from error
     if not amount.is_finite():
-        raise InvalidPosting(f"{name} is not a finite number: {value!r}")
+        raise InvalidPosting(f"{name} is not a finite number: {str(value)[:40]!r}")
+    if amount < 0:
+        raise InvalidPosting(f"{name} is negative: {str(value)[:40]!r}")
     if amount and not -MAX_AMOUNT_DIGITS < amount.adjusted() < MAX_AMOUNT_DIGITS:
         # PostgreSQL's numeric would refuse it and fail the whole batch with it.
         raise InvalidPosting(f"{name} is out of range: {str(value)[:40]!r}")
@@ -105,7 +129,19 @@ def _tags(value) -> list[str]:
     if isinstance(value, str):
         value = value.split(",")
     tags = [_clean_text(tag) for tag in value if not isinstance(tag, (dict, list))]
-    return [tag for tag in tags if tag]
+    tags = [tag for tag in tags if tag]
+    if len(tags) > MAX_TAGS:
+        raise InvalidPosting(f"tags: {len(tags)} tags, at most {MAX_TAGS}")
+    if any(len(tag) > MAX_TAG_LENGTH for tag in tags):
+        raise InvalidPosting(f"tags: a tag longer than {MAX_TAG_LENGTH} characters")
+    return tags
+
+
+def _check_limits(row: dict) -> None:
+    for name, limit in FIELD_LIMITS.items():
+        value = row.get(name)
+        if value is not None and len(value) > limit:
+            raise InvalidPosting(f"{name} is {len(value):,} characters long, at most {limit:,}")
 
 
 def canonical_json(payload) -> str:
@@ -150,6 +186,7 @@ def prepare_posting(item, *, source: str, crawl_run_id: str, fetched_at: datetim
         last_seen_at=fetched_at,
         crawl_run_id=crawl_run_id,
     )
+    _check_limits(row)
     return {name: row[name] for name in POSTING_COLUMNS}
 
 
@@ -231,7 +268,7 @@ class RawPostingPipeline:
         return item
 
     def reject(self, error: str, payload=None, url: str | None = None) -> None:
-        log.warning("%s: rejected %s: %s", self.summary.source, url or "record", error)
+        log.warning("%s: rejected %s: %s", self.summary.source, (url or "record")[:200], error)
         self._rejects.append({"source": self.summary.source, "url": url,
                               "payload": _payload_text(payload), "error": str(error)})
         self.summary.counts.rejected += 1
@@ -243,9 +280,32 @@ class RawPostingPipeline:
             self.store.add_rejects(self.summary.crawl_run_id, self._rejects)
             self._rejects = []
         if self._postings:
-            self.summary.counts.add(self.store.upsert_postings(self._postings))
-            self._postings = []
+            postings, self._postings = self._postings, []
+            self._upsert(postings)
         self.store.record_progress(self.summary.crawl_run_id, self.summary.counts)
+
+    def _upsert(self, rows: list[dict]) -> None:
+        """Merge a batch; a batch the database refuses is halved until the rows it refuses
+        are found, and each of those goes to raw.rejects: one record never stops a run. A
+        lost connection is no record's fault and fails the run."""
+        try:
+            self.summary.counts.add(self.store.upsert_postings(rows))
+            return
+        except psycopg2.Error as error:
+            if self.store.conn.closed:
+                raise
+            if len(rows) == 1:
+                row = rows[0]
+                self._rejects.append({"source": self.summary.source, "url": row.get("url"),
+                                      "payload": row.get("payload"),
+                                      "error": f"refused by the database: {error}".strip()})
+                self.summary.counts.rejected += 1
+                self.store.add_rejects(self.summary.crawl_run_id, self._rejects)
+                self._rejects = []
+                return
+        middle = len(rows) // 2
+        self._upsert(rows[:middle])
+        self._upsert(rows[middle:])
 
     def close(self, *, http_errors: int = 0, error: str | None = None) -> RunSummary:
         summary = self.summary

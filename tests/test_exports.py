@@ -219,7 +219,36 @@ def test_missing_mart_says_to_run_the_pipeline(make_database, tmp_path):
         ({"budget_max": 40, "budget_currency": "USD", "budget_period": "hour"}, "up to 40 USD / hour"),
         ({"hourly_usd_min": 50, "hourly_usd_max": 50}, "$50 / hour"),
         ({}, None),
+        ({"budget_currency": "USD", "budget_period": "hour", "pay_is_plausible": False,
+          "pay_plausibility_reason": "Pay of 99999999999 USD per hour is outside the plausible range"},
+         "Pay of 99999999999 USD per hour is outside the plausible range"),
+        ({"budget_min": 156000, "budget_max": 215000, "budget_currency": "GBP", "budget_period": "year",
+          "pay_plausibility_reason": "only makes sense per year"},
+         "156,000–215,000 GBP / year; only makes sense per year"),
     ],
 )
 def test_budget_summary(posting, summary):
     assert exports.budget_summary(posting) == summary
+
+
+FORMULAS = ["=HYPERLINK(\"https://evil.example\",\"click\")", "+cmd|' /C calc'!A0",
+            "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1",
+            "＝1+1"]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_csv_cells_a_spreadsheet_would_run_are_prefixed(formula):
+    posting = {"posting_id": "community:x", "title": formula, "company_name": formula,
+               "location": formula, "skills": [formula, "python"]}
+    [header, row] = list(csv.reader(io.StringIO(exports.postings_csv([posting]))))
+    cells = dict(zip(header, row))
+    for column in ("title", "company_name", "location", "skills"):
+        assert cells[column].startswith("'" + formula[0]), column
+    assert cells["title"] == "'" + formula  # the text itself is kept
+
+
+def test_csv_leaves_ordinary_text_alone():
+    posting = {"title": "Senior Python developer (remote)", "budget_min": 40}
+    [header, row] = list(csv.reader(io.StringIO(exports.postings_csv([posting]))))
+    cells = dict(zip(header, row))
+    assert (cells["title"], cells["budget_min"]) == ("Senior Python developer (remote)", "40")

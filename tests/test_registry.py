@@ -101,28 +101,95 @@ def test_withdraw_with_the_token_deletes(url):
     assert stored(url, "ada") is None
 
 
-def test_aggregates_are_anonymous_and_suppressed_below_three(url):
-    for handle, rate in (("ada", 60), ("bob", 80), ("cyd", 100), ("dee", 120)):
+def test_aggregates_are_suppressed_below_the_cell_size_and_rounded(url):
+    for handle, rate in (("ada", 61.5), ("bob", 80), ("cyd", 101), ("dee", 120), ("eve", 140)):
         publish(url, handle, rate, skills=("python",))
-    publish(url, "eve", 150, skills=("rust",))
+    for handle, rate in (("fay", 150), ("gus", 152), ("hal", 154), ("ivy", 156)):
+        publish(url, handle, rate, skills=("rust",))
     aggregates = {aggregate.skill: aggregate for aggregate in registry.skill_aggregates(url)}
-    assert aggregates["python"] == registry.SkillAggregate("python", 4, 75.0, 90.0, 105.0)
-    assert aggregates["rust"] == registry.SkillAggregate("rust", 1, None, None, None)
+    # five floors: p25, median and p75 are the 2nd, 3rd and 4th floor, shown to $5 only
+    assert aggregates["python"] == registry.SkillAggregate("python", "5–9", 80, 100, 120)
+    # four floors: not even the count is published
+    assert aggregates["rust"] == registry.SkillAggregate("rust", None, None, None, None)
 
 
-def test_budget_meets_floors(url):
-    publish(url, "ada", 60, skills=("python",), region="europe")
-    publish(url, "bob", 80, skills=("python", "go"), region="europe")
-    publish(url, "cyd", 100, skills=("go",), region="asia_pacific")
-    assert registry.developers_met(url, 80) == (2, 3)
-    assert registry.developers_met(url, 80, skill="go") == (1, 2)
-    assert registry.developers_met(url, 100, skill="go", region="asia_pacific") == (1, 1)
+def test_the_cell_size_is_one_setting_and_never_below_five(url, monkeypatch):
+    monkeypatch.setenv("MIDTIER_REGISTRY_MIN_CELL_SIZE", "2")
+    assert registry.min_cell_size() == 5
+    monkeypatch.setenv("MIDTIER_REGISTRY_MIN_CELL_SIZE", "8")
+    for n, rate in enumerate((50, 60, 70, 80, 90, 100, 110)):
+        publish(url, f"dev{n}", rate)
+    assert registry.skill_aggregates(url)[0].developers is None
+    assert registry.budget_check(url, 200).band is None
+
+
+def test_budget_check_answers_in_bands_of_the_cell(url):
+    for n, rate in enumerate((60, 70, 80, 90, 100)):
+        publish(url, f"eu{n}", rate, skills=("python", "go"), region="europe")
+    publish(url, "asia", 100, skills=("go",), region="asia_pacific")
+    assert registry.budget_check(url, 65.99) == registry.BudgetCheck(65, "5–9", "fewer than a quarter")
+    assert registry.budget_check(url, 80, skill="python").band == "about half to three quarters"
+    assert registry.budget_check(url, 500, skill="go") == registry.BudgetCheck(
+        500, "5–9", "at least about three quarters")
+    assert registry.budget_check(url, 100, skill="go", region="asia_pacific") == registry.BudgetCheck(
+        100, None, None)  # one floor: no answer
+
+
+def test_five_floors_and_a_query_at_every_cent_reveal_no_floor(url):
+    """The attack of issue 22: publish 5 floors in one cell, then step the budget a cent at a
+    time between them. Stepping the old "meets N of M" found every floor in ~18 queries."""
+    floors = [Decimal("51.37"), Decimal("58.92"), Decimal("63.15"), Decimal("72.46"), Decimal("88.81")]
+    for n, rate in enumerate(floors):
+        publish(url, f"mine{n}", rate, skills=("elixir",), region="europe")
+    answers = {}
+    for cents in range(5000, 9001):
+        check = registry.budget_check(url, cents / 100, skill="elixir", region="europe")
+        answers[cents] = (check.developers, check.band)  # what it says of the floors
+    changes = [cents for cents in range(5001, 9001) if answers[cents] != answers[cents - 1]]
+    [aggregate] = [a for a in registry.skill_aggregates(url) if a.skill == "elixir"]
+    published = {aggregate.p25, aggregate.median, aggregate.p75}
+    # the answer moves only at whole dollars that are published percentiles ($5 steps) ...
+    assert {cents / 100 for cents in changes} <= published
+    # ... none of which is a floor, to the cent or to the dollar
+    assert not {int(floor) for floor in floors} & {cents // 100 for cents in changes}
+    # and a floor's neighbourhood answers alike: no budget tells "just below" from "at" a floor
+    for floor in floors:
+        cents = int(floor * 100)
+        assert answers[cents - 1] == answers[cents] == answers[cents + 1]
+
+
+def test_publishing_is_rate_limited_per_session_and_for_everyone(url):
+    now = 1_000_000.0
+    registry.check_session_quota([now - 4000, now - 10], now)  # one in the last hour: fine
+    with pytest.raises(registry.RegistryError, match="from one session"):
+        registry.check_session_quota([now - 30, now - 20, now - 10], now)
+    for n in range(registry.GLOBAL_PUBLISHES_PER_HOUR):
+        publish(url, f"flood{n}", 5)
+    with pytest.raises(registry.RegistryError, match="limited number of new entries an hour"):
+        publish(url, "one-more", 5)
+    assert stored(url, "one-more") is None
+
+
+def test_the_public_list_comes_a_page_at_a_time(url):
+    with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
+        cur.execute("""
+            insert into registry.rate_floors (handle, skills, min_hourly_usd, region,
+                is_handle_public, edit_token_sha256, created_at)
+            select 'dev' || n, '{python}', 50 + n, 'europe', n % 2 = 0, md5(n::text),
+                   now() - interval '1 day'
+            from generate_series(1, 240) as n
+        """)
+    first, total = registry.public_entries(url)
+    last, _ = registry.public_entries(url, page=3)
+    assert (len(first), total, len(last)) == (registry.PUBLIC_PAGE_SIZE, 120, 20)
+    assert first[0]["handle"] == "dev2" and last[-1]["handle"] == "dev240"
 
 
 def test_names_appear_only_with_opt_in(url):
     publish(url, "ada", 60, public=True)
     publish(url, "bob", 80, public=False)
-    assert [entry["handle"] for entry in registry.public_entries(url)] == ["ada"]
+    entries, total = registry.public_entries(url)
+    assert ([entry["handle"] for entry in entries], total) == (["ada"], 1)
 
 
 def test_token_comparison_is_constant_time_hmac():

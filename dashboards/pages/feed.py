@@ -62,7 +62,7 @@ def sidebar_filters(facets: dict) -> tuple[queries.PostingFilters, queries.Profi
         engagement_types=tuple(engagement_types),
         min_legitimacy=int(min_legitimacy),
         show_flagged=show_flagged,
-        search=search,
+        search=queries.visitor_text(search),
         open_only=open_only,
         remote_only=remote_only,
         regions=tuple(regions),

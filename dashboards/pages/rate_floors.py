@@ -8,6 +8,9 @@ rules (validation, hashed edit tokens, parameterised SQL) live in ``midtier.regi
 
 from __future__ import annotations
 
+import logging
+import time
+
 import pandas as pd
 import streamlit as st
 
@@ -29,41 +32,59 @@ def show_problems(error: registry.RegistryError) -> None:
 
 
 def public_view(url: str, skills: list[str]) -> None:
+    k = registry.min_cell_size()
     aggregates = registry.skill_aggregates(url)
     st.subheader("Published floors per skill")
     if not aggregates:
         st.info("No rate floors published yet. Be the first: use the Publish tab.")
     else:
         frame = pd.DataFrame([vars(aggregate) for aggregate in aggregates])
+        frame["developers"] = frame["developers"].fillna(f"fewer than {k}")
         st.dataframe(
             frame, hide_index=True, width="stretch",
             column_config={
                 "skill": "Skill",
-                "developers": st.column_config.NumberColumn("Developers (n)"),
-                "p25": st.column_config.NumberColumn("p25 (USD/h)", format="$%.2f"),
-                "median": st.column_config.NumberColumn("Median (USD/h)", format="$%.2f"),
-                "p75": st.column_config.NumberColumn("p75 (USD/h)", format="$%.2f"),
+                "developers": "Developers",
+                "p25": st.column_config.NumberColumn("p25 (USD/h)", format="$%d"),
+                "median": st.column_config.NumberColumn("Median (USD/h)", format="$%d"),
+                "p75": st.column_config.NumberColumn("p75 (USD/h)", format="$%d"),
             },
         )
-        st.caption(f"Percentiles are shown once a skill has at least "
-                   f"{registry.MIN_FLOORS_FOR_PERCENTILES} floors, so no one's rate can be read off.")
+        st.caption(f"Nothing is shown for fewer than {k} floors; counts are bands of {k} and "
+                   f"rates are rounded to ${registry.PERCENTILE_STEP_USD}, so no one's rate can be "
+                   "read off.")
 
     st.subheader("Does a budget meet developers' floors?")
     budget_column, skill_column, region_column = st.columns(3)
-    budget = budget_column.number_input("Client budget (USD per hour)", min_value=0.0, max_value=1000.0,
-                                        value=75.0, step=5.0, key="budget_usd")
+    budget = budget_column.number_input("Client budget (whole USD per hour)", min_value=0, max_value=1000,
+                                        value=75, step=5, key="budget_usd")
     skill = skill_column.selectbox("Skill", [ANY, *skills], key="budget_skill")
     region = region_column.selectbox("Region", [ANY, *registry.REGIONS], key="budget_region",
                                      format_func=lambda value: value if value == ANY else region_label(value))
-    met, total = registry.developers_met(url, budget, None if skill == ANY else skill,
-                                         None if region == ANY else region)
-    st.markdown(f"**\\${budget:,.2f}/hour meets the published floor of {met} of {total}** registered "
-                "developers" + (f" with {escape_markdown(skill)}" if skill != ANY else "")
-                + (f" in {region_label(region)}" if region != ANY else "") + ".")
+    check = registry.budget_check(url, budget, None if skill == ANY else skill,
+                                  None if region == ANY else region)
+    who = ("developers" + (f" with {escape_markdown(skill)}" if skill != ANY else "")
+           + (f" in {region_label(region)}" if region != ANY else ""))
+    if check.band is None:
+        st.markdown(f"Fewer than {k} {who} have published a floor: too few to answer without "
+                    "revealing one.")
+    else:
+        st.markdown(f"**\\${check.budget_usd}/hour meets the floors of {check.band}** of the "
+                    f"{check.developers} registered {who}.")
 
-    public = registry.public_entries(url)
+    public_list(url)
+
+
+def public_list(url: str) -> None:
+    page = st.session_state.get("public_page", 1)
+    public, total = registry.public_entries(url, page)
+    if not total:
+        return
+    st.subheader("Developers who chose to show their handle")
+    pages = -(-total // registry.PUBLIC_PAGE_SIZE)
+    if pages > 1:
+        st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="public_page")
     if public:
-        st.subheader("Developers who chose to show their handle")
         frame = pd.DataFrame(public)
         frame["skills"] = frame["skills"].map(", ".join)
         frame["region"] = frame["region"].map(region_label)
@@ -88,12 +109,15 @@ def publish_form(url: str, skills: list[str]) -> None:
         submitted = st.form_submit_button("Publish", key="publish_submit")
     if not submitted:
         return
+    published_at = st.session_state.setdefault("registry_published_at", [])
     try:
-        floor = registry.validate(handle, chosen, rate, region, public)
+        registry.check_session_quota(published_at, time.time())
+        floor = registry.validate(queries.visitor_text(handle), chosen, rate, region, public)
         token = registry.publish(url, floor)
     except registry.RegistryError as error:
         show_problems(error)
         return
+    published_at.append(time.time())
     st.success(f"Published **{escape_markdown(floor.handle)}**. Your edit token is below: it is "
                "shown only now and stored only as a hash. Keep it to edit or withdraw your entry.",
                icon=":material/check_circle:")
@@ -114,6 +138,7 @@ def edit_form(url: str, skills: list[str]) -> None:
         saved = save.form_submit_button("Save changes", key="edit_submit")
         withdrawn = withdraw.form_submit_button("Withdraw my entry", key="withdraw_submit")
     try:
+        handle, token = queries.visitor_text(handle), queries.visitor_text(token)
         if saved:
             registry.update(url, token, registry.validate(handle, chosen, rate, region, public))
             st.success("Saved.", icon=":material/check_circle:")
@@ -139,6 +164,12 @@ try:
         publish_form(url, skill_choices)
     with edit_tab:
         edit_form(url, skill_choices)
-except (queries.DataUnavailable, database.DatabaseError) as error:
+except queries.DataUnavailable as error:
     st.error(str(error), icon=":material/database_off:")
+    st.stop()
+except database.DatabaseError as error:
+    # its words name the database's address: for the operator's log only
+    logging.getLogger(__name__).warning("rate floors: %s", error)
+    st.error("The registry is unavailable right now; please try again in a few minutes.",
+             icon=":material/database_off:")
     st.stop()

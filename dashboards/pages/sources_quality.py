@@ -71,7 +71,8 @@ if not validations:
     st.info("No validation has run yet: `midtier check` runs the data-quality suites.")
 else:
     frame = pd.DataFrame(validations)
-    frame["result"] = frame["success"].map({True: "passed", False: "FAILED"})
+    # error: a check raised instead of judging the data (no flag was cleared on its word)
+    frame["result"] = frame["status"].map({"passed": "passed", "failed": "FAILED", "error": "ERROR"})
     st.dataframe(
         frame[["suite_name", "result", "evaluated", "failed", "validated_at", "validation_id"]],
         hide_index=True, width="stretch",
@@ -84,10 +85,14 @@ else:
             "validation_id": "Validation",
         },
     )
-    failed = int((~frame["success"]).sum())
+    failed = int((frame["status"] == "failed").sum())
+    errored = int((frame["status"] == "error").sum())
     if failed:
         st.warning(f"{failed} suite(s) failed their latest validation.", icon=":material/warning:")
-    else:
+    if errored:
+        st.warning(f"{errored} suite(s) could not run their checks (status error): their flags "
+                   "were kept open and none cleared.", icon=":material/error:")
+    if not failed and not errored:
         st.success("Every suite passed its latest validation.", icon=":material/verified:")
 
 docs = queries.data_docs_index(url)

@@ -9,7 +9,7 @@ create table if not exists raw.crawl_runs (
     source           text not null,
     kind             text not null default 'crawl',      -- crawl | import
     base_url         text,
-    status           text not null default 'running',    -- running | succeeded | partial | failed
+    status           text not null default 'running',    -- see crawl_runs_status_check
     started_at       timestamptz not null default now(),
     finished_at      timestamptz,
     duration_seconds double precision,
@@ -49,6 +49,22 @@ create table if not exists raw.postings (
     crawl_run_id       text not null references raw.crawl_runs (crawl_run_id),
     primary key (source, source_posting_id)
 );
+
+-- running until the run closes itself (succeeded, partial, failed), skipped (a live crawl
+-- past the source's daily limit), or abandoned: left running by a crash, closed by the next
+-- run of its source (midtier/raw_store.py).
+do $crawl_runs_status$
+begin
+    if not exists (select 1 from pg_constraint
+                   where conname = 'crawl_runs_status_check'
+                     and conrelid = 'raw.crawl_runs'::regclass) then
+        update raw.crawl_runs set status = 'abandoned'
+        where status not in ('running', 'succeeded', 'partial', 'failed', 'skipped', 'abandoned');
+        alter table raw.crawl_runs add constraint crawl_runs_status_check check (
+            status in ('running', 'succeeded', 'partial', 'failed', 'skipped', 'abandoned'));
+    end if;
+end
+$crawl_runs_status$;
 
 -- Full crawls in a row that did not see the posting; closed_at is set once it reaches the
 -- configured limit (MIDTIER_CLOSE_AFTER_MISSED_CRAWLS). Added after the first release.

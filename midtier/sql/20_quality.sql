@@ -35,6 +35,22 @@ alter table quality.validation_results add column if not exists critical boolean
 alter table quality.validation_results add column if not exists skipped jsonb not null default '[]';
 -- The GX Data Docs site (index.html) that renders this validation; the dashboard links it.
 alter table quality.validation_results add column if not exists data_docs_path text;
+-- passed, failed (the data broke an expectation) or error (an expectation raised, or the
+-- batch could not be read: the data was not judged, so no flag is cleared on its word).
+do $validation_status$
+begin
+    if not exists (select 1 from information_schema.columns
+                   where table_schema = 'quality' and table_name = 'validation_results'
+                     and column_name = 'status') then
+        alter table quality.validation_results add column status text;
+        update quality.validation_results
+        set status = case when success then 'passed' else 'failed' end;
+        alter table quality.validation_results alter column status set not null;
+        alter table quality.validation_results add constraint validation_results_status_check
+            check (status in ('passed', 'failed', 'error'));
+    end if;
+end
+$validation_status$;
 
 -- Each source's health after its latest checked run: degraded sources raise an alert; their
 -- rows stay out of the mart-integrity gate so one broken source never blocks the others.

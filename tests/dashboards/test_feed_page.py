@@ -164,6 +164,30 @@ def test_csv_download_holds_the_current_view_and_is_built_on_click(mart_env, mon
     assert [row["title"] for row in rows] == shown_titles(app) == ["React Frontend Contractor", "Go Backend Engineer"]
 
 
+def test_csv_download_neutralises_formulas(mart_env, monkeypatch):
+    import streamlit as st
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    from tests.dashboards.conftest import run_sql
+
+    deferred = []
+    register = MediaFileManager.add_deferred
+    monkeypatch.setattr(MediaFileManager, "add_deferred",
+                        lambda self, data, *a, **k: deferred.append(data) or register(self, data, *a, **k))
+    run_sql(mart_env, "update marts.fct_postings set company_name = '=HYPERLINK(\"https://evil.example\")'"
+                      " where title = 'Go Backend Engineer'")
+    try:
+        st.cache_data.clear()
+        run_app()
+        rows = list(csv.DictReader(io.StringIO(deferred[-1]())))
+    finally:
+        run_sql(mart_env, "update marts.fct_postings set company_name = 'Gopher Works'"
+                          " where title = 'Go Backend Engineer'")
+        st.cache_data.clear()
+    [row] = [row for row in rows if row["title"] == "Go Backend Engineer"]
+    assert row["company_name"] == "'=HYPERLINK(\"https://evil.example\")"
+
+
 def test_summary_counts_every_match_while_cards_stop_at_a_page(mart_env, monkeypatch):
     import streamlit as st
 
@@ -202,3 +226,11 @@ def test_unreachable_database_is_a_clear_error(monkeypatch):
     app = run_app()
     assert not app.exception
     assert "Cannot reach the database" in app.error[0].value
+    shown = " ".join(element.value for element in [*app.error, *app.markdown, *app.caption])
+    assert str(port) not in shown and "postgresql://" not in shown and "127.0.0.1" not in shown
+
+
+def test_a_nul_in_the_search_shows_results_not_a_traceback(app):
+    app.text_input(key="search").set_value("Go\x00 Backend").run()
+    assert not app.exception and not app.error
+    assert shown_titles(app) == ["Go Backend Engineer"]  # searched as "Go Backend"

@@ -25,6 +25,11 @@ def fill_publish(app, handle, skills, rate, region="europe", public=False):
     return app
 
 
+def floor_of(url: str, handle: str):
+    rows = registry._read(url, "select min_hourly_usd from registry.rate_floors where handle = %s", (handle,))
+    return float(rows[0]["min_hourly_usd"]) if rows else None
+
+
 def issued_token(app) -> str:
     assert not app.error, [error.value for error in app.error]
     return app.code[0].value
@@ -64,10 +69,10 @@ def test_edit_without_or_with_a_wrong_token_fails(app, registry_env):
     assert "do not match" in app.error[0].value
     fill_edit(app, "ada-dev", token + "x", 40)
     assert "do not match" in app.error[0].value
-    assert registry.developers_met(registry_env, 50) == (0, 1)
+    assert floor_of(registry_env, "ada-dev") == 85
     fill_edit(app, "ada-dev", token, 40)
     assert app.success and not app.error
-    assert registry.developers_met(registry_env, 50) == (1, 1)
+    assert floor_of(registry_env, "ada-dev") == 40
 
 
 def test_withdraw_needs_the_token(app, registry_env):
@@ -76,18 +81,46 @@ def test_withdraw_needs_the_token(app, registry_env):
     assert "do not match" in app.error[0].value
     fill_edit(app, "ada-dev", token, 85, button="withdraw_submit")
     assert "Withdrawn" in app.success[0].value
-    assert registry.developers_met(registry_env, 500) == (0, 0)
+    assert floor_of(registry_env, "ada-dev") is None
 
 
 def test_public_view_aggregates_budget_check_and_opt_in_names(registry_env):
-    for handle, rate, public in (("ada", 60, True), ("bob", 80, False), ("cyd", 100, False)):
+    for handle, rate, public in (("ada", 60, True), ("bob", 70, False), ("cyd", 80, False),
+                                 ("dee", 90, False), ("eve", 100, False)):
         registry.publish(registry_env, registry.validate(handle, ["python"], rate, "europe", public))
+    registry.publish(registry_env, registry.validate("fay", ["rust"], 120, "europe", False))
     app = run_page("rate_floors")
-    aggregates = app.dataframe[0].value
+    aggregates = app.dataframe[0].value.astype(object).where(app.dataframe[0].value.notna(), None)
     assert aggregates.to_dict("records") == [
-        {"skill": "python", "developers": 3, "p25": 70.0, "median": 80.0, "p75": 90.0}]
-    assert "\\$75.00/hour meets the published floor of 1 of 3" in app.markdown[1].value
-    app.number_input(key="budget_usd").set_value(100.0).run()
-    assert "3 of 3" in app.markdown[1].value
+        {"skill": "python", "developers": "5–9", "p25": 70, "median": 80, "p75": 90},
+        {"skill": "rust", "developers": "fewer than 5", "p25": None, "median": None, "p75": None}]
+    text = lambda: " ".join(element.value for element in app.markdown)  # noqa: E731
+    assert "\\$75/hour meets the floors of about a quarter to a half** of the 5–9" in text()
+    app.number_input(key="budget_usd").set_value(100).run()
+    assert "at least about three quarters" in text()
+    app.selectbox(key="budget_skill").set_value("rust").run()
+    assert "Fewer than 5 developers with rust have published a floor" in text()
     named = app.dataframe[1].value
-    assert list(named["handle"]) == ["ada"]  # bob and cyd did not opt in
+    assert list(named["handle"]) == ["ada"]  # the others did not opt in
+
+
+def test_a_session_publishes_at_most_its_quota(app, registry_env):
+    for n in range(registry.SESSION_PUBLISHES_PER_HOUR):
+        issued_token(fill_publish(app, f"dev-{n}", ["python"], 50 + n))
+    fill_publish(app, "one-more", ["python"], 60)
+    assert "from one session" in app.error[0].value
+    assert floor_of(registry_env, "one-more") is None
+
+
+def test_an_unreachable_database_shows_no_address(monkeypatch):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/midtier")
+    app = run_page("rate_floors")
+    assert not app.exception
+    assert "unavailable right now" in app.error[0].value
+    shown = " ".join(element.value for element in [*app.error, *app.markdown])
+    assert str(port) not in shown and "postgresql://" not in shown

@@ -34,6 +34,12 @@ def test_latest_validation_per_suite_and_docs_hint(app):
     assert results.loc["mart_integrity", "result"] == "passed"  # the newer run wins
     assert results.loc["client_legitimacy", "result"] == "FAILED"
     assert "1 suite(s) failed" in app.warning[0].value
+
+
+def test_a_suite_whose_checks_errored_is_shown_as_error(app):
+    results = app.dataframe[1].value.set_index("suite_name")
+    assert results.loc["source_health_himalayas", "result"] == "ERROR"
+    assert any("1 suite(s) could not run their checks" in warning.value for warning in app.warning)
     assert "Data Docs" in " ".join(caption.value for caption in app.caption)
 
 

@@ -48,7 +48,7 @@ SCAMS = {
         "budget_text": "$900/hr"}),
 }
 ABSURD_BUDGET_CHECKS = {"absurd_hourly_budget", "absurd_fixed_budget", "pay_vs_market",
-                        "budget_below_scope", "legitimacy_score"}
+                        "budget_below_scope", "legitimacy_score", "implausible_pay"}
 EXPECTED_CHECKS = {"s-telegram": {"off_platform_contact"}, "s-fee": {"pay_to_apply"},
                    "s-budget": ABSURD_BUDGET_CHECKS}
 

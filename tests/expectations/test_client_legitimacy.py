@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from expectations import format_summary, run_checks
 from expectations.suites import CLIENT_LEGITIMACY
-from tests.expectations.conftest import GOOD_ROWS, posting
+from tests.expectations.conftest import GOOD_ROWS, MART_COLUMNS, posting
 
 SCAMS = [
     posting("remoteok:scam-score", legitimacy_score=20),
@@ -148,3 +148,50 @@ def test_more_failing_postings_than_the_default_gx_cap_are_all_flagged(empty_che
     legitimacy(empty_checks_db)
 
     assert len(open_flags(empty_checks_db)) == 60
+
+
+def test_a_suite_whose_checks_raise_is_recorded_as_error_and_clears_no_flag(empty_checks_db):
+    empty_checks_db.load_mart([*GOOD_ROWS, *SCAMS])
+    legitimacy(empty_checks_db)
+    flagged = set(open_flags(empty_checks_db))
+    # The scams are gone, but reading hourly_usd_mid now overflows a cast, as one absurd rate
+    # did to the mart's numeric(10,2) ratio: the checks on it raise inside GX, not fail.
+    empty_checks_db.load_mart(GOOD_ROWS)
+    columns = [column for column in MART_COLUMNS if column != "hourly_usd_mid"]
+    empty_checks_db.execute(
+        "alter table marts.fct_postings rename to fct_postings_stored;"
+        f"create view marts.fct_postings as select {', '.join(columns)},"
+        " (hourly_usd_mid * 1e12)::numeric(10, 2) as hourly_usd_mid"
+        " from marts.fct_postings_stored")
+
+    try:
+        summary = legitimacy(empty_checks_db)
+    finally:
+        empty_checks_db.execute("drop view marts.fct_postings;"
+                                "alter table marts.fct_postings_stored rename to fct_postings")
+
+    [suite] = summary.suites
+    assert suite.status == "error"
+    assert any("numeric field overflow" in (failure.error or "") for failure in suite.failures)
+    assert set(open_flags(empty_checks_db)) == flagged  # every earlier flag still open
+    assert summary.flags_cleared == 0
+    [(status, success)] = empty_checks_db.execute(
+        "select status, success from quality.validation_results where validation_id = %s",
+        (summary.validation_id,))
+    assert (status, success) == ("error", False)
+    report = format_summary(summary)
+    assert "ERROR  client_legitimacy" in report and "no flag cleared" in report
+
+
+def test_pay_dbt_found_implausible_is_flagged_though_its_figures_are_gone(empty_checks_db):
+    absurd = posting("remoteok:absurd", hourly_usd_min=None, hourly_usd_max=None, hourly_usd_mid=None,
+                     budget_min=None, budget_max=None)
+    empty_checks_db.load_mart([*GOOD_ROWS, absurd])
+    empty_checks_db.execute(
+        "alter table marts.fct_postings add column pay_is_plausible boolean not null default true;"
+        "update marts.fct_postings set pay_is_plausible = false where posting_id = 'remoteok:absurd'")
+
+    legitimacy(empty_checks_db)
+
+    assert open_flags(empty_checks_db) == {
+        ("remoteok:absurd", "implausible_pay"): "pay_is_plausible=False"}

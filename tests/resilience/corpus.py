@@ -141,3 +141,86 @@ def bad_jsonl_lines() -> list[bytes]:
         b'{"source": "community", "id": "dup-key", "id": "dup-key-2"}',
     ]
     return lines
+
+
+# -- the hostile pipeline corpus (tests/resilience/test_hostile_pipeline.py) ---------------
+_WORDS = ("api backend schema queue cache deploy metrics invoice ledger billing search index "
+          "report export import sync webhook audit tenant session upload storage cluster shard "
+          "replica migration dashboard chart alert retry batch stream parser validator scheduler "
+          "worker gateway token rollout feature legacy refactor latency throughput payment "
+          "customer inventory catalog pricing checkout warehouse shipment forecast model").split()
+_SKILLS = (("Python", "python"), ("React", "react"), ("Go", "golang"))
+
+
+def ordinary_postings(count: int = 36, seed: int = 22) -> list[dict]:
+    """Honest postings: three skills, hourly pay from $40 to $110, distinct companies and texts
+    (so no two are copies of one job)."""
+    import random
+
+    rng = random.Random(seed)
+    records = []
+    for n in range(count):
+        skill, tag = _SKILLS[n % len(_SKILLS)]
+        low = rng.randrange(40, 100)
+        text = " ".join(rng.choice(_WORDS) for _ in range(60))
+        records.append({
+            "id": f"ordinary-{n}", "title": f"{skill} developer: {' '.join(rng.sample(_WORDS, 3))}",
+            "company": f"Ordinary Company {n}", "url": f"https://jobs.example.test/ordinary/{n}",
+            "description": f"We need a {skill} developer. {text}. Apply through our careers page.",
+            "budget_text": f"${low}-{low + rng.randrange(5, 15)}/hr", "tags": [tag],
+            "posted_at": "2026-11-02T09:00:00Z",
+        })
+    return records
+
+
+PLANTED_SCAMS = [
+    {"id": "scam-telegram", "title": "Remote data entry assistant", "company": "Global Staffing",
+     "description": "Easy remote work. Contact me on Telegram @fast_hr_desk to get started.",
+     "budget_text": "$45/hr", "url": "https://jobs.example.test/scam/1"},
+    {"id": "scam-fee", "title": "Virtual assistant", "company": "Prime Remote Jobs",
+     "description": "Before onboarding you pay a refundable registration fee of $50.",
+     "budget_text": "$40/hr", "url": "https://jobs.example.test/scam/2"},
+    {"id": "scam-budget", "title": "Copy and paste product names", "company": "Listing Helpers",
+     "description": "Copy product names from one spreadsheet into another.",
+     "budget_text": "$900/hr", "url": "https://jobs.example.test/scam/3"},
+]
+
+OVERLONG_ID = "x" * 4000
+
+
+def hostile_postings() -> dict[str, list[dict]]:
+    """Hostile records by what must happen to them: ``land`` (stored, whatever their pay) and
+    ``reject`` (refused at validation: negative or non-finite pay, an overlong id)."""
+    def python_job(key: str, **fields) -> dict:
+        return {"id": key, "title": f"Python developer {key}", "company": f"Hostile {key}",
+                "description": f"Python work for {key}, {' '.join(_WORDS[len(key):len(key) + 12])}.",
+                "tags": ["python"], "url": f"https://jobs.example.test/hostile/{key}",
+                "posted_at": "2026-11-02T09:00:00Z", **fields}
+
+    land = [
+        python_job("absurd-hourly", budget_text="$99999999999/hr"),
+        python_job("trillion-hourly", salary_min="1000000000000", salary_currency="USD", salary_period="hour"),
+        python_job("huge-budget", budget_text="$10000000000000000 fixed budget"),
+        python_job("e309-salary", salary_min="1e309", salary_currency="USD", salary_period="year"),
+        python_job("thousands-of-digits", budget_text="$" + "9" * 5000 + "/hr"),
+        python_job("salary-per-hour", budget_text="£156000-215000/hr"),
+        python_job("salary-per-hour-usd", salary_min=120000, salary_max=150000,
+                   salary_currency="USD", salary_period="hourly"),
+        python_job("cent-rate", budget_text="$0.01/hr"),
+        python_job("zero-rate", budget_text="$0 per hour"),
+        python_job("formula-title", title="=HYPERLINK(\"https://evil.example\",\"Apply\")"),
+        python_job("formula-plus", title="+cmd|' /C calc'!A0", company="@SUM(1+1)*cmd|' /C calc'!A0"),
+        python_job("formula-minus", title="-2+3+cmd|' /C calc'!A0", location="=1+1"),
+        python_job("formula-at", title="@SUM(A1:A9)", company="\t=1+1"),
+        python_job("nul-title", title="Python\x00 developer\x00", description="text\x00with NUL"),
+        python_job("rtl-override", title="Python developer \u202egnp.exe\u202c",
+                   company="\u202eevil\u202c corp"),
+    ]
+    reject = [
+        python_job("negative-salary", salary_min=-50, salary_currency="USD", salary_period="hour"),
+        python_job("negative-text-salary", salary_min="-120000", salary_period="year"),
+        python_job("nan-salary", salary_min="NaN", salary_period="hour"),
+        python_job("infinite-salary", salary_max="Infinity", salary_period="year"),
+        python_job(OVERLONG_ID),
+    ]
+    return {"land": land, "reject": reject}

@@ -8,6 +8,9 @@ posting in raw.postings or a row in raw.rejects.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+import base64
+import json
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +19,9 @@ import scrapy
 from scrapy.http import TextResponse, XmlResponse
 
 from midtier.importer import import_file
+from midtier.raw_store import RawStore
 from scrapers.items import PostingItem, RejectItem
-from scrapers.pipelines import RawPostingPipeline
+from scrapers.pipelines import FIELD_LIMITS, RawPostingPipeline
 from scrapers.spiders.arbeitnow import ArbeitnowSpider
 from scrapers.spiders.freelancer import FreelancerSpider
 from scrapers.spiders.github import GithubSpider
@@ -175,6 +179,58 @@ def test_hostile_text_is_stored_as_written(db, database_url, tmp_path):
     assert "مطور بايثون" in rows["nasty-2"][0] and "🚀" in rows["nasty-2"][0]
     assert rows["nasty-3"][0] == "NULinsidetext"  # PostgreSQL text cannot hold NUL
     assert rows["nasty-5"][0] == "tab\tnewline\nreturn\rbackslash\\ quote\" brace{ comma, }"
-    assert rows["nasty-6"][1] > 1_000_000
+    # a megabyte title is over its limit: the record is rejected, not stored cut
+    assert "nasty-6" not in rows
+    assert _one(db, "select count(*) from raw.rejects where payload like %s", ('%"id": "nasty-6"%',)) == 1
     assert _one(db, "select tags from raw.postings where source_posting_id = 'nasty-5'") == [
         "tab\tnewline\nreturn\rbackslash\\ quote\" brace{ comma, }", "python"]
+
+
+def test_a_run_left_running_by_a_crash_is_abandoned_by_the_next_run_of_its_source(db, database_url, tmp_path):
+    crashed = RawStore(database_url)
+    crashed_run = crashed.start_run("community", kind="import")
+    crashed.close()  # the process died: its connection (and the run's lock) went with it
+    alive = RawStore(database_url)
+    alive_run = alive.start_run("community", kind="import")  # still loading, connection open
+    other = RawStore(database_url)
+    other_run = other.start_run("elsewhere", kind="import")
+    other.close()
+    path = tmp_path / "next.jsonl"
+    path.write_text('{"id": "next-1", "title": "Python developer"}\n')
+    try:
+        summary = import_file(path, "community", url=database_url)
+    finally:
+        alive.close()
+    with db.cursor() as cur:
+        cur.execute("select crawl_run_id, status, error from raw.crawl_runs")
+        runs = {run_id: (status, error) for run_id, status, error in cur.fetchall()}
+    assert runs[crashed_run][0] == "abandoned" and "left running" in runs[crashed_run][1]
+    assert runs[alive_run][0] == "running"  # another loader's live run is not taken for dead
+    assert runs[other_run][0] == "running"  # another source's run waits for its own next run
+    assert runs[summary.crawl_run_id][0] == "succeeded"
+
+
+def test_a_record_the_database_refuses_is_rejected_and_the_rest_land(db, database_url, tmp_path, monkeypatch):
+    # Without the written limit, a 4,000-character id overflows the primary key's index entry.
+    monkeypatch.setitem(FIELD_LIMITS, "source_posting_id", 10_000)
+    records = [{"id": f"ok-{n}", "title": "Python developer"} for n in range(5)]
+    # random characters: a repeated one would compress below the limit
+    overlong = base64.b64encode(random.Random(4000).randbytes(3000)).decode()
+    records.insert(2, {"id": overlong, "title": "Overlong"})
+    path = tmp_path / "overlong.jsonl"
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+
+    summary = import_file(path, "community", url=database_url)
+
+    assert (summary.counts.new, summary.counts.rejected, summary.status) == (5, 1, "partial")
+    assert _one(db, "select count(*) from raw.postings") == 5
+    assert "refused by the database" in _one(db, "select error from raw.rejects")
+
+
+def test_an_overlong_id_is_rejected_by_its_written_limit(db, database_url, tmp_path):
+    path = tmp_path / "overlong.jsonl"
+    path.write_text(json.dumps({"id": "z" * 600, "title": "x"}) + "\n"
+                    + json.dumps({"id": "fine", "title": "x"}) + "\n")
+    summary = import_file(path, "community", url=database_url)
+    assert (summary.counts.new, summary.counts.rejected) == (1, 1)
+    assert "source_posting_id is 600 characters long, at most 512" in _one(db, "select error from raw.rejects")

@@ -64,6 +64,9 @@ def test_a_load_cut_by_a_database_stop_fails_then_reruns_exactly_once(server, tm
 
     assert summary.status == "succeeded"
     assert (summary.counts.new, summary.counts.unchanged) == (RECORDS - 2000, 2000)
+    # the run the stop cut short could not close itself: the next run of its source did
+    assert _one(url, "select status from raw.crawl_runs order by started_at limit 1")[0] == "abandoned"
+    assert _one(url, "select count(*) from raw.crawl_runs where status = 'running'")[0] == 0
     assert _one(url, "select count(*), count(distinct (source, source_posting_id)) from raw.postings") == (
         RECORDS, RECORDS)
 

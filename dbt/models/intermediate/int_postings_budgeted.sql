@@ -26,6 +26,14 @@
     [[:alpha:]] and lower() know ASCII only ("godzinę", "månad", "día").
     Hourly equivalents use var('hours_per_budget_period'); USD uses the fx_rates seed (the
     latest rate dated on or before the posting, else the latest).
+
+    Pay sanity: the pay in USD per its period must lie within that period's bounds (seed
+    pay_plausibility_bounds). Outside them the posting keeps its text but gets
+    pay_is_plausible false, null figures and pay_plausibility_reason, so no absurd amount
+    reaches a cast or a percentile downstream. An amount per hour, day or week that is
+    plausible only per year (and at least var salary_inference_min_amount as written:
+    "£156000-215000/hr") is read as the yearly salary it is and shown as one, but its
+    usd_mid stays null: a reinterpretation is a guess and never moves the market figures.
 #}
 
 {% set rule_vars = ['hours_per_budget_period', 'salary_inference_min_amount'] %}
@@ -117,6 +125,12 @@ token_patterns as (
         from budget_words
         where role = 'negotiable'
     ) as negotiable
+
+),
+
+pay_bounds as (
+
+    select * from {{ ref('pay_plausibility_bounds') }}
 
 ),
 
@@ -638,20 +652,10 @@ stated as (
 
 ),
 
-typed as (
+rated as (
 
     select
         stated.*,
-        case stated.budget_period
-            when 'hour' then 'hourly'
-            when 'day' then 'daily'
-            when 'project' then 'fixed'
-            when 'week' then 'salary'
-            when 'month' then 'salary'
-            when 'year' then 'salary'
-            else 'unknown'
-        end as engagement_type,
-        {{ hours_in_budget_period('stated.budget_period') }} as hours_per_period,
         (
             select fx_rates.usd_per_unit
             from fx_rates
@@ -662,6 +666,100 @@ typed as (
             limit 1
         ) as usd_per_unit
     from stated
+
+),
+
+-- the stated pay in US dollars per its period, against that period's bounds and a year's
+-- (seed pay_plausibility_bounds); a currency without a rate is judged as if dollars
+judged as (
+
+    select
+        rated.*,
+        coalesce(rated.budget_min, rated.budget_max) * coalesce(rated.usd_per_unit, 1) as usd_low,
+        coalesce(rated.budget_max, rated.budget_min) * coalesce(rated.usd_per_unit, 1) as usd_high,
+        period_bounds.usd_min as period_usd_min,
+        period_bounds.usd_max as period_usd_max,
+        year_bounds.usd_min as year_usd_min,
+        year_bounds.usd_max as year_usd_max
+    from rated
+    left join pay_bounds as period_bounds
+        on rated.budget_period = period_bounds.budget_period
+    left join pay_bounds as year_bounds
+        on year_bounds.budget_period = 'year'
+
+),
+
+-- plausible as stated; read_as_year: a salary written per hour, day or week ("£156000/hr":
+-- no one pays that an hour, many pay it a year) -- read as the yearly salary it is, shown
+-- as such, but left out of the market figures (a guess must not move them); implausible:
+-- the text is kept, every figure nulled
+verdicts as (
+
+    select
+        judged.*,
+        case
+            when not judged.is_budget_stated then 'plausible'
+            when judged.usd_low <= 0 then 'implausible'
+            when judged.period_usd_min is null then 'plausible'
+            when judged.usd_low >= judged.period_usd_min and judged.usd_high <= judged.period_usd_max
+                then 'plausible'
+            when judged.budget_period in ('hour', 'day', 'week')
+                and coalesce(judged.budget_min, judged.budget_max) >= {{ var('salary_inference_min_amount') }}
+                and judged.usd_low >= judged.year_usd_min and judged.usd_high <= judged.year_usd_max
+                then 'read_as_year'
+            else 'implausible'
+        end as pay_verdict,
+        -- the amount as written, cut short: a hostile one may have thousands of digits
+        left(
+            trim_scale(round(coalesce(judged.budget_min, judged.budget_max), 2))::text
+            || case when judged.budget_min <> judged.budget_max
+                then '-' || trim_scale(round(judged.budget_max, 2))::text else '' end,
+            40
+        ) || coalesce(' ' || judged.budget_currency, '') || ' per ' || coalesce(judged.budget_period, 'unstated period')
+            as pay_as_read
+    from judged
+
+),
+
+typed as (
+
+    select
+        verdicts.posting_id,
+        verdicts.posted_at,
+        verdicts.budget_origin,
+        verdicts.is_budget_stated,
+        verdicts.budget_currency,
+        verdicts.usd_per_unit,
+        verdicts.pay_verdict,
+        case when verdicts.pay_verdict <> 'implausible' then verdicts.budget_min end as budget_min,
+        case when verdicts.pay_verdict <> 'implausible' then verdicts.budget_max end as budget_max,
+        period.budget_period,
+        verdicts.pay_verdict <> 'implausible' as pay_is_plausible,
+        case verdicts.pay_verdict
+            when 'read_as_year' then
+                'Pay of ' || verdicts.pay_as_read || ' only makes sense per year: read as a '
+                || 'yearly salary, left out of market rates'
+            when 'implausible' then
+                'Pay of ' || verdicts.pay_as_read || ' is outside the plausible range'
+                || coalesce(' (' || verdicts.period_usd_min || ' to ' || verdicts.period_usd_max
+                    || ' USD per ' || verdicts.budget_period || ')', '')
+                || ': its figures are left out'
+        end as pay_plausibility_reason,
+        case period.budget_period
+            when 'hour' then 'hourly'
+            when 'day' then 'daily'
+            when 'project' then 'fixed'
+            when 'week' then 'salary'
+            when 'month' then 'salary'
+            when 'year' then 'salary'
+            else 'unknown'
+        end as engagement_type,
+        {{ hours_in_budget_period('period.budget_period') }} as hours_per_period
+    from verdicts
+    cross join lateral (
+        select case when verdicts.pay_verdict = 'read_as_year' then 'year'
+            else verdicts.budget_period end as budget_period
+    ) as period
 
 ),
 
@@ -677,6 +775,9 @@ converted as (
         budget_period,
         is_budget_stated,
         budget_origin,
+        pay_is_plausible,
+        pay_plausibility_reason,
+        pay_verdict,
         round(budget_min * usd_per_unit / hours_per_period, 2) as hourly_usd_min,
         round(budget_max * usd_per_unit / hours_per_period, 2) as hourly_usd_max,
         round(
@@ -710,7 +811,9 @@ final as (
         -- the pay the market compares (int_rate_benchmarks): a fixed budget per project,
         -- any other stated period per hour
         case when priced.engagement_type = 'fixed' then 'fixed' else 'hourly' end as rate_basis,
+        -- only pay plausible as stated: a salary read as yearly is a guess
         case
+            when priced.pay_verdict <> 'plausible' then null
             when priced.engagement_type = 'fixed' then priced.fixed_usd_mid
             when priced.engagement_type in ('hourly', 'daily', 'salary') then priced.hourly_usd_mid
         end as usd_mid,

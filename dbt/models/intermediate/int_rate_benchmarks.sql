@@ -4,7 +4,10 @@
     One row per (skill_slug, rate_basis): rate_basis 'hourly' = hourly_usd_mid of hourly,
     daily and salaried postings; 'fixed' = the USD midpoint of fixed budgets. Each posting
     counts for its primary skill, and every posting for the whole market (skill_slug
-    '(all)'). Only one posting per duplicate group counts. Percentiles below
+    '(all)'). Only one posting per duplicate group counts, only plausible pay as stated
+    (usd_mid is null otherwise, int_postings_budgeted), and no posting its text rules alone
+    already score below var flag_score_threshold: the full score judges pay against these
+    very benchmarks, so it cannot be read here. Percentiles below
     var rate_percentiles_min_n postings are left null (too few to judge against).
 
     Yardsticks are kept in whole dollars an hour and hundreds of dollars a project: a
@@ -39,6 +42,23 @@ duplicates as (
 
 ),
 
+text_signals as (
+
+    select * from {{ ref('int_postings_text_signals') }}
+
+),
+
+-- the score the text and company rules leave (the market and client rules come later)
+text_scores as (
+
+    select
+        text_signals.posting_id,
+        100 - coalesce((select sum(weight) from unnest(text_signals.matched_weights) as weight), 0)
+            as text_score
+    from text_signals
+
+),
+
 priced as (
 
     select
@@ -52,8 +72,11 @@ priced as (
         on budgets.posting_id = skills.posting_id
     inner join duplicates
         on budgets.posting_id = duplicates.posting_id
+    left join text_scores
+        on budgets.posting_id = text_scores.posting_id
     where duplicates.is_canonical
         and budgets.usd_mid is not null
+        and coalesce(text_scores.text_score, 100) >= {{ var('flag_score_threshold') }}
 
 ),
 

@@ -43,6 +43,9 @@ select
     postings.hourly_usd_mid::numeric(14, 2) as hourly_usd_mid,
     postings.fixed_usd_min::numeric(14, 2) as fixed_usd_min,
     postings.fixed_usd_max::numeric(14, 2) as fixed_usd_max,
+    -- false: pay outside seed pay_plausibility_bounds, every figure above null
+    postings.pay_is_plausible::boolean as pay_is_plausible,
+    postings.pay_plausibility_reason::text as pay_plausibility_reason,
     postings.skills::text[] as skills,
     postings.primary_skill::text as primary_skill,
     postings.legitimacy_score::integer as legitimacy_score,

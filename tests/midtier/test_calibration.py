@@ -29,7 +29,7 @@ def test_calibrate_twice_on_the_same_file_writes_identical_weights(database_url,
     fitted = {(row["feature_type"], row["feature"]): float(row["weight"])
               for row in weights if row["is_fitted"] == "true"}
     # the named signals of the planted scams push towards fraud
-    assert fitted[("rule", "off_platform_messaging")] > 0
+    assert fitted[("rule", "messaging_app_named")] > 0
     # every term weighed is in the terms seed dbt joins to
     terms = {row["term"] for row in _rows(tmp_path / "first" / "legitimacy_terms.csv")}
     assert {feature for kind, feature in fitted if kind == "term"} == terms

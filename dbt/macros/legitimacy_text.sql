@@ -1,28 +1,26 @@
 {#
     The words and word pairs of a posting that the legitimacy terms are looked up in: the
     text is normalised once (normalise_phrase, the skill aliases' shape), cut to var
-    legitimacy_text_max_chars, split into tokens, and each token is paired with the next.
-    One row per distinct n-gram and posting: a term counts once however often it is written
-    (the weights are fitted on presence, not counts).
+    legitimacy_text_max_chars, split into tokens, and each token is paired with the next by
+    zipping the token array with itself shifted by one (no window sort, no per-element
+    subscripts). One row per occurrence: callers keep distinct n-grams after their join (a
+    term counts once however often it is written; the weights are fitted on presence).
 
     Used by int_postings_text_signals (joined to the legitimacy_terms seed) and by
     `midtier calibrate` (macro legitimacy_calibration_features), so the fitted terms are the
     ones dbt finds.
 #}
 {% macro legitimacy_ngrams(documents, text_column='posting_text') -%}
-    select distinct documents.posting_id, grams.ngram
+    select documents.posting_id, grams.ngram
     from {{ documents }} as documents
     cross join lateral (
-        select
-            piece_token.token,
-            lead(piece_token.token) over (order by piece_token.position) as next_token
-        from unnest(string_to_array(
-                {{ normalise_phrase('left(documents.' ~ text_column ~ ', ' ~ var('legitimacy_text_max_chars') ~ ')') }},
-                ' ')) with ordinality as piece_token (token, position)
-        where piece_token.token <> ''
-    ) as tokens
+        select array_remove(string_to_array(
+            {{ normalise_phrase('left(documents.' ~ text_column ~ ', ' ~ var('legitimacy_text_max_chars') ~ ')') }},
+            ' '), '') as words
+    ) as text
+    cross join lateral unnest(text.words, text.words[2:]) as pair (token, next_token)
     cross join lateral (
-        values (tokens.token), (tokens.token || ' ' || tokens.next_token)
+        values (pair.token), (pair.token || ' ' || pair.next_token)
     ) as grams (ngram)
     where grams.ngram is not null
 {%- endmacro %}
@@ -89,7 +87,7 @@
     select posting_id, 'rule'::text as feature_type, rule_id as feature
     from rule_matches
     where evidence is not null
-    union all
+    union
     select posting_id, 'term', ngram
     from ({{ legitimacy_ngrams('documents') }}) as ngrams;
     {% endset %}

@@ -219,17 +219,17 @@ matched as (
 
 ),
 
+-- a signal without a weight counts for nothing
 weighted as (
 
     select
         matched.posting_id,
         matched.feature_type,
         matched.feature,
-        matched.signal,
         matched.reason,
-        coalesce(legitimacy_weights.weight, 0) as weight
+        legitimacy_weights.weight
     from matched
-    left join legitimacy_weights
+    inner join legitimacy_weights
         on matched.feature_type = legitimacy_weights.feature_type
         and matched.feature = legitimacy_weights.feature
 
@@ -265,14 +265,13 @@ contributions as (
 
     select
         weighted.*,
-        case when weighted.weight > 0 then
-            greatest(0, 100 / (1 + exp(logits.intercept)) - 100 / (1 + exp(logits.logit)))
-                * weighted.weight / sum(weighted.weight) filter (where weighted.weight > 0)
-                    over (partition by weighted.posting_id)
-        else 0 end as points
+        greatest(0, 100 / (1 + exp(logits.intercept)) - 100 / (1 + exp(logits.logit)))
+            * weighted.weight / sum(weighted.weight) over (partition by weighted.posting_id)
+            as points
     from weighted
     inner join logits
         on weighted.posting_id = logits.posting_id
+    where weighted.weight > 0
 
 ),
 
@@ -297,19 +296,19 @@ reasons as (
 
 ),
 
+-- every named rule that matched, weighted or not (has_<signal> columns, rule ids)
 signals as (
 
     select
-        weighted.posting_id,
-        array_agg(distinct weighted.feature order by weighted.feature)
-            filter (where weighted.feature_type = 'rule') as legitimacy_rule_ids,
-        array_agg(distinct weighted.signal) filter (where weighted.signal is not null) as signals,
+        matched.posting_id,
+        array_agg(distinct matched.feature order by matched.feature) as legitimacy_rule_ids,
+        array_agg(distinct matched.signal) as signals,
         bool_or(legitimacy_rules.pattern = 'pay_vs_market_ratio') as pay_rule_fired
-    from weighted
-    left join legitimacy_rules
-        on weighted.feature_type = 'rule'
-        and weighted.feature = legitimacy_rules.rule_id
-    group by weighted.posting_id
+    from matched
+    inner join legitimacy_rules
+        on matched.feature = legitimacy_rules.rule_id
+    where matched.feature_type = 'rule'
+    group by matched.posting_id
 
 ),
 

@@ -117,7 +117,7 @@ ngrams as (
 
 term_matches as (
 
-    select ngrams.posting_id, array_agg(ngrams.ngram order by ngrams.ngram) as matched_terms
+    select ngrams.posting_id, array_agg(distinct ngrams.ngram order by ngrams.ngram) as matched_terms
     from ngrams
     inner join legitimacy_terms
         on ngrams.ngram = legitimacy_terms.term

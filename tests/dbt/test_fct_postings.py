@@ -435,7 +435,7 @@ def test_source_overview_counts_each_source_as_the_mart_does(built_postings, que
                 for row in query("select * from marts.rpt_source_overview")}
 
     assert overview == expected
-    assert {row["flag_score_threshold"] for row in query("select * from marts.rpt_source_overview")} == {40}
+    assert {row["flag_score_threshold"] for row in query("select * from marts.rpt_source_overview")} == {35}
     assert any(counts[2] for counts in overview.values())  # the fixture's scams are counted
     assert any(counts[1] < counts[0] for counts in overview.values())  # and its closed posting
 

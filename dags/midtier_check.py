@@ -11,7 +11,8 @@ group (all tasks of a run share one `validation_id`):
    sources go on (the next tasks run whatever happened here). Source health runs here rather
    than in the ingest DAG so that it sees every crawl of the day in one place and one
    validation.
-2. **client_legitimacy** — turns failing postings into `quality.posting_flags`.
+2. **client_legitimacy** — records the postings dbt flagged (score below its var
+   `flag_score_threshold`) in `quality.posting_flags`.
 3. **mart_integrity** — critical: when it fails this task fails, the checked-marts Asset is not
    emitted and no export runs; the reason is in `quality.publication_log`.
 

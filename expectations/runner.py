@@ -370,18 +370,13 @@ def _missing_mart(plan: SuitePlan) -> SuiteResult:
 
 
 def _mart_columns(conn) -> set[str]:
-    """The mart's columns (empty when it is not built), plus ``@schema.table`` markers for the
-    dbt relations the legitimacy fallbacks read."""
+    """The mart's columns (empty when it is not built)."""
     with conn.cursor() as cur:
         cur.execute(
             "select column_name from information_schema.columns "
             "where table_schema = 'marts' and table_name = 'fct_postings'"
         )
-        columns = {row[0] for row in cur.fetchall()}
-        cur.execute("select to_regclass('seeds.legitimacy_rules') is not null")
-        if cur.fetchone()[0]:
-            columns.add("@seeds.legitimacy_rules")
-    return columns
+        return {row[0] for row in cur.fetchall()}
 
 
 @contextlib.contextmanager

@@ -6,9 +6,10 @@ Three groups, run in this order by ``expectations.runner``:
   source's latest run: volume against the source's recent runs, missing titles/urls/posting
   times, schema drift of the payload, freshness, share of rejects. Not critical: a failing
   suite marks the source degraded (``quality.source_status``) and alerts.
-* ``client_legitimacy`` — one suite on ``marts.fct_postings`` over the columns dbt computes
-  for the legitimacy rules. Its failing rows are suspicious postings: every failing
-  ``posting_id`` becomes a ``quality.posting_flags`` row named after the check.
+* ``client_legitimacy`` — one suite on ``marts.fct_postings`` that records what dbt decided:
+  every posting dbt flagged (``is_score_flagged``: its legitimacy score is below the dbt var
+  ``flag_score_threshold``) fails, and becomes a ``quality.posting_flags`` row with its score.
+  The rules and the threshold live in dbt only.
 * ``mart_integrity`` — critical suites on ``marts.fct_postings`` (keys, enumerations, hourly
   rates within sane bounds per currency) and per source (rows vs raw): a failure stops
   publication. The per-source share of budgets dbt could not read is reported by a
@@ -24,7 +25,7 @@ in the batch queries because GX is about ten times slower on NUMERIC.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import great_expectations as gx
@@ -153,120 +154,32 @@ def source_health(baseline: SourceBaseline) -> SuitePlan:
 
 
 # -- client legitimacy --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SignalColumn:
-    """A column dbt computes for a legitimacy rule, or a stand-in built from dbt's outputs."""
-
-    names: tuple[str, ...]  # the first one the mart has is used
-    fallback_sql: str | None = None  # used while the mart has none of ``names``
-    fallback_needs: tuple[str, ...] = ()  # mart columns the fallback reads
-
-    def resolve(self, columns: set[str]) -> tuple[str, str] | None:
-        """(alias, SQL expression) for the batch query, or None when unavailable."""
-        for name in self.names:
-            if name in columns:
-                return name, name
-        if self.fallback_sql and all(need in columns for need in self.fallback_needs):
-            return self.names[0], self.fallback_sql
-        return None
-
-
-def _signal_from_reasons(signal: str) -> str:
-    # Until the mart exposes has_<signal> (issue 7), read dbt's own outputs: a reason in
-    # legitimacy_reasons starts with the description of the legitimacy_rules row that matched.
-    return (
-        "exists (select 1 from seeds.legitimacy_rules as rule, unnest(legitimacy_reasons) as reason"
-        f" where rule.signal = '{signal}' and reason like rule.description || ': %')"
-    )
-
-
-def _boolean_signal(signal: str) -> SignalColumn:
-    return SignalColumn(names=(f"has_{signal}",), fallback_sql=_signal_from_reasons(signal),
-                        fallback_needs=("legitimacy_reasons", "@seeds.legitimacy_rules"))
-
-
-@dataclass(frozen=True)
-class LegitimacyCheck:
-    name: str
-    column: SignalColumn
-    expectation: Callable[[str], gx.expectations.Expectation]
-
-
-def _is_false(column: str):
-    return gx.expectations.ExpectColumnValuesToNotBeInSet(column=column, value_set=[True])
-
-
-def _between(bounds: tuple[float, float]):
-    low, high = bounds
-    return lambda column: gx.expectations.ExpectColumnValuesToBeBetween(
-        column=column, min_value=low, max_value=high)
-
-
-LEGITIMACY_CHECKS: tuple[LegitimacyCheck, ...] = (
-    LegitimacyCheck(
-        "legitimacy_score", SignalColumn(("legitimacy_score",)),
-        lambda column: gx.expectations.ExpectColumnValuesToBeBetween(
-            column=column, min_value=thresholds.MIN_LEGITIMACY_SCORE)),
-    LegitimacyCheck("off_platform_contact", _boolean_signal("off_platform_contact"), _is_false),
-    LegitimacyCheck("pay_to_apply", _boolean_signal("pay_to_apply"), _is_false),
-    LegitimacyCheck("equipment_purchase", _boolean_signal("equipment_purchase"), _is_false),
-    LegitimacyCheck("unusual_payment", _boolean_signal("unusual_payment"), _is_false),
-    LegitimacyCheck("personal_details_request", _boolean_signal("personal_details_request"),
-                    _is_false),
-    # dbt found the pay outside every plausible bound (seed pay_plausibility_bounds) and left
-    # its figures out: the absurd-budget checks below then see nothing, this one still flags
-    LegitimacyCheck(
-        "implausible_pay", SignalColumn(("pay_is_plausible",)),
-        lambda column: gx.expectations.ExpectColumnValuesToNotBeInSet(column=column, value_set=[False])),
-    LegitimacyCheck("absurd_hourly_budget", SignalColumn(("hourly_usd_mid",)),
-                    _between(thresholds.PLAUSIBLE_HOURLY_USD)),
-    LegitimacyCheck("absurd_fixed_budget", SignalColumn(("fixed_usd_max",)),
-                    _between(thresholds.PLAUSIBLE_FIXED_USD)),
-    LegitimacyCheck(
-        "pay_vs_market", SignalColumn(("pay_vs_market_ratio",)),
-        lambda column: gx.expectations.ExpectColumnValuesToBeBetween(
-            column=column, max_value=thresholds.MAX_PAY_VS_MARKET_RATIO)),
-    LegitimacyCheck(
-        "budget_below_scope", SignalColumn(("budget_scope_ratio",)),
-        lambda column: gx.expectations.ExpectColumnValuesToBeBetween(
-            column=column, min_value=thresholds.MIN_BUDGET_SCOPE_RATIO)),
-    LegitimacyCheck(
-        "client_posting_velocity",
-        SignalColumn(("client_posting_velocity", "client_postings_7d", "client_recent_postings")),
-        lambda column: gx.expectations.ExpectColumnValuesToBeBetween(
-            column=column, max_value=thresholds.MAX_CLIENT_POSTING_VELOCITY)),
-)
+# dbt decides what is flagged (the legitimacy_weights seed and var flag_score_threshold give
+# fct_postings.is_score_flagged); this suite holds no rule of its own. It validates dbt's
+# verdict: the score of every posting dbt flagged (null for the rest) must not exist, so each
+# flagged posting fails with its score as the observed value and becomes a
+# quality.posting_flags row named "legitimacy_score".
+LEGITIMACY_SCORE_CHECK = "legitimacy_score"
 
 
 def client_legitimacy(columns: set[str]) -> SuitePlan:
-    """The legitimacy suite over whichever signal columns ``marts.fct_postings`` has."""
-    selected = {"posting_id": "posting_id"}
-    checks = []
-    for check in LEGITIMACY_CHECKS:
-        resolved = check.column.resolve(columns)
-        if resolved is None:
-            wanted = " or ".join(check.column.names)
-            checks.append(_skip(check.name, f"{MART} has no column {wanted}"))
-            continue
-        alias, sql = resolved
-        selected[alias] = f"({sql})::{_cast_for(alias)} as {alias}"
-        checks.append(_run(check.name, check.expectation(alias)))
+    """The legitimacy suite: the postings dbt flagged, as failing rows."""
+    if not {"is_score_flagged", "legitimacy_score"} <= columns:
+        checks = [_skip(LEGITIMACY_SCORE_CHECK, f"{MART} has no column is_score_flagged")]
+        query = f"select posting_id from {MART}"
+    else:
+        checks = [_run(LEGITIMACY_SCORE_CHECK, gx.expectations.ExpectColumnValuesToBeNull(
+            column="legitimacy_score"))]
+        query = (f"select posting_id, (case when is_score_flagged then legitimacy_score end)"
+                 f"::double precision as legitimacy_score from {MART}")
     return SuitePlan(
         name="client_legitimacy",
         group=CLIENT_LEGITIMACY,
-        query=f"select {', '.join(selected.values())} from {MART}",
+        query=query,
         checks=checks,
         row_key="posting_id",
         meta={"table": MART},
     )
-
-
-def _cast_for(alias: str) -> str:
-    if alias.startswith(("has_", "is_", "pay_is_")):
-        return "boolean"
-    return "double precision"
 
 
 # -- mart integrity -----------------------------------------------------------------------------

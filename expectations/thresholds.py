@@ -1,7 +1,8 @@
 """Every number the data checks compare against, in one place.
 
-The rules themselves (what counts as off-platform contact, a market rate, a scope) live in
-dbt; these thresholds only decide when a dbt-computed value is bad enough to fail a check.
+The rules themselves (what counts as off-platform contact, a market rate, a scope) and what is
+flagged as a likely scam live in dbt; these thresholds only decide when a dbt-computed value is
+bad enough to fail a check.
 Change a number here and the next ``midtier check`` uses it: nothing else repeats them.
 """
 
@@ -27,22 +28,9 @@ MAX_HOURS_SINCE_NEW_POSTING = 7 * 24
 # Earlier payloads sampled for the schema-drift baseline.
 DRIFT_BASELINE_POSTINGS = 1000
 
-# -- Client legitimacy (on marts.fct_postings; failing rows become quality.posting_flags) --------
-
-# dbt's own flag_score_threshold var decides the mart's score-based is_flagged; this check
-# records the same postings as flags with their score, so each flag names its check.
-MIN_LEGITIMACY_SCORE = 50
-# Plausible pay, in USD: outside these bands the budget is absurd for a real client.
-PLAUSIBLE_HOURLY_USD = (5.0, 300.0)
-PLAUSIBLE_FIXED_USD = (100.0, 1_000_000.0)
-# Pay against the skill's own market median (dbt's pay_vs_market_ratio): far above it is a
-# lure. No lower bound: plenty of genuine postings pay below the median.
-MAX_PAY_VS_MARKET_RATIO = 5.0
-# Fixed budget against the typical cost of the scope the text describes (dbt's
-# budget_scope_ratio): "$50 for a whole marketplace app" is far below this.
-MIN_BUDGET_SCOPE_RATIO = 0.01
-# Most near-identical postings one client may publish in the velocity window.
-MAX_CLIENT_POSTING_VELOCITY = 10
+# -- Client legitimacy ---------------------------------------------------------------------------
+# None here: dbt decides what is flagged (seed legitimacy_weights, var flag_score_threshold) and
+# the client_legitimacy suite records its verdict.
 
 # -- Mart integrity (critical: a failure stops publication) ---------------------------------------
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from midtier import __version__
+from midtier.settings import PROJECT_ROOT
 
 EPILOG = """\
 environment:
@@ -124,6 +125,27 @@ def cmd_transform(args) -> int:
     from midtier import steps
 
     steps.transform(full_refresh=args.full_refresh, batched=args.batched, echo=_echo)
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    from midtier.calibration import calibrate
+    from midtier.labelled_postings import LabelFileError
+
+    if not args.labels and not args.selected_legitimate:
+        print("give at least one --labels FILE", file=sys.stderr)
+        return 2
+    try:
+        result = calibrate([Path(path) for path in args.labels],
+                           [Path(path) for path in args.selected_legitimate],
+                           seeds_dir=Path(args.seeds_dir), echo=_echo)
+    except (LabelFileError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for fact, value in result.facts.items():
+        _echo(f"  {fact}: {value}")
+    _echo(f"wrote legitimacy_terms, legitimacy_weights and legitimacy_model to {args.seeds_dir}; "
+          "`midtier transform` re-scores with them")
     return 0
 
 
@@ -253,6 +275,21 @@ def build_parser() -> argparse.ArgumentParser:
                           "it, a backlog of new postings is batched, and so is a rule change "
                           "once the per-posting models find more stale postings than a batch)")
     transform.set_defaults(handler=cmd_transform)
+    calibrate = commands.add_parser(
+        "calibrate", help="fit the legitimacy weights on labelled postings",
+        description="Fit regularised logistic regression on labelled postings (CSV in EMSCAD's "
+                    "layout, or Midtier's import layout plus a fraudulent column) and write the "
+                    "seeds legitimacy_terms, legitimacy_weights and legitimacy_model, with the "
+                    "cross-validated ROC-AUC, precision and recall. See docs/legitimacy.md.")
+    calibrate.add_argument("--labels", action="append", default=[], metavar="FILE",
+                           help="a labelled CSV file (repeat for more)")
+    calibrate.add_argument("--selected-legitimate", action="append", default=[], metavar="FILE",
+                           help="a labelled EMSCAD-layout file whose legitimate rows were "
+                                "selected for having every field filled (the shared sample): "
+                                "its fields are blanked at the full dataset's rates")
+    calibrate.add_argument("--seeds-dir", default=str(PROJECT_ROOT / "dbt" / "seeds"),
+                           metavar="DIR", help="where to write the seeds (default: dbt/seeds)")
+    calibrate.set_defaults(handler=cmd_calibrate)
     commands.add_parser("check", help="run the Great Expectations data checks").set_defaults(
         handler=cmd_check)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -154,8 +155,9 @@ def test_every_flagged_posting_has_a_readable_reason(marts):
     for row in flagged:
         assert row["legitimacy_reasons"], row["source_posting_id"]
         for reason in row["legitimacy_reasons"]:
-            description, _, evidence = reason.partition(': "')
-            assert description and evidence.endswith('"') and len(evidence) > 2, reason
+            # description: "evidence" (-N points), N > 0: what the signal cost the score
+            match = re.fullmatch(r'(.+): "(.+)" \(-(\d+) points\)', reason)
+            assert match and int(match[3]) > 0, reason
 
 
 def test_most_scams_are_flagged_and_genuine_postings_are_not(marts):

@@ -41,6 +41,7 @@ FCT_POSTINGS = """
         skills              text[],
         legitimacy_score    integer,
         legitimacy_reasons  text[],
+        is_score_flagged    boolean,
         is_flagged          boolean
     );
 """
@@ -49,7 +50,7 @@ MART_COLUMNS = (
     "posting_id", "source", "source_posting_id", "url", "title", "engagement_type",
     "budget_currency", "budget_min", "budget_max", "budget_period",
     "hourly_usd_min", "hourly_usd_max", "hourly_usd_mid", "fixed_usd_min", "fixed_usd_max",
-    "skills", "legitimacy_score", "legitimacy_reasons", "is_flagged",
+    "skills", "legitimacy_score", "legitimacy_reasons", "is_score_flagged", "is_flagged",
 )
 
 EMPTY_QUALITY = """
@@ -81,6 +82,7 @@ def posting(posting_id: str, **overrides) -> dict:
         "skills": ["python"],
         "legitimacy_score": 80,
         "legitimacy_reasons": [],
+        "is_score_flagged": False,
         "is_flagged": False,
     }
     row.update(overrides)

@@ -47,10 +47,9 @@ SCAMS = {
         "description": "Copy product names from one spreadsheet into another.",
         "budget_text": "$900/hr"}),
 }
-ABSURD_BUDGET_CHECKS = {"absurd_hourly_budget", "absurd_fixed_budget", "pay_vs_market",
-                        "budget_below_scope", "legitimacy_score", "implausible_pay"}
-EXPECTED_CHECKS = {"s-telegram": {"off_platform_contact"}, "s-fee": {"pay_to_apply"},
-                   "s-budget": ABSURD_BUDGET_CHECKS}
+# dbt decides what is flagged; the client_legitimacy suite records it under one check
+EXPECTED_CHECKS = {"s-telegram": {"legitimacy_score"}, "s-fee": {"legitimacy_score"},
+                   "s-budget": {"legitimacy_score"}}
 
 QUALITY_TABLES = ("quality.validation_results, quality.posting_flags, quality.source_status, "
                   "quality.source_run_profiles, quality.publication_log")

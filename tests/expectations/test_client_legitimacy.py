@@ -1,4 +1,8 @@
-"""The client-legitimacy suite turns failing postings into quality.posting_flags rows."""
+"""The client-legitimacy suite records what dbt decided as quality.posting_flags rows.
+
+dbt owns "flagged" (fct_postings.is_score_flagged, from the legitimacy weights and the var
+flag_score_threshold); the suite holds no threshold or signal of its own.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,8 @@ from expectations.suites import CLIENT_LEGITIMACY
 from tests.expectations.conftest import GOOD_ROWS, MART_COLUMNS, posting
 
 SCAMS = [
-    posting("remoteok:scam-score", legitimacy_score=20),
-    posting("remoteok:scam-hourly", hourly_usd_min=800.0, hourly_usd_max=1200.0,
-            hourly_usd_mid=1000.0),
-    posting("remoteok:scam-fixed", engagement_type="fixed", budget_period="project",
-            hourly_usd_min=None, hourly_usd_max=None, hourly_usd_mid=None,
-            fixed_usd_min=50, fixed_usd_max=50),
+    posting("remoteok:scam-telegram", legitimacy_score=20, is_score_flagged=True),
+    posting("remoteok:scam-fee", legitimacy_score=41, is_score_flagged=True),
 ]
 
 
@@ -26,123 +26,80 @@ def open_flags(db) -> dict[tuple[str, str], str]:
     return {(posting_id, check): observed for posting_id, check, observed in rows}
 
 
-def test_failing_postings_are_flagged_with_check_and_observed_value(empty_checks_db):
+def test_postings_dbt_flagged_are_recorded_with_their_score(empty_checks_db):
     empty_checks_db.load_mart([*GOOD_ROWS, *SCAMS])
 
     summary = legitimacy(empty_checks_db)
 
     assert open_flags(empty_checks_db) == {
-        ("remoteok:scam-score", "legitimacy_score"): "legitimacy_score=20",
-        ("remoteok:scam-hourly", "absurd_hourly_budget"): "hourly_usd_mid=1000",
-        ("remoteok:scam-fixed", "absurd_fixed_budget"): "fixed_usd_max=50",
+        ("remoteok:scam-telegram", "legitimacy_score"): "legitimacy_score=20",
+        ("remoteok:scam-fee", "legitimacy_score"): "legitimacy_score=41",
     }
     [(validation_id,)] = empty_checks_db.execute(
         "select distinct validation_id from quality.posting_flags")
     assert validation_id == summary.validation_id
-    assert summary.flags_added == 3
-    assert "posting flags: 3 added, 0 cleared" in format_summary(summary)
+    assert summary.flags_added == 2
+    assert "posting flags: 2 added, 0 cleared" in format_summary(summary)
     assert not summary.critical_failures  # flags are not a reason to stop publishing
 
 
-def test_checks_on_columns_the_mart_lacks_are_recorded_as_skipped(empty_checks_db):
+def test_the_suite_has_no_threshold_of_its_own(empty_checks_db):
+    # a low score dbt did not flag (another threshold), and absurd pay dbt weighed and let
+    # pass: the suite follows dbt's verdict, not a second set of rules
+    empty_checks_db.load_mart([
+        *GOOD_ROWS,
+        posting("remoteok:low", legitimacy_score=5),
+        posting("remoteok:absurd", hourly_usd_min=900.0, hourly_usd_max=900.0, hourly_usd_mid=900.0),
+    ])
+
+    legitimacy(empty_checks_db)
+
+    assert open_flags(empty_checks_db) == {}
+
+
+def test_a_mart_without_dbts_verdict_is_recorded_as_skipped(empty_checks_db):
     empty_checks_db.load_mart(GOOD_ROWS)
+    empty_checks_db.execute("alter table marts.fct_postings drop column is_score_flagged")
 
     [suite] = legitimacy(empty_checks_db).suites
 
-    skipped = dict(suite.skipped)
-    assert "pay_vs_market_ratio" in skipped["pay_vs_market"]
-    assert "budget_scope_ratio" in skipped["budget_below_scope"]
-    assert "client_posting_velocity" in skipped
-    assert "pay_vs_market" not in {failure.check_name for failure in suite.failures}
+    assert "is_score_flagged" in dict(suite.skipped)["legitimacy_score"]
     [(stored,)] = empty_checks_db.execute(
         "select skipped from quality.validation_results where suite_name = 'client_legitimacy'")
-    assert {"check": "pay_vs_market", "reason": skipped["pay_vs_market"]} in stored
+    assert stored[0]["check"] == "legitimacy_score"
 
 
-def test_issue_7_signal_columns_are_used_when_the_mart_has_them(empty_checks_db):
-    empty_checks_db.load_mart([*GOOD_ROWS, posting("remoteok:telegram"), posting("remoteok:cheap"),
-                               posting("remoteok:lure")])
-    empty_checks_db.execute("""
-        alter table marts.fct_postings add column has_off_platform_contact boolean default false,
-                                       add column budget_scope_ratio numeric(12, 4),
-                                       add column pay_vs_market_ratio numeric(10, 2) default 1.0,
-                                       add column client_posting_velocity integer default 1;
-        update marts.fct_postings set has_off_platform_contact = true
-            where posting_id = 'remoteok:telegram';
-        update marts.fct_postings set budget_scope_ratio = 0.002, pay_vs_market_ratio = 0.05
-            where posting_id = 'remoteok:cheap';
-        update marts.fct_postings set pay_vs_market_ratio = 12, client_posting_velocity = 40
-            where posting_id = 'remoteok:lure';
-    """)
-
-    legitimacy(empty_checks_db)
-
-    assert set(open_flags(empty_checks_db)) == {
-        ("remoteok:telegram", "off_platform_contact"),
-        ("remoteok:cheap", "budget_below_scope"),  # paying below the median is no lure
-        ("remoteok:lure", "pay_vs_market"),
-        ("remoteok:lure", "client_posting_velocity"),
-    }
-
-
-def test_rule_signals_are_read_from_the_reasons_until_the_mart_has_their_columns(empty_checks_db):
-    empty_checks_db.execute("""
-        create schema if not exists seeds;
-        drop table if exists seeds.legitimacy_rules;
-        create table seeds.legitimacy_rules (rule_id text, signal text, description text);
-        insert into seeds.legitimacy_rules values
-            ('off_platform_messaging', 'off_platform_contact', 'Asks to move the conversation to a messaging app'),
-            ('pay_to_apply', 'pay_to_apply', 'Asks the applicant to pay a fee');
-    """)
-    empty_checks_db.load_mart([
-        *GOOD_ROWS,
-        posting("remoteok:telegram", legitimacy_score=65, legitimacy_reasons=[
-            'Asks to move the conversation to a messaging app: "contact me on telegram"']),
-        posting("remoteok:fee", legitimacy_score=60, legitimacy_reasons=[
-            'Asks the applicant to pay a fee: "registration fee"']),
-    ])
-    try:
-        legitimacy(empty_checks_db)
-    finally:
-        empty_checks_db.execute("drop schema seeds cascade")
-
-    assert open_flags(empty_checks_db) == {
-        ("remoteok:telegram", "off_platform_contact"): "has_off_platform_contact=True",
-        ("remoteok:fee", "pay_to_apply"): "has_pay_to_apply=True",
-    }
-
-
-def test_flags_clear_when_a_later_validation_passes_and_reopen_when_it_fails_again(empty_checks_db):
+def test_flags_clear_when_dbt_no_longer_flags_and_reopen_when_it_does_again(empty_checks_db):
     empty_checks_db.load_mart([*GOOD_ROWS, *SCAMS])
     legitimacy(empty_checks_db)
     [(first_flagged_at,)] = empty_checks_db.execute(
-        "select flagged_at from quality.posting_flags where posting_id = 'remoteok:scam-hourly'")
+        "select flagged_at from quality.posting_flags where posting_id = 'remoteok:scam-fee'")
 
-    # The score is fixed upstream; the hourly scam is still there with a new observed value.
-    empty_checks_db.load_mart([*GOOD_ROWS, SCAMS[1] | {"hourly_usd_mid": 1100.0}, SCAMS[2]])
+    # new weights: the telegram posting is no longer flagged, the fee one scores lower
+    empty_checks_db.load_mart([*GOOD_ROWS, SCAMS[0] | {"legitimacy_score": 70, "is_score_flagged": False},
+                               SCAMS[1] | {"legitimacy_score": 30}])
     second = legitimacy(empty_checks_db)
 
     assert (second.flags_added, second.flags_cleared) == (0, 1)
-    assert set(open_flags(empty_checks_db)) == {
-        ("remoteok:scam-hourly", "absurd_hourly_budget"), ("remoteok:scam-fixed", "absurd_fixed_budget")}
+    assert set(open_flags(empty_checks_db)) == {("remoteok:scam-fee", "legitimacy_score")}
     [(cleared_at, validation_id)] = empty_checks_db.execute(
         "select cleared_at, validation_id from quality.posting_flags "
-        "where posting_id = 'remoteok:scam-score'")
+        "where posting_id = 'remoteok:scam-telegram'")
     assert cleared_at is not None and validation_id == second.validation_id
     [(observed, flagged_at)] = empty_checks_db.execute(
         "select observed_value, flagged_at from quality.posting_flags "
-        "where posting_id = 'remoteok:scam-hourly'")
-    assert (observed, flagged_at) == ("hourly_usd_mid=1100", first_flagged_at)
+        "where posting_id = 'remoteok:scam-fee'")
+    assert (observed, flagged_at) == ("legitimacy_score=30", first_flagged_at)
 
     empty_checks_db.load_mart([*GOOD_ROWS, *SCAMS])
     third = legitimacy(empty_checks_db)
 
     assert third.flags_added == 1
-    assert ("remoteok:scam-score", "legitimacy_score") in open_flags(empty_checks_db)
+    assert ("remoteok:scam-telegram", "legitimacy_score") in open_flags(empty_checks_db)
 
 
 def test_more_failing_postings_than_the_default_gx_cap_are_all_flagged(empty_checks_db):
-    many = [posting(f"remoteok:cheap-{n}", legitimacy_score=10) for n in range(60)]
+    many = [posting(f"remoteok:cheap-{n}", legitimacy_score=10, is_score_flagged=True) for n in range(60)]
     empty_checks_db.load_mart([*GOOD_ROWS, *many], with_raw=False)
 
     legitimacy(empty_checks_db)
@@ -154,14 +111,14 @@ def test_a_suite_whose_checks_raise_is_recorded_as_error_and_clears_no_flag(empt
     empty_checks_db.load_mart([*GOOD_ROWS, *SCAMS])
     legitimacy(empty_checks_db)
     flagged = set(open_flags(empty_checks_db))
-    # The scams are gone, but reading hourly_usd_mid now overflows a cast, as one absurd rate
-    # did to the mart's numeric(10,2) ratio: the checks on it raise inside GX, not fail.
+    # The scams are gone, but reading legitimacy_score now overflows a cast, as one absurd
+    # rate did to the mart's numeric(10,2) ratio: the check on it raises inside GX, not fails.
     empty_checks_db.load_mart(GOOD_ROWS)
-    columns = [column for column in MART_COLUMNS if column != "hourly_usd_mid"]
+    columns = [column for column in MART_COLUMNS if column != "legitimacy_score"]
     empty_checks_db.execute(
         "alter table marts.fct_postings rename to fct_postings_stored;"
         f"create view marts.fct_postings as select {', '.join(columns)},"
-        " (hourly_usd_mid * 1e12)::numeric(10, 2) as hourly_usd_mid"
+        " (legitimacy_score * 1e12)::numeric(10, 2) as legitimacy_score"
         " from marts.fct_postings_stored")
 
     try:
@@ -181,17 +138,3 @@ def test_a_suite_whose_checks_raise_is_recorded_as_error_and_clears_no_flag(empt
     assert (status, success) == ("error", False)
     report = format_summary(summary)
     assert "ERROR  client_legitimacy" in report and "no flag cleared" in report
-
-
-def test_pay_dbt_found_implausible_is_flagged_though_its_figures_are_gone(empty_checks_db):
-    absurd = posting("remoteok:absurd", hourly_usd_min=None, hourly_usd_max=None, hourly_usd_mid=None,
-                     budget_min=None, budget_max=None)
-    empty_checks_db.load_mart([*GOOD_ROWS, absurd])
-    empty_checks_db.execute(
-        "alter table marts.fct_postings add column pay_is_plausible boolean not null default true;"
-        "update marts.fct_postings set pay_is_plausible = false where posting_id = 'remoteok:absurd'")
-
-    legitimacy(empty_checks_db)
-
-    assert open_flags(empty_checks_db) == {
-        ("remoteok:absurd", "implausible_pay"): "pay_is_plausible=False"}

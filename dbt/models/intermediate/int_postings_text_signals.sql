@@ -2,11 +2,16 @@
     The text half of legitimacy, computed once per posting version (incremental):
     int_postings_scored adds the market and client signals and the score on every run.
 
-    Every text and company rule of the legitimacy_rules seed is tried against the posting
-    in one set-based join (applies_to text: title + budget text + description; company:
-    the company name). The matches are kept as parallel arrays, heaviest first:
-    matched_rule_ids, matched_signals, matched_weights and matched_reasons (the rule's
-    description quoting the evidence phrase).
+    Two kinds of signal, both facts about the text with no weight attached (the weights are
+    fitted by `midtier calibrate` into the legitimacy_weights seed, which only
+    int_postings_scored reads: a new weight re-scores without running this model again):
+      - every text and company rule of the legitimacy_rules seed, tried in one set-based
+        join (macro legitimacy_rule_matches; applies_to text: title + budget text +
+        description; company: the company name), kept as parallel arrays by rule id:
+        matched_rule_ids, matched_signals and matched_reasons (the rule's description
+        quoting the evidence phrase);
+      - matched_terms: the words and word pairs of the text (macro legitimacy_ngrams, one
+        tokenisation per posting) that are in the legitimacy_terms seed, sorted.
 
     A source that never shows the client (source_terms.hides_client_identity: Freelancer.com's
     project API) is exempt from the company rules of the missing_client_identity signal:
@@ -17,7 +22,9 @@
     typical_project_usd.
 #}
 
-{{ config(**incremental_posting_config()) }}
+{% set rule_vars = ['legitimacy_text_max_chars'] %}
+
+{{ config(**incremental_posting_config(vars=rule_vars)) }}
 
 with
 
@@ -30,6 +37,12 @@ postings as (
 legitimacy_rules as (
 
     select * from {{ ref('legitimacy_rules') }}
+
+),
+
+legitimacy_terms as (
+
+    select * from {{ ref('legitimacy_terms') }}
 
 ),
 
@@ -51,9 +64,7 @@ documents as (
         postings.posting_id,
         postings.content_hash,
         coalesce(terms.hides_client_identity, false) as hides_client_identity,
-        regexp_replace(
-            concat_ws(' ', title, budget_text, description_text), '\s+', ' ', 'g'
-        ) as posting_text,
+        {{ legitimacy_posting_text('title', 'budget_text', 'description_text') }} as posting_text,
         coalesce(postings.company_name, '') as company_text
     from postings
     left join terms
@@ -78,27 +89,7 @@ scopes as (
 
 text_matches as (
 
-    select
-        documents.posting_id,
-        legitimacy_rules.rule_id,
-        legitimacy_rules.signal,
-        legitimacy_rules.weight,
-        legitimacy_rules.description,
-        -- the whole matched phrase is captured by the outer group
-        (regexp_match(
-            case legitimacy_rules.applies_to
-                when 'company' then documents.company_text
-                else documents.posting_text
-            end,
-            '(' || legitimacy_rules.pattern || ')',
-            'i'
-        ))[1] as evidence
-    from documents
-    cross join legitimacy_rules
-    where legitimacy_rules.applies_to = 'text'
-        or (legitimacy_rules.applies_to = 'company'
-            and not (documents.hides_client_identity
-                     and legitimacy_rules.signal = 'missing_client_identity'))
+    {{ legitimacy_rule_matches('documents', 'legitimacy_rules') }}
 
 ),
 
@@ -106,16 +97,31 @@ matched as (
 
     select
         posting_id,
-        array_agg(rule_id order by weight desc, rule_id) as matched_rule_ids,
-        array_agg(signal order by weight desc, rule_id) as matched_signals,
-        array_agg(weight order by weight desc, rule_id) as matched_weights,
+        array_agg(rule_id order by rule_id) as matched_rule_ids,
+        array_agg(signal order by rule_id) as matched_signals,
         array_agg(
             description || ': "' || coalesce(nullif(btrim(left(evidence, 120)), ''), '(blank)') || '"'
-            order by weight desc, rule_id
+            order by rule_id
         ) as matched_reasons
     from text_matches
     where evidence is not null
     group by posting_id
+
+),
+
+ngrams as (
+
+    {{ legitimacy_ngrams('documents') }}
+
+),
+
+term_matches as (
+
+    select ngrams.posting_id, array_agg(distinct ngrams.ngram order by ngrams.ngram) as matched_terms
+    from ngrams
+    inner join legitimacy_terms
+        on ngrams.ngram = legitimacy_terms.term
+    group by ngrams.posting_id
 
 ),
 
@@ -125,18 +131,20 @@ final as (
         documents.posting_id,
         coalesce(matched.matched_rule_ids, '{}'::text[]) as matched_rule_ids,
         coalesce(matched.matched_signals, '{}'::text[]) as matched_signals,
-        coalesce(matched.matched_weights, '{}'::integer[]) as matched_weights,
         coalesce(matched.matched_reasons, '{}'::text[]) as matched_reasons,
+        coalesce(term_matches.matched_terms, '{}'::text[]) as matched_terms,
         scopes.scope_description,
         scopes.scope_evidence,
         scopes.typical_project_usd,
         documents.content_hash,
-        {{ processing_hash() }} as rules_hash
+        {{ processing_hash(rule_vars) }} as rules_hash
     from documents
     left join matched
         on documents.posting_id = matched.posting_id
     left join scopes
         on documents.posting_id = scopes.posting_id
+    left join term_matches
+        on documents.posting_id = term_matches.posting_id
 
 )
 

@@ -52,6 +52,7 @@ select
     (postings.legitimacy_reasons || coalesce(flag_reasons.reasons, '{}'::text[]))::text[]
         as legitimacy_reasons,
     -- the flag decision, in one place
+    (postings.legitimacy_score < {{ var('flag_score_threshold') }})::boolean as is_score_flagged,
     (postings.legitimacy_score < {{ var('flag_score_threshold') }}
         or flag_reasons.posting_id is not null)::boolean as is_flagged,
     postings.source_name::text as source_name,

@@ -111,14 +111,14 @@ def test_a_suite_whose_checks_raise_is_recorded_as_error_and_clears_no_flag(empt
     empty_checks_db.load_mart([*GOOD_ROWS, *SCAMS])
     legitimacy(empty_checks_db)
     flagged = set(open_flags(empty_checks_db))
-    # The scams are gone, but reading legitimacy_score now overflows a cast, as one absurd
-    # rate did to the mart's numeric(10,2) ratio: the check on it raises inside GX, not fails.
+    # The scams are gone, but reading dbt's verdict now overflows a cast, as one absurd rate
+    # did to the mart's numeric(10,2) ratio: the check on it raises inside GX, not fails.
     empty_checks_db.load_mart(GOOD_ROWS)
-    columns = [column for column in MART_COLUMNS if column != "legitimacy_score"]
+    columns = [column for column in MART_COLUMNS if column != "is_score_flagged"]
     empty_checks_db.execute(
         "alter table marts.fct_postings rename to fct_postings_stored;"
         f"create view marts.fct_postings as select {', '.join(columns)},"
-        " (legitimacy_score * 1e12)::numeric(10, 2) as legitimacy_score"
+        " (legitimacy_score * 1e12)::numeric(10, 2) < 0 as is_score_flagged"
         " from marts.fct_postings_stored")
 
     try:

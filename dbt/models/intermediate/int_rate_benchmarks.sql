@@ -48,14 +48,45 @@ text_signals as (
 
 ),
 
--- the score the text and company rules leave (the market and client rules come later)
-text_scores as (
+legitimacy_weights as (
+
+    select * from {{ ref('legitimacy_weights') }}
+
+),
+
+-- the score the text and company rules and the weighted words leave, on the same logistic
+-- model as int_postings_scored (the market and client rules come later): 100 / (1 + e^logit)
+text_logits as (
 
     select
         text_signals.posting_id,
-        100 - coalesce((select sum(weight) from unnest(text_signals.matched_weights) as weight), 0)
-            as text_score
+        sum(legitimacy_weights.weight) as signal_weight
     from text_signals
+    cross join lateral (
+        select 'rule' as feature_type, rule_id as feature
+        from unnest(text_signals.matched_rule_ids) as rule_id
+        union all
+        select 'term', term
+        from unnest(text_signals.matched_terms) as term
+    ) as matched
+    inner join legitimacy_weights
+        on matched.feature_type = legitimacy_weights.feature_type
+        and matched.feature = legitimacy_weights.feature
+    group by text_signals.posting_id
+
+),
+
+text_scores as (
+
+    select
+        text_logits.posting_id,
+        100 / (1 + exp(intercept.weight + text_logits.signal_weight)) as text_score
+    from text_logits
+    cross join (
+        select coalesce(sum(weight), 0) as weight
+        from legitimacy_weights
+        where feature_type = 'intercept'
+    ) as intercept
 
 ),
 
@@ -76,6 +107,7 @@ priced as (
         on budgets.posting_id = text_scores.posting_id
     where duplicates.is_canonical
         and budgets.usd_mid is not null
+        -- a posting with no weighted signal scores the intercept's score, above the threshold
         and coalesce(text_scores.text_score, 100) >= {{ var('flag_score_threshold') }}
 
 ),

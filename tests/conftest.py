@@ -85,3 +85,19 @@ def make_database(database_url):
         return url
 
     return make
+
+
+# Modules that take minutes start first: xdist's --dist loadfile hands out modules in
+# collection order, and one of these started last would run alone at the end of the run.
+LONG_MODULES = (
+    "tests/midtier/test_airflow_local.py",
+    "tests/test_end_to_end.py",
+    "tests/dashboards/test_feed_screenshot.py",
+    "tests/dbt/test_watermarks.py",
+    "tests/resilience/test_hostile_pipeline.py",
+    "tests/dbt/test_batched_build.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in LONG_MODULES)

@@ -32,20 +32,23 @@ import great_expectations as gx
 from great_expectations.expectations.row_conditions import Column
 
 from expectations import thresholds
+from midtier import allowed_values
 
 MART = "marts.fct_postings"
-ENGAGEMENT_TYPES = ("hourly", "daily", "fixed", "salary", "unknown")
-BUDGET_PERIODS = ("hour", "day", "week", "month", "year", "project")
+# the mart's enumerations, from dbt's seed allowed_values (dbt checks the same rows)
+ENGAGEMENT_TYPES = allowed_values.values("engagement_type")
+BUDGET_PERIODS = allowed_values.values("budget_period")
 
 SOURCE_HEALTH = "source_health"
 CLIENT_LEGITIMACY = "client_legitimacy"
 MART_INTEGRITY = "mart_integrity"
 GROUPS = (SOURCE_HEALTH, CLIENT_LEGITIMACY, MART_INTEGRITY)
 
-# Rows the integrity gate leaves out: sources marked degraded and postings with open flags.
-_PUBLISHABLE = f"""
-    source not in (select source from quality.source_status where status = 'degraded')
-    and posting_id not in (select posting_id from quality.posting_flags where cleared_at is null)
+# The rows the integrity gate checks: what Midtier publishes (dbt's fct_postings.is_publishable,
+# which leaves out postings with open flags) from sources not marked degraded.
+_PUBLISHABLE = """
+    is_publishable
+    and source not in (select source from quality.source_status where status = 'degraded')
 """
 
 

@@ -35,7 +35,7 @@ import psycopg2.errors
 import psycopg2.extras
 from feedgen.feed import FeedGenerator
 
-from midtier import database, taxonomy
+from midtier import allowed_values, database, taxonomy
 from midtier.settings import load_settings
 
 MART = "marts.fct_postings"
@@ -95,11 +95,9 @@ OPTIONAL_COLUMNS = frozenset({
 })
 
 # Newest first; posting_id breaks ties so equal timestamps still give one order.
-EXPORT_CONDITIONS = (
-    "closed_at is null",
-    "not coalesce(is_flagged, false)",
-    "is_republishable",  # the source's terms allow re-publishing
-)
+# What is published is dbt's decision (fct_postings.is_publishable: open, unflagged,
+# canonical, re-publishable).
+EXPORT_CONDITIONS = ("is_publishable",)
 ORDER_BY = "coalesce(posted_at, first_seen_at) desc nulls last, posting_id"
 
 FEED_TITLE = "Midtier: open postings"
@@ -174,12 +172,9 @@ def fetch_open_postings(url: str | None = None) -> list[dict]:
             present = mart_columns(cur)
             if not present:
                 raise MartMissing(f"{MART} does not exist yet: run `midtier run` first.")
-            conditions = list(EXPORT_CONDITIONS)
-            if "is_canonical" in present:
-                conditions.append("coalesce(is_canonical, true)")  # one posting per duplicate group
             cur.execute(
                 f"select {select_list(JSON_COLUMNS, present)} from {MART} "
-                f"where {' and '.join(conditions)} order by {ORDER_BY}"
+                f"where {' and '.join(EXPORT_CONDITIONS)} order by {ORDER_BY}"
             )
             return [dict(row) for row in cur.fetchall()]
 
@@ -311,12 +306,7 @@ def budget_summary(posting: Mapping) -> str | None:
     return summary
 
 
-RATE_POSITIONS = {
-    "below_floor": "below the market floor",
-    "under_market": "under market",
-    "market": "at market",
-    "premium": "premium",
-}
+RATE_POSITIONS = allowed_values.labels("rate_position")  # e.g. "under market"
 
 
 def rate_position_label(posting: Mapping) -> str | None:

@@ -22,10 +22,10 @@ def mart_url(make_database) -> str:
     forbidden = """
         insert into marts.fct_postings (posting_id, source, source_posting_id, url, title,
             is_flagged, first_seen_at, last_seen_at, source_name, source_attribution,
-            is_republishable)
+            is_republishable, is_publishable)
         values ('weworkremotely:no-repost', 'weworkremotely', 'no-repost',
             'https://weworkremotely.com/remote-jobs/no-repost', 'Not for re-publishing', false,
-            now(), now(), 'We Work Remotely', 'via We Work Remotely', false);
+            now(), now(), 'We Work Remotely', 'via We Work Remotely', false, false);
     """
     return make_database("exports_test", mart_sql() + forbidden)
 

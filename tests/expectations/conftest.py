@@ -42,7 +42,8 @@ FCT_POSTINGS = """
         legitimacy_score    integer,
         legitimacy_reasons  text[],
         is_score_flagged    boolean,
-        is_flagged          boolean
+        is_flagged          boolean,
+        is_publishable      boolean
     );
 """
 
@@ -51,6 +52,7 @@ MART_COLUMNS = (
     "budget_currency", "budget_min", "budget_max", "budget_period",
     "hourly_usd_min", "hourly_usd_max", "hourly_usd_mid", "fixed_usd_min", "fixed_usd_max",
     "skills", "legitimacy_score", "legitimacy_reasons", "is_score_flagged", "is_flagged",
+    "is_publishable",
 )
 
 EMPTY_QUALITY = """
@@ -84,6 +86,7 @@ def posting(posting_id: str, **overrides) -> dict:
         "legitimacy_reasons": [],
         "is_score_flagged": False,
         "is_flagged": False,
+        "is_publishable": True,
     }
     row.update(overrides)
     return row

@@ -10,7 +10,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from midtier import exports, taxonomy
+from midtier import exports, posting_display, taxonomy
 from tests.dashboards.conftest import mart_sql
 
 OPEN_UNFLAGGED = ["remoteok:1001", "weworkremotely:react-7", "remoteok:1002", "weworkremotely:go-9"]
@@ -228,7 +228,7 @@ def test_missing_mart_says_to_run_the_pipeline(make_database, tmp_path):
     ],
 )
 def test_budget_summary(posting, summary):
-    assert exports.budget_summary(posting) == summary
+    assert posting_display.budget_summary(posting) == summary
 
 
 FORMULAS = ["=HYPERLINK(\"https://evil.example\",\"click\")", "+cmd|' /C calc'!A0",

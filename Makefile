@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser demo test test-all bench stop clean
+.PHONY: install browser demo imports test test-all bench stop clean
 
 install: $(STAMP)
 
@@ -29,7 +29,11 @@ demo: install
 # PostgreSQL; a module's tests stay together, so its once-built database is built once.
 PYTEST := $(BIN)/python -m pytest --numprocesses auto --maxprocesses 4 --dist loadfile
 
-test: install browser
+# The layer contracts in pyproject.toml ([tool.importlinter]): core never imports a caller.
+imports: install
+	$(BIN)/lint-imports
+
+test: install browser imports
 	$(PYTEST) -m "not slow"
 
 test-all: install browser

@@ -31,10 +31,10 @@ from pathlib import Path
 
 import psycopg2.extras
 
-from expectations import flags, publication, source_health
+from expectations import flags, source_health
 from expectations import suites as suite_plans
 from expectations.suites import CLIENT_LEGITIMACY, GROUPS, MART, MART_INTEGRITY, SOURCE_HEALTH, SuitePlan
-from midtier import database
+from midtier import database, publication
 from midtier.settings import load_settings
 
 DATABASE_URL_VARIABLE = "MIDTIER_GX_DATABASE_URL"
@@ -124,6 +124,9 @@ class CheckSummary:
     def critical_failures(self) -> list[SuiteResult]:
         """Failed suites that must stop publishing (exports)."""
         return [suite for suite in self.suites if suite.critical and not suite.success]
+
+    def describe(self) -> str:
+        return format_summary(self)
 
     @property
     def flags_added(self) -> int:

@@ -19,13 +19,46 @@ LINK_SCHEMES = ("http", "https")
 
 # What a feed item's or the digest's HTML may contain once sanitised; everything else
 # (scripts, event handlers, images, unknown schemes) is dropped by nh3.
-ALLOWED_TAGS = {"a", "b", "br", "div", "em", "h1", "h2", "h3", "li", "p", "small", "span",
-                "strong", "table", "tbody", "td", "tr", "ul"}
+ALLOWED_TAGS = {
+    "a",
+    "b",
+    "br",
+    "div",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "li",
+    "p",
+    "small",
+    "span",
+    "strong",
+    "table",
+    "tbody",
+    "td",
+    "tr",
+    "ul",
+}
 ALLOWED_ATTRIBUTES = {"*": {"style"}, "a": {"href", "title"}}
 ALLOWED_STYLE_PROPERTIES = {
-    "background", "background-color", "border", "border-bottom", "border-radius", "color",
-    "display", "font-family", "font-size", "font-weight", "line-height", "margin",
-    "margin-bottom", "margin-top", "max-width", "padding", "text-decoration", "width",
+    "background",
+    "background-color",
+    "border",
+    "border-bottom",
+    "border-radius",
+    "color",
+    "display",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "line-height",
+    "margin",
+    "margin-bottom",
+    "margin-top",
+    "max-width",
+    "padding",
+    "text-decoration",
+    "width",
 }
 
 

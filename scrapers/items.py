@@ -16,8 +16,12 @@ from midtier.loading import POSTING_FIELDS
 def _posting_namespace(namespace: dict) -> None:
     namespace["__module__"] = __name__
     namespace["__doc__"] = "A posting: one field per name of ``midtier.loading.POSTING_FIELDS``."
-    namespace.update({name: scrapy.Field(description=description)
-                      for name, description in POSTING_FIELDS.items()})
+    namespace.update(
+        {
+            name: scrapy.Field(description=description)
+            for name, description in POSTING_FIELDS.items()
+        }
+    )
 
 
 # Built from the loader's own field list, so the two cannot drift apart.

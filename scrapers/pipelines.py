@@ -23,21 +23,30 @@ class RawPostingPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        loader = PostingLoader(settings.get("MIDTIER_DATABASE_URL") or None,
-                               batch_size=settings.getint("MIDTIER_BATCH_SIZE", DEFAULT_BATCH_SIZE))
+        loader = PostingLoader(
+            settings.get("MIDTIER_DATABASE_URL") or None,
+            batch_size=settings.getint("MIDTIER_BATCH_SIZE", DEFAULT_BATCH_SIZE),
+        )
         return cls(loader, crawler)
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
         self.loader.full_listing = getattr(spider, "is_full_listing", True)
-        self.loader.open(spider.name, kind="crawl", base_url=getattr(spider, "base_url", None),
-                         crawl_run_id=getattr(spider, "run_id", None))
+        self.loader.open(
+            spider.name,
+            kind="crawl",
+            base_url=getattr(spider, "base_url", None),
+            crawl_run_id=getattr(spider, "run_id", None),
+        )
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
         if isinstance(item, RejectItem):
-            self.loader.reject(adapter.get("error") or "rejected by spider", adapter.get("payload"),
-                               adapter.get("url"))
+            self.loader.reject(
+                adapter.get("error") or "rejected by spider",
+                adapter.get("payload"),
+                adapter.get("url"),
+            )
         else:
             # Shallow: asdict() would walk the whole payload looking for nested items.
             self.loader.add(dict(adapter.items()))
@@ -45,5 +54,7 @@ class RawPostingPipeline:
 
     def close_spider(self) -> None:
         stats = self.crawler.stats
-        self.loader.close(http_errors=stats.get_value("midtier/http_errors", 0),
-                          error=stats.get_value("midtier/fatal_error"))
+        self.loader.close(
+            http_errors=stats.get_value("midtier/http_errors", 0),
+            error=stats.get_value("midtier/fatal_error"),
+        )

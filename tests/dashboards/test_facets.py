@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -30,7 +30,7 @@ def test_facets_of_the_fixture_mart(mart_database_url):
     facets = queries.fetch_facets(mart_database_url)
 
     assert {key: facets[key] for key in FIXTURE_FACETS} == FIXTURE_FACETS
-    assert facets["as_of"] == datetime(2025, 6, 5, 11, tzinfo=timezone.utc)
+    assert facets["as_of"] == datetime(2025, 6, 5, 11, tzinfo=UTC)
 
 
 def test_facets_are_read_from_the_facets_table(facets_only_url):

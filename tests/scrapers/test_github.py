@@ -19,7 +19,8 @@ from twisted.python.failure import Failure
 from midtier.demo_server import serve_directory
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.github import GithubSpider
-from tests.scrapers.crawling import crawl, rows as _rows
+from tests.scrapers.crawling import crawl
+from tests.scrapers.crawling import rows as _rows
 from tests.scrapers.recordings import replay_tree
 
 FIXTURES = replay_tree("github")  # the demo recordings and the test-only ones

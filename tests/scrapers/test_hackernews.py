@@ -20,7 +20,8 @@ from scrapy.http import TextResponse
 from midtier.demo_server import serve_directory
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.hackernews import HackerNewsSpider
-from tests.scrapers.crawling import crawl, rows as _rows
+from tests.scrapers.crawling import crawl
+from tests.scrapers.crawling import rows as _rows
 from tests.scrapers.recordings import replay_tree
 
 FIXTURES = replay_tree("hackernews")  # the demo recordings and the test-only ones

@@ -14,7 +14,7 @@ import math
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-import psycopg2
+import psycopg
 from itemadapter import ItemAdapter
 
 from midtier.raw_store import POSTING_COLUMNS, RawStore, RunSummary
@@ -291,7 +291,7 @@ class RawPostingPipeline:
         try:
             self.summary.counts.add(self.store.upsert_postings(rows))
             return
-        except psycopg2.Error as error:
+        except psycopg.Error as error:
             if self.store.conn.closed:
                 raise
             if len(rows) == 1:

@@ -29,10 +29,9 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
-import psycopg2
-import psycopg2.errors
-import psycopg2.extras
 from feedgen.feed import FeedGenerator
+from psycopg import errors
+from psycopg.rows import dict_row
 
 from midtier import database, digest, taxonomy
 from midtier.posting_display import (
@@ -155,14 +154,14 @@ def fetch_open_postings(url: str | None = None) -> list[dict]:
     """Open, unflagged, canonical, re-publishable postings, newest first."""
     url = url or database.database_url()
     with contextlib.closing(database.connect(url)) as conn:
-        conn.set_session(readonly=True)
-        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        conn.read_only = True
+        with conn.cursor(row_factory=dict_row) as cur:
             try:
                 cur.execute(
                     f"select {', '.join(JSON_COLUMNS)} from {MART} "
                     f"where {' and '.join(EXPORT_CONDITIONS)} order by {ORDER_BY}"
                 )
-            except (psycopg2.errors.UndefinedTable, psycopg2.errors.InvalidSchemaName) as error:
+            except (errors.UndefinedTable, errors.InvalidSchemaName) as error:
                 raise MartMissing(f"{MART} does not exist yet: run `midtier run` first.") from error
             return [dict(row) for row in cur.fetchall()]
 

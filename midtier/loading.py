@@ -16,7 +16,7 @@ import math
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-import psycopg2
+import psycopg
 
 from midtier import database
 from midtier.html_text import html_to_text
@@ -293,7 +293,7 @@ class PostingLoader:
         try:
             self.summary.counts.add(self.store.upsert_postings(rows))
             return
-        except psycopg2.Error as error:
+        except psycopg.Error as error:
             if self.store.conn.closed:
                 raise
             if len(rows) == 1:

@@ -15,6 +15,7 @@ from tests.developers.github_server import LOGIN, GithubServer, serve
 DEVELOPER_TABLES = (
     "raw.developer_evidence",
     "raw.developer_api_responses",
+    "raw.crawl_rate_limit_pauses",
     "registry.developer_assessments",
     "registry.developer_case_studies",
     "registry.developer_platform_history",

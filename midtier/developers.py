@@ -34,6 +34,7 @@ from midtier.registry import (
 DEVELOPERS = "registry.developers"
 ATTEMPTS = "registry.developer_verification_attempts"
 EVIDENCE = "raw.developer_evidence"
+EVIDENCE_SPIDER = "github_evidence"
 CODE_VALID_DAYS = 7
 VERIFY_ATTEMPTS_PER_HOUR = 5
 # dbt's schemas, where a withdrawn handle's rows are deleted from every table with a handle.
@@ -220,14 +221,26 @@ def withdraw(url: str, handle: object, token: str) -> dict[str, int]:
     removed: dict[str, int] = {}
     with _connection(url) as conn, conn.cursor() as cur:
         cur.execute(
-            f"select edit_token_sha256 from {DEVELOPERS} where handle = %s for update", (handle,)
+            f"select edit_token_sha256, github_login from {DEVELOPERS} "
+            "where handle = %s for update",
+            (handle,),
         )
         row = cur.fetchone()
         stored = row[0] if row else token_hash(new_token())
         if not token_matches(token, stored) or row is None:
             raise WrongToken()
+        login = row[1]
+        # a rejected answer is kept verbatim and may name the login
+        cur.execute(
+            "delete from raw.rejects where source = %s and (strpos(lower(url), %s) > 0 "
+            "or strpos(lower(payload), %s) > 0)",
+            (EVIDENCE_SPIDER, f"/{login}", f'"{login}"'),
+        )
+        removed["raw.rejects"] = cur.rowcount
         tables = [
             EVIDENCE,
+            "raw.developer_api_responses",
+            "raw.crawl_rate_limit_pauses",
             "registry.developer_assessments",
             "registry.developer_case_studies",
             "registry.developer_platform_history",

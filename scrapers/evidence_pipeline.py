@@ -78,12 +78,13 @@ class DeveloperEvidencePipeline(RawPostingPipeline):
                 cur.execute(
                     """
                     insert into raw.crawl_rate_limit_pauses
-                        (crawl_run_id, url, status, kind, reset_at, waited_seconds, gave_up,
-                         paused_at)
-                    values (%s, %s, %s, %s, to_timestamp(%s), %s, %s, to_timestamp(%s))
+                        (crawl_run_id, handle, url, status, kind, reset_at, waited_seconds,
+                         gave_up, paused_at)
+                    values (%s, %s, %s, %s, %s, to_timestamp(%s), %s, %s, to_timestamp(%s))
                     """,
                     (
                         self.summary.crawl_run_id,
+                        pause["handle"],
                         pause["url"],
                         pause["status"],
                         pause["kind"],

@@ -149,7 +149,8 @@ class GithubRateLimitMiddleware:
             return response  # forbidden for another reason
         gave_up = wait > self.max_wait or tries >= self.MAX_TRIES
         pauses = self.crawler.stats.get_value(GITHUB_PAUSES_STAT) or []
-        pauses.append({"url": request.url, "status": response.status, "kind": kind,
+        pauses.append({"handle": request.cb_kwargs.get("handle"), "url": request.url,
+                       "status": response.status, "kind": kind,
                        "reset": int(reset) if reset.isdigit() else None,
                        "waited_seconds": 0.0 if gave_up else wait, "gave_up": gave_up,
                        "paused_at": time.time()})

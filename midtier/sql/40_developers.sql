@@ -99,6 +99,7 @@ create table if not exists raw.developer_api_responses (
 -- secondary: Retry-After or a backoff), or gave a request up because the wait was too long.
 create table if not exists raw.crawl_rate_limit_pauses (
     crawl_run_id    text not null references raw.crawl_runs (crawl_run_id) on delete cascade,
+    handle          text,               -- whose evidence the request was for
     url             text not null,
     status          integer not null,
     kind            text not null,      -- primary | secondary

@@ -50,9 +50,10 @@ def printed(result: subprocess.CompletedProcess, name: str) -> str:
 
 
 def rows(url: str, sql: str, parameters: tuple = ()) -> list[tuple]:
+    """Run ``sql`` in a transaction of its own; the rows it returns (none for a command)."""
     with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
         cur.execute(sql, parameters)
-        return cur.fetchall()
+        return cur.fetchall() if cur.description else []
 
 
 @pytest.fixture

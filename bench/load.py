@@ -25,7 +25,7 @@ import resource
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from midtier.raw_store import POSTING_COLUMNS, RawStore, copy_lines
 from scrapers.pipelines import prepare_posting
 
 RUN_ID = "bench-load"
-FETCHED_AT = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
+FETCHED_AT = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
 
 def _peak_rss_mb() -> float:
@@ -89,8 +89,10 @@ def step_copy(args) -> dict:
     columns = ", ".join(POSTING_COLUMNS)
     with contextlib.closing(database.connect(args.url)) as conn:
         started = time.perf_counter()
-        with conn, conn.cursor() as cur, open(args.copy_file, "rb") as handle:
-            cur.copy_expert(f"copy bench.copy_target ({columns}) from stdin", handle, size=256 * 1024)
+        with conn.transaction(), conn.cursor() as cur, open(args.copy_file, "rb") as handle:
+            with cur.copy(f"copy bench.copy_target ({columns}) from stdin") as copy:
+                while data := handle.read(256 * 1024):
+                    copy.write(data)
             rows = cur.rowcount
         seconds = time.perf_counter() - started
     return {"rows": rows, "seconds": seconds}
@@ -136,10 +138,10 @@ def step_insert(args) -> dict:
     columns = ", ".join(POSTING_COLUMNS)
     placeholders = ", ".join(["%s"] * len(POSTING_COLUMNS))
     sql = f"insert into bench.insert_target ({columns}) values ({placeholders})"
-    import psycopg2.extras
+    from psycopg.types.json import Jsonb
 
     def value(item):
-        return psycopg2.extras.Json(item) if isinstance(item, dict) else item
+        return Jsonb(item) if isinstance(item, dict) else item
 
     rows = 0
     with contextlib.closing(database.connect(args.url)) as conn:

@@ -15,9 +15,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg2
-import psycopg2.errors
+import psycopg
 import streamlit as st
+from psycopg import errors
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from midtier import database
 from midtier.exports import JSON_COLUMNS, MART, mart_columns, select_list
@@ -33,9 +34,8 @@ SOURCES_TTL_SECONDS = 60
 PAGE_ROWS = 100
 MAX_ROWS = 1000
 CONNECT_TIMEOUT_SECONDS = 5
-# Idle connections kept per database URL; more concurrent queries than this open extra
-# connections, which are closed afterwards instead of kept.
-IDLE_CONNECTIONS_PER_URL = 4
+# Connections kept per database URL; more concurrent queries than this wait for one.
+CONNECTIONS_PER_URL = 4
 # The mart's column list changes only when dbt rebuilds it, and reading it takes ~15 ms
 # (information_schema is slow): it is kept this long.
 MART_COLUMNS_TTL_SECONDS = 60
@@ -547,86 +547,78 @@ def load_validation_results(url: str) -> list[dict]:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _connect(url: str):
-    try:
-        conn = psycopg2.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS)
-    except psycopg2.OperationalError as error:
-        # the address and the driver's words go to the log; the page says what to do
-        log.warning("cannot reach the database at %s: %s", database.redact(url), str(error).strip())
-        raise DataUnavailable(
-            "Cannot reach the database right now. If you run this dashboard, start it with "
-            "`midtier db up` (or check DATABASE_URL); the details are in its log."
-        ) from error
+def _configure(conn) -> None:
     # Autocommit: an idle pooled connection then holds no snapshot and no lock, so it never
     # blocks dbt replacing the tables it read.
-    conn.set_session(readonly=True, autocommit=True)
-    return conn
+    conn.read_only = True
+    conn.autocommit = True
 
 
 # Setting up a connection costs more than most of the queries here, so connections are kept
-# between calls. Each is used by one thread at a time: Streamlit runs sessions in threads.
-_idle_connections: dict[str, list] = {}
-_idle_lock = threading.Lock()
+# between calls, one pool per URL. Streamlit runs sessions in threads; the pool hands each
+# connection to one thread at a time.
+_pools: dict[str, ConnectionPool] = {}
+_pools_lock = threading.Lock()
 
 
-def _checkout(url: str):
-    """An idle connection to ``url`` and True, else a new one and False."""
-    with _idle_lock:
-        idle = _idle_connections.get(url)
-        if idle:
-            return idle.pop(), True
-    return _connect(url), False
+def _pool(url: str) -> ConnectionPool:
+    """The open pool for ``url``; DataUnavailable if its first connection cannot be made."""
+    with _pools_lock:
+        pool = _pools.get(url)
+        if pool is not None:
+            return pool
+        # The pool retries a refused connection until its timeout; a visitor should hear at
+        # once that the database is down, so one plain connection is tried first.
+        try:
+            psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS).close()
+        except psycopg.OperationalError as error:
+            raise _unreachable(url, error) from error
+        pool = ConnectionPool(
+            url, min_size=1, max_size=CONNECTIONS_PER_URL, open=False, name="dashboard",
+            kwargs={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, configure=_configure,
+            # A connection the server dropped since (restart, idle timeout, a dropped
+            # database) is found out before use and replaced.
+            check=ConnectionPool.check_connection, timeout=CONNECT_TIMEOUT_SECONDS,
+        )
+        try:
+            pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
+        except PoolTimeout as error:
+            pool.close()
+            raise _unreachable(url, error) from error
+        _pools[url] = pool
+        return pool
 
 
-def _checkin(url: str, conn) -> None:
-    if conn.closed:
-        return
-    with _idle_lock:
-        idle = _idle_connections.setdefault(url, [])
-        if len(idle) < IDLE_CONNECTIONS_PER_URL:
-            idle.append(conn)
-            return
-    conn.close()
+def _unreachable(url: str, error: Exception) -> DataUnavailable:
+    # the address and the driver's words go to the log; the page says what to do
+    log.warning("cannot reach the database at %s: %s", database.redact(url), str(error).strip())
+    return DataUnavailable(
+        "Cannot reach the database right now. If you run this dashboard, start it with "
+        "`midtier db up` (or check DATABASE_URL); the details are in its log."
+    )
 
 
 def close_idle_connections() -> None:
-    """Close every kept connection (tests, shutdown); the next query opens a new one."""
-    with _idle_lock:
-        connections = [conn for idle in _idle_connections.values() for conn in idle]
-        _idle_connections.clear()
-    for conn in connections:
-        conn.close()
+    """Close every kept connection (tests, shutdown); the next query opens a new pool."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.close()
 
 
 def _with_cursor(url: str, work):
-    """``work(cursor)`` on a kept connection to ``url``.
-
-    A kept connection the server has dropped since (restart, idle timeout, a dropped
-    database) is only found out on use: the work is then run once more on a new connection.
-    """
-    while True:
-        conn, reused = _checkout(url)
-        try:
-            with conn.cursor() as cur:
-                result = work(cur)
-        except (psycopg2.OperationalError, psycopg2.InterfaceError):
-            if conn.closed and reused:
-                continue
-            conn.close()
-            raise
-        except DataUnavailable:
-            _checkin(url, conn)
-            raise
-        except BaseException:
-            conn.close()
-            raise
-        _checkin(url, conn)
-        return result
+    """``work(cursor)`` on a pooled connection to ``url``."""
+    try:
+        with _pool(url).connection() as conn, conn.cursor() as cur:
+            return work(cur)
+    except PoolTimeout as error:
+        raise _unreachable(url, error) from error
 
 
 # What a query on a relation that is not there (yet) raises; ``_query`` turns it into
 # DataUnavailable.
-MISSING_RELATION = (psycopg2.errors.UndefinedTable, psycopg2.errors.InvalidSchemaName)
+MISSING_RELATION = (errors.UndefinedTable, errors.InvalidSchemaName)
 
 
 def _query(url: str, sql: str, parameters: list | None = None, table: str = MART) -> list[dict]:

@@ -29,11 +29,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg2.extras
+from psycopg.types.json import Jsonb
 
 from expectations import flags, publication, source_health
 from expectations import suites as suite_plans
-from expectations.suites import CLIENT_LEGITIMACY, GROUPS, MART, MART_INTEGRITY, SOURCE_HEALTH, SuitePlan
+from expectations.suites import (
+    CLIENT_LEGITIMACY,
+    GROUPS,
+    MART,
+    MART_INTEGRITY,
+    SOURCE_HEALTH,
+    SuitePlan,
+)
 from midtier import database
 from midtier.settings import load_settings
 
@@ -408,10 +415,10 @@ def _quiet_great_expectations() -> Iterator[None]:
 
 
 def _sqlalchemy_url(url: str) -> str:
-    """GX builds a SQLAlchemy engine: name the psycopg2 driver explicitly."""
+    """GX builds a SQLAlchemy engine: name the psycopg (3) driver explicitly."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg2://" + url[len(prefix) :]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -535,9 +542,8 @@ def _record(url: str, validation_id: str, results: list[SuiteResult], docs_index
                 _UPSERT,
                 (
                     validation_id, result.name, result.success, result.evaluated, result.failed,
-                    psycopg2.extras.Json(result.result_json), result.group, result.critical,
-                    psycopg2.extras.Json([{"check": name, "reason": reason}
-                                          for name, reason in result.skipped]),
+                    Jsonb(result.result_json), result.group, result.critical,
+                    Jsonb([{"check": name, "reason": reason} for name, reason in result.skipped]),
                     docs_index,
                     result.status,
                 ),

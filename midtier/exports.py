@@ -30,10 +30,8 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import nh3
-import psycopg2
-import psycopg2.errors
-import psycopg2.extras
 from feedgen.feed import FeedGenerator
+from psycopg.rows import dict_row
 
 from midtier import database, taxonomy
 from midtier.settings import load_settings
@@ -169,8 +167,8 @@ def fetch_open_postings(url: str | None = None) -> list[dict]:
     """Open, unflagged, canonical, re-publishable postings, newest first."""
     url = url or database.database_url()
     with contextlib.closing(database.connect(url)) as conn:
-        conn.set_session(readonly=True)
-        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        conn.read_only = True
+        with conn.cursor(row_factory=dict_row) as cur:
             present = mart_columns(cur)
             if not present:
                 raise MartMissing(f"{MART} does not exist yet: run `midtier run` first.")
@@ -453,7 +451,8 @@ def _json_value(value):
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that readers see the old file or the new one, never a part."""
-    handle = tempfile.NamedTemporaryFile(
+    # opened outside a with: its name is needed after closing, for the rename or the cleanup
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
     )
     try:

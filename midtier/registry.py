@@ -28,9 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-import psycopg2
-import psycopg2.errors
-import psycopg2.extras
+from psycopg import errors
+from psycopg.rows import dict_row
 
 from midtier import database
 from midtier.taxonomy import load_skills
@@ -212,7 +211,7 @@ def publish(url: str, floor: RateFloor) -> str:
                 (floor.handle, list(floor.skills), floor.min_hourly_usd, floor.region,
                  floor.is_handle_public, token_hash(token)),
             )
-        except psycopg2.errors.UniqueViolation as error:
+        except errors.UniqueViolation as error:
             raise RegistryError([f"Handle: '{floor.handle}' is taken; choose another."]) from error
     return token
 
@@ -347,7 +346,7 @@ def _connection(url: str):
     try:
         with conn:
             yield conn
-    except (psycopg2.errors.UndefinedTable, psycopg2.errors.InvalidSchemaName) as error:
+    except (errors.UndefinedTable, errors.InvalidSchemaName) as error:
         raise database.DatabaseError(
             f"The registry table {TABLE} does not exist yet: run `midtier db up`."
         ) from error
@@ -356,7 +355,7 @@ def _connection(url: str):
 
 
 def _read(url: str, sql: str, parameters: tuple | None = None) -> list[dict]:
-    with _connection(url) as conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+    with _connection(url) as conn, conn.cursor(row_factory=dict_row) as cur:
         cur.execute(sql, parameters)
         return [dict(row) for row in cur.fetchall()]
 

@@ -14,8 +14,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-import psycopg2.extras
 import pytest
+from psycopg.rows import dict_row
 
 from midtier import cli, database
 
@@ -36,7 +36,7 @@ def marts(database_url, tmp_path_factory):
     """Import both files with the CLI, transform once; fct_postings keyed by source_posting_id."""
     folder = tmp_path_factory.mktemp("acceptance")
     with contextlib.closing(database.connect(database_url)) as conn:
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             cur.execute("truncate raw.postings, raw.rejects, raw.crawl_runs, quality.posting_flags cascade")
     budgets = _write_jsonl(folder / "budgets.jsonl", [
         {"source_posting_id": f"budget-{number:03d}", "url": f"https://pay.example/{number}",
@@ -50,7 +50,7 @@ def marts(database_url, tmp_path_factory):
     assert cli.main(["import", str(labelled), "--source", "labelled"]) == 0
     assert cli.main(["transform"]) == 0
     with contextlib.closing(database.connect(database_url)) as conn:
-        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        with conn.cursor(row_factory=dict_row) as cur:
             cur.execute("select * from marts.fct_postings")
             return {row["source_posting_id"]: dict(row) for row in cur.fetchall()}
 

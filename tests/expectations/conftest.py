@@ -154,13 +154,16 @@ class CheckDatabase:
                     posted_at, payload, content_hash, fetched_at, first_seen_at, last_seen_at,
                     crawl_run_id)
                 values (%(source)s, %(id)s, %(url)s, %(title)s, %(budget_text)s, %(posted_at)s,
-                    %(payload)s, md5(%(payload)s), %(at)s, %(at)s, %(at)s, %(run)s)
+                    %(payload)s, md5(%(payload_text)s), %(at)s, %(at)s, %(at)s, %(run)s)
                 on conflict (source, source_posting_id) do update set
                     url = excluded.url, title = excluded.title, posted_at = excluded.posted_at,
                     payload = excluded.payload, last_seen_at = excluded.last_seen_at,
                     crawl_run_id = excluded.crawl_run_id
                 """,
+                # One parameter is one type server-side: the jsonb value and the hashed text
+                # are passed apart.
                 {**item, "source": source, "payload": json.dumps(item["payload"]),
+                 "payload_text": json.dumps(item["payload"]),
                  "at": started_at + timedelta(seconds=30), "run": run_id},
             )
         return run_id

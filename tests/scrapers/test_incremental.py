@@ -20,7 +20,7 @@ def _crawl(database_url, postings: dict[str, str], *, full_listing: bool = True)
 
 
 def _postings(db):
-    with db, db.cursor() as cur:
+    with db.transaction(), db.cursor() as cur:
         cur.execute("select source_posting_id, title, missed_crawls, closed_at is not null "
                     "from raw.postings order by 1")
         return cur.fetchall()

@@ -37,8 +37,11 @@ def midtier_evidence():
         summary = steps.crawl("github_evidence")
         if summary.status == "failed":
             raise RuntimeError(f"the evidence crawl failed: {summary.error}")
-        return {"status": summary.status, "crawl_run_id": summary.crawl_run_id,
-                "seen": summary.counts.seen}
+        return {
+            "status": summary.status,
+            "crawl_run_id": summary.crawl_run_id,
+            "seen": summary.counts.seen,
+        }
 
     crawl_evidence()
 

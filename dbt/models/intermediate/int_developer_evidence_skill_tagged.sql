@@ -49,8 +49,12 @@ language_bytes as (
         work.evidence_url,
         language.language_name,
         language.byte_count::numeric
-            / nullif(sum(language.byte_count::numeric) over (partition by work.handle, work.evidence_kind, work.evidence_url), 0)
-            as byte_share
+            / nullif(
+                sum(language.byte_count::numeric) over (
+                    partition by work.handle, work.evidence_kind, work.evidence_url
+                ),
+                0
+            ) as byte_share
     from work
     cross join lateral jsonb_each_text(work.repository_language_bytes)
         as language (language_name, byte_count)

@@ -22,8 +22,9 @@ criteria as (
 
 as_of as (
 
-    select coalesce(nullif('{{ var("evidence_as_of") }}', '')::date, current_date)::timestamptz
-        as as_of_at
+    select
+        coalesce(nullif('{{ var("evidence_as_of") }}', '')::date, current_date)::timestamptz
+            as as_of_at
 
 ),
 

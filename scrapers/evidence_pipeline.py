@@ -62,7 +62,7 @@ class DeveloperEvidencePipeline(RawPostingPipeline):
         super().close_spider()
 
     def _store_answers_and_pauses(self, pauses: list[dict]) -> None:
-        with self.store.conn, self.store.conn.cursor() as cur:
+        with self.store.conn.transaction(), self.store.conn.cursor() as cur:
             for answer in self._answers.values():
                 cur.execute(
                     """
@@ -103,7 +103,7 @@ def upsert_evidence(conn, rows: list[dict]) -> RunCounts:
     still exist."""
     counts = RunCounts(seen=len(rows))
     latest = {(row["handle"], row["kind"], row["source_url"]): row for row in rows}
-    with conn, conn.cursor() as cur:
+    with conn.transaction(), conn.cursor() as cur:
         for row in latest.values():
             cur.execute(
                 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from operator import itemgetter
 
 import psycopg
@@ -38,7 +38,7 @@ class RunCounts:
     unchanged: int = 0
     rejected: int = 0
 
-    def add(self, other: "RunCounts") -> None:
+    def add(self, other: RunCounts) -> None:
         for name in ("seen", "new", "updated", "unchanged", "rejected"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -67,7 +67,7 @@ class RunSummary:
 
 
 def new_run_id(source: str) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return f"{source}-{stamp}-{uuid.uuid4().hex[:8]}"
 
 
@@ -80,7 +80,7 @@ class RawStore:
         self.conn.autocommit = True
         self._staging_ready = False
 
-    def __enter__(self) -> "RawStore":
+    def __enter__(self) -> RawStore:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from psycopg.rows import dict_row
@@ -12,7 +12,7 @@ from psycopg.rows import dict_row
 from midtier import database, transform
 
 CRAWL_RUN_ID = "test-run-1"
-FETCHED_AT = datetime(2025, 7, 1, 12, 0, tzinfo=timezone.utc)
+FETCHED_AT = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
 RAW_COLUMNS = (
     "source", "source_posting_id", "url", "apply_url", "title", "company", "description_text",
@@ -68,8 +68,10 @@ def built_postings(request, database_url) -> dict[str, dict]:
 def query(database_url):
     """Run one read-only query against the test database; returns all rows as dicts."""
     def run(sql: str, params=None) -> list[dict]:
-        with contextlib.closing(database.connect(database_url)) as conn:
-            with conn.cursor(row_factory=dict_row) as cur:
-                cur.execute(sql, params)
-                return [dict(row) for row in cur.fetchall()]
+        with (
+            contextlib.closing(database.connect(database_url)) as conn,
+            conn.cursor(row_factory=dict_row) as cur,
+        ):
+            cur.execute(sql, params)
+            return [dict(row) for row in cur.fetchall()]
     return run

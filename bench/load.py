@@ -7,7 +7,7 @@ own, and prints one JSON object. The steps, on the same generated rows:
   COPY text file written by PostgreSQL (``COPY ... TO``): the baselines' input.
 - ``copy``: ``COPY`` of that file into a table shaped like raw.postings (same keys, indexes
   and foreign key): the ceiling. ``copy_light``: the same file into a lighter table (the
-  columns and NOT NULLs only), the independent baseline.
+  columns, defaults and NOT NULLs only), the independent baseline.
 - ``store``: ``RawStore.upsert_postings`` on the same prepared rows, batch by batch (only
   those calls are timed, psycopg's row encoding included): the loader's own cost against COPY's.
 - ``import``: ``midtier import`` end to end (read JSONL, validate, hash, merge) into an empty
@@ -67,12 +67,12 @@ def _ensure_run(url: str, crawl_run_id: str = RUN_ID) -> None:
 
 def _target_table(url: str, name: str, *, light: bool = False) -> None:
     """An empty table shaped like raw.postings, with its primary key, indexes and foreign key;
-    ``light``: its columns and NOT NULLs only."""
+    ``light``: its columns, defaults and NOT NULLs only."""
     with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
         cur.execute("create schema if not exists bench")
         cur.execute(f"drop table if exists bench.{name}")
         if light:
-            cur.execute(f"create table bench.{name} (like raw.postings)")
+            cur.execute(f"create table bench.{name} (like raw.postings including defaults)")
             return
         cur.execute(f"create table bench.{name} (like raw.postings including all)")
         # The same foreign key as raw.postings (LIKE copies keys and indexes, not references).

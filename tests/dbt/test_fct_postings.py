@@ -377,6 +377,23 @@ def test_a_second_row_for_one_posting_cannot_be_written(built_postings, database
         conn.rollback()
 
 
+def test_the_lookup_indexes_the_models_declare_are_built(built_postings, query):
+    """dbt's `indexes` config builds the plain ones; a post-hook the feed's partial order."""
+    rows = query("select tablename, regexp_replace(indexdef, '^.* ON \\S+ ', '') as definition"
+                 " from pg_indexes where schemaname = 'intermediate'")
+    built = {(row["tablename"], row["definition"]) for row in rows}
+    assert {
+        ("int_postings_enriched", "USING gin (skills)"),
+        ("int_postings_enriched", "USING btree (last_seen_at)"),
+        ("int_postings_deduplicated", "USING btree (duplicate_group_id)"),
+        ("int_posting_duplicate_pairs", "USING btree (left_posting_id)"),
+        ("int_posting_duplicate_pairs", "USING btree (right_posting_id)"),
+        ("int_postings_scored", "USING btree (posting_id)"),
+    } <= built
+    assert any(table == "int_postings_enriched" and "WHERE ((closed_at IS NULL)" in definition
+               for table, definition in built)
+
+
 def test_source_terms_travel_with_each_posting(built_postings):
     wwr, remoteok = built_postings["salary-text"], built_postings["hourly-range"]
     assert (wwr["source_name"], wwr["source_attribution"], wwr["is_republishable"]) == (

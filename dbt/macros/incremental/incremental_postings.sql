@@ -39,7 +39,7 @@
             "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
             "{{ stage_postings_to_process(" ~ vars ~ ") }}",
         ],
-        'post_hook': ["{{ ensure_index('posting_id', unique=true) }}"],
+        'indexes': [{'columns': ['posting_id'], 'unique': true}],
         'tags': ['per_posting'],
     }) }}
 {%- endmacro %}
@@ -220,35 +220,6 @@
 {%- endmacro %}
 
 
-{#- Post-hook: an index on one column of this relation, unless one already leads with it
-    (``unique``: unless a unique index on that column alone exists; it is the models' only
-    uniqueness check, so no data test reads a million rows each run to repeat it).
-    Unnamed, so PostgreSQL picks a free name: during a full refresh the old table (and its
-    indexes) still exists as a backup, and a fixed name would collide with it. -#}
-{% macro ensure_index(column, unique=false) -%}
-do $ensure_index$
-begin
-    if not exists (
-        select 1
-        from pg_index
-        inner join pg_attribute
-            on pg_attribute.attrelid = pg_index.indrelid
-            and pg_attribute.attnum = pg_index.indkey[0]
-        where pg_index.indrelid = '{{ this }}'::regclass
-            and pg_attribute.attname = '{{ column }}'
-            {%- if unique %}
-            and pg_index.indisunique
-            and pg_index.indnkeyatts = 1
-            and pg_index.indpred is null
-            {%- endif %}
-    ) then
-        execute 'create {{ "unique " if unique else "" }}index on {{ this }} ({{ column }})';
-    end if;
-end
-$ensure_index$
-{%- endmacro %}
-
-
 {#- True on an incremental run whose existing table already has ``column``: a table built
     before the model kept it (an upgrade) is rebuilt whole once, as a full build would be,
     instead of the model reading a column sync_all_columns adds only afterwards. -#}
@@ -259,10 +230,11 @@ $ensure_index$
 
 
 {#- Post-hook: an index ``definition`` (what follows `on <table>`) tagged ``tag`` by its
-    comment, unless this relation has an index with that tag. For indexes ensure_index
-    cannot recognise by a leading column (expressions, partial, GIN); unnamed for the same
-    reason. An untagged index of the same definition (left by a table built before the tag)
-    is dropped. -#}
+    comment, unless this relation has an index with that tag. For indexes the models'
+    `indexes` config cannot state (expressions, partial); unnamed, so PostgreSQL picks a
+    free name: during a full refresh the old table (and its indexes) still exists as a
+    backup, and a fixed name would collide with it. An untagged index of the same
+    definition (left by a table built before the tag) is dropped. -#}
 {% macro ensure_tagged_index(tag, definition) -%}
 do $ensure_tagged_index$
 declare

@@ -37,7 +37,7 @@
         "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
         "{{ forget_recompared_pairs(" ~ rule_vars ~ ") }}",
     ],
-    post_hook=["{{ ensure_index('left_posting_id') }}", "{{ ensure_index('right_posting_id') }}"],
+    indexes=[{'columns': ['left_posting_id']}, {'columns': ['right_posting_id']}],
     tags=['per_posting'],
 ) }}
 

@@ -72,7 +72,7 @@
         "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
         "{{ find_regrouped_postings(" ~ rule_vars ~ ") }}",
     ],
-    post_hook=["{{ ensure_index('posting_id', unique=true) }}", "{{ ensure_index('duplicate_group_id') }}"],
+    indexes=[{'columns': ['posting_id'], 'unique': true}, {'columns': ['duplicate_group_id']}],
 ) }}
 
 with

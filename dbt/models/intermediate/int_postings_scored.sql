@@ -53,7 +53,7 @@
         "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
         "{{ stage_rescored_postings(" ~ rule_vars ~ ") }}",
     ],
-    post_hook=["{{ ensure_index('posting_id', unique=true) }}"],
+    indexes=[{'columns': ['posting_id'], 'unique': true}],
 ) }}
 
 with

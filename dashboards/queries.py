@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from psycopg import errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from midtier import database
-from midtier.exports import JSON_COLUMNS, MART, mart_columns, select_list
+from midtier.exports import JSON_COLUMNS, MART
 from midtier.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -36,9 +35,6 @@ MAX_ROWS = 1000
 CONNECT_TIMEOUT_SECONDS = 5
 # Connections kept per database URL; more concurrent queries than this wait for one.
 CONNECTIONS_PER_URL = 4
-# The mart's column list changes only when dbt rebuilds it, and reading it takes ~15 ms
-# (information_schema is slow): it is kept this long.
-MART_COLUMNS_TTL_SECONDS = 60
 RATES = "marts.rpt_rate_percentiles"
 FACETS = "marts.rpt_feed_facets"
 SOURCE_OVERVIEW = "marts.rpt_source_overview"
@@ -62,12 +58,6 @@ SOURCE_POSTINGS = f"""
         group by postings.source
     ) as checked
         on checked.source = overview.source
-"""
-LIVE_SOURCE_POSTINGS = f"""
-    select source, count(*) as postings,
-           count(*) filter (where closed_at is null) as open_postings,
-           count(*) filter (where is_flagged) as flagged
-    from {MART} group by source
 """
 FEED_COLUMNS = (*JSON_COLUMNS, "is_canonical", "duplicate_group_size")
 # max(last_seen_at), spelled so that PostgreSQL can read it off an index on last_seen_at
@@ -145,81 +135,33 @@ def visitor_text(text: str | None) -> str:
 def fetch_facets(url: str) -> dict[str, list[str]]:
     """The skills (most common first), engagement types and regions present in the mart,
     as dbt counted them once per build in ``marts.rpt_feed_facets``."""
-    columns = _mart_columns(url)
-    try:
-        rows = _query(
-            url,
-            f"""
-            select facet, value from {FACETS}
-            order by facet, case when facet = 'skill' then postings end desc nulls last, value
-            """,
-            table=FACETS,
-        )
-        skills, engagement_types, regions = (
-            [row["value"] for row in rows if row["facet"] == facet]
-            for facet in ("skill", "engagement_type", "region")
-        )
-    except DataUnavailable as error:
-        if not isinstance(error.__cause__, MISSING_RELATION):
-            raise
-        # Marts built before rpt_feed_facets existed, until the next `midtier transform`:
-        # scan the mart itself, as before (seconds on a large mart).
-        skills, engagement_types, regions = _live_facets(url, columns)
+    rows = _query(
+        url,
+        f"""
+        select facet, value from {FACETS}
+        order by facet, case when facet = 'skill' then postings end desc nulls last, value
+        """,
+        table=FACETS,
+    )
+    skills, engagement_types, regions = (
+        [row["value"] for row in rows if row["facet"] == facet]
+        for facet in ("skill", "engagement_type", "region")
+    )
     as_of = _query(url, f"select {NEWEST_CRAWL} as as_of")[0]["as_of"]
     return {
         "skills": skills,
         "engagement_types": engagement_types,
         "regions": regions,
-        "columns": sorted(columns),
         "as_of": as_of,
     }
 
 
-def _live_facets(url: str, columns: set[str]) -> tuple[list[str], ...]:
-    """``fetch_facets``'s three lists read off the mart itself (full scans)."""
-    skills = _query(url, f"select skill as value from {MART}, unnest(skills) as skill "
-                         "group by skill order by count(*) desc, skill")
-    engagement_types = _query(url, f"select distinct engagement_type as value from {MART} "
-                                   "where engagement_type is not null order by 1")
-    regions = (_query(url, f"select distinct region as value from {MART} where region is not null order by 1")
-               if "region" in columns else [])
-    return tuple([row["value"] for row in rows] for rows in (skills, engagement_types, regions))
-
-
-def _columns(url: str, schema: str, table: str) -> set[str]:
-    rows = _query(url, "select column_name from information_schema.columns "
-                       "where table_schema = %s and table_name = %s", [schema, table])
-    return {row["column_name"] for row in rows}
-
-
-def fetch_mart_columns(url: str) -> set[str]:
-    """The postings mart's columns (the issue-7 columns may not have landed yet)."""
-    return _with_cursor(url, mart_columns)
-
-
-_mart_columns_seen: dict[str, tuple[float, frozenset[str]]] = {}
-
-
-def _mart_columns(url: str) -> set[str]:
-    """``fetch_mart_columns``, remembered for a minute; an absent mart is never remembered,
-    so the first build after it shows at once."""
-    seen = _mart_columns_seen.get(url)
-    if seen and time.monotonic() - seen[0] < MART_COLUMNS_TTL_SECONDS:
-        return set(seen[1])
-    columns = fetch_mart_columns(url)
-    if columns:
-        _mart_columns_seen[url] = (time.monotonic(), frozenset(columns))
-    return columns
-
-
-def _feed_conditions(filters: PostingFilters, profile: Profile, columns: set[str]) -> tuple[str, list]:
+def _feed_conditions(filters: PostingFilters, profile: Profile) -> tuple[str, list]:
     """The feed's WHERE clause for ``filters`` and the profile's floor, and its parameters."""
-    conditions: list[tuple[str, tuple]] = [("true", ())]
-    if "is_canonical" in columns:
-        conditions.append(("coalesce(is_canonical, true)", ()))
-    if filters.remote_only and "is_remote" in columns:
+    conditions: list[tuple[str, tuple]] = [("true", ()), ("coalesce(is_canonical, true)", ())]
+    if filters.remote_only:
         conditions.append(("coalesce(is_remote, false)", ()))
-    if filters.regions and "region" in columns:
+    if filters.regions:
         conditions.append(("region = any(%s::text[])", (list(filters.regions),)))
     if filters.posted_within_days > 0:
         conditions.append((
@@ -227,12 +169,12 @@ def _feed_conditions(filters: PostingFilters, profile: Profile, columns: set[str
             (filters.posted_within_days,),
         ))
     weeks = DURATIONS.get(filters.duration)
-    if weeks and "duration_weeks" in columns:
+    if weeks:
         low, high = weeks
         conditions.append(("duration_weeks >= %s", (low,)))
         if high is not None:
             conditions.append(("duration_weeks < %s", (high,)))
-    if filters.mid_market_only and "is_mid_market" in columns:
+    if filters.mid_market_only:
         conditions.append(("coalesce(is_mid_market, false)", ()))
     if profile.min_hourly_usd > 0:
         conditions.append((
@@ -275,8 +217,7 @@ def fetch_postings(url: str, filters: PostingFilters, limit: int = PAGE_ROWS,
     Each row carries ``match_score``: the share of the profile's skills (or else the filtered
     skills) the posting asks for, 0–100, or None when there are no skills to match.
     """
-    columns = _mart_columns(url)
-    where, parameters = _feed_conditions(filters, profile, columns)
+    where, parameters = _feed_conditions(filters, profile)
     match_skills = list(profile.skills or filters.skills)
     match = (
         "round(100.0 * cardinality(array(select unnest(skills) intersect select unnest(%s::text[])))"
@@ -287,7 +228,7 @@ def fetch_postings(url: str, filters: PostingFilters, limit: int = PAGE_ROWS,
         order = "match_score desc, " + order
     sql = f"""
         select * from (
-            select {select_list(FEED_COLUMNS, columns)},
+            select {", ".join(FEED_COLUMNS)},
                    {match if match_skills else "null::integer"} as match_score
             from {MART}
             where {where}
@@ -304,7 +245,7 @@ def count_postings(url: str, filters: PostingFilters, profile: Profile = Profile
     """How many postings ``fetch_postings`` would return without a limit, counted up to
     ``cap + 1`` (more than ``cap`` reads as "more than cap"): an exact count of a broad
     filter would read every open posting."""
-    where, parameters = _feed_conditions(filters, profile, _mart_columns(url))
+    where, parameters = _feed_conditions(filters, profile)
     sql = f"select count(*) as n from (select from {MART} where {where} limit %s) as matched"
     return _query(url, sql, parameters + [cap + 1])[0]["n"]
 
@@ -392,14 +333,7 @@ def fetch_developer_facets(url: str) -> dict[str, list[str]]:
 
 def fetch_source_overview(url: str) -> list[dict]:
     """Per source: postings in the mart, the last crawl run, its status and rejects."""
-    try:
-        counted = _query(url, SOURCE_POSTINGS, table=SOURCE_OVERVIEW)
-    except DataUnavailable as error:
-        if not isinstance(error.__cause__, MISSING_RELATION):
-            raise
-        # Marts built before rpt_source_overview existed, until the next `midtier transform`:
-        # aggregate the mart itself, as before (a second or so at a million postings).
-        counted = _query(url, LIVE_SOURCE_POSTINGS)
+    counted = _query(url, SOURCE_POSTINGS, table=SOURCE_OVERVIEW)
     postings = {row["source"]: row for row in counted}
     runs = {
         row["source"]: row
@@ -474,7 +408,7 @@ def data_docs_index(url: str | None = None) -> Path | None:
             where data_docs_path is not null order by validated_at desc limit 1
             """,
             table="quality.validation_results",
-        ) if "data_docs_path" in _columns(url, "quality", "validation_results") else []
+        )
         if recorded and Path(recorded[0]["data_docs_path"]).is_file():
             return Path(recorded[0]["data_docs_path"])
     home = load_settings().home

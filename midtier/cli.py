@@ -153,13 +153,12 @@ def cmd_calibrate(args) -> int:
 def cmd_check(args) -> int:
     from midtier import steps
 
-    summary = steps.check(echo=_echo)
-    return 0 if all(suite.success for suite in summary.suites if suite.critical) else 1
+    return steps.check_command(echo=_echo)
 
 
 def cmd_export(args) -> int:
-    from expectations.publication import PublicationBlocked
     from midtier import steps
+    from midtier.publication import PublicationBlocked
 
     try:
         steps.export(Path(args.out) if args.out else None, force=args.force, echo=_echo)

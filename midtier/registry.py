@@ -31,7 +31,7 @@ from decimal import Decimal, InvalidOperation
 from psycopg import errors
 from psycopg.rows import dict_row
 
-from midtier import database
+from midtier import allowed_values, database
 from midtier.taxonomy import load_skills
 
 TABLE = "registry.rate_floors"
@@ -40,14 +40,10 @@ HANDLE_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9_-]{1,30})[a-z0-9]")
 MIN_RATE_USD = Decimal("5")
 MAX_RATE_USD = Decimal("1000")
 MAX_SKILLS = 12
-# The mart's region values (fct_postings.region), so floors and postings compare by region.
+# The mart's regions (seed allowed_values), so floors and postings compare by region; a
+# developer names one, so "unknown" is no choice.
 REGIONS = {
-    "worldwide": "Worldwide",
-    "north_america": "North America",
-    "latin_america": "Latin America",
-    "europe": "Europe",
-    "asia_pacific": "Asia-Pacific",
-    "middle_east_africa": "Middle East & Africa",
+    value: label for value, label in allowed_values.labels("region").items() if value != "unknown"
 }
 TOKEN_BYTES = 32
 # Published percentiles are rounded to this many dollars: with few floors a percentile is one

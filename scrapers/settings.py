@@ -44,7 +44,6 @@ DOWNLOAD_TIMEOUT = float(os.environ.get("MIDTIER_DOWNLOAD_TIMEOUT", "30"))
 REDIRECT_MAX_TIMES = 5
 
 ITEM_PIPELINES = {"scrapers.pipelines.RawPostingPipeline": 300}
-MIDTIER_BATCH_SIZE = 2000  # measured best in bench/load.py (BENCHMARKS.md)
 
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"

@@ -396,6 +396,25 @@ def test_sources_without_recorded_terms_are_the_operators_own_imports(built_post
         "telegramjobs", "via telegramjobs", True)
 
 
+def test_publishable_means_open_unflagged_canonical_and_republishable(built_postings):
+    """fct_postings.is_publishable: what the exports publish, decided once in dbt."""
+    assert not built_postings["salary-text"]["is_publishable"]  # its source forbids re-publishing
+    assert not built_postings["scam"]["is_publishable"]  # flagged
+    assert built_postings["hourly-range"]["is_publishable"]
+    for key, row in built_postings.items():
+        expected = (row["closed_at"] is None and not row["is_flagged"] and row["is_canonical"]
+                    and row["is_republishable"])
+        assert row["is_publishable"] == expected, key
+
+
+def test_signal_columns_are_the_rows_of_seed_legitimacy_signals(built_postings, query):
+    [row] = query("select array_agg(signal order by signal) as signals"
+                  " from seeds.legitimacy_signals")
+    columns = sorted(column[len("has_"):] for column in next(iter(built_postings.values()))
+                     if column.startswith("has_") and column != "has_open_quality_flag")
+    assert columns == row["signals"] and len(columns) == 10
+
+
 def test_a_source_that_never_names_clients_is_not_penalised_for_it(built_postings):
     """source_terms.hides_client_identity: a blank company on Freelancer.com is the norm."""
     freelancer = built_postings["no-client-by-design"]

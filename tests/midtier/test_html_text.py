@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scrapers.text import html_to_text
+from midtier.html_text import html_to_text
 
 
 @pytest.mark.parametrize("html", [None, "", "   \n\t", "<!-- only a comment -->", "<p> </p>", "<img src=x>"])

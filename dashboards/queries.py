@@ -38,6 +38,10 @@ CONNECTIONS_PER_URL = 4
 RATES = "marts.rpt_rate_percentiles"
 FACETS = "marts.rpt_feed_facets"
 SOURCE_OVERVIEW = "marts.rpt_source_overview"
+DEVELOPER_PROFILES = "marts.fct_developer_profiles"
+DEVELOPER_SKILLS = "marts.fct_developer_skills"
+# The directory lists a withdrawn developer for at most this long.
+DEVELOPERS_TTL_SECONDS = 10
 # Per source, as fct_postings.is_flagged counts: dbt's score-flagged count plus the postings
 # flagged since by an open data-quality check whose score alone does not flag them.
 SOURCE_POSTINGS = f"""
@@ -275,6 +279,58 @@ def fetch_rates(url: str, skills: tuple[str, ...], engagement_type: str) -> list
     )
 
 
+def fetch_developer_profile(url: str, handle: str) -> dict | None:
+    """One public developer profile with its skills' evidence (strongest first); None when
+    the handle has none."""
+    profiles = _query(url, f"select * from {DEVELOPER_PROFILES} where handle = %s",
+                      [visitor_text(handle).strip().lower()], table=DEVELOPER_PROFILES)
+    if not profiles:
+        return None
+    skills = _query(
+        url,
+        f"""
+        select skill_slug, evidence_count, strength::float as strength, is_evidence_backed,
+               evidence_reasons, evidence_urls
+        from {DEVELOPER_SKILLS}
+        where handle = %s
+        order by is_evidence_backed desc, strength desc, skill_slug
+        """,
+        [profiles[0]["handle"]],
+        table=DEVELOPER_SKILLS,
+    )
+    return {**profiles[0], "skill_evidence": skills}
+
+
+def fetch_developer_directory(url: str, skill: str | None, tiers: tuple[str, ...],
+                              max_floor_usd: float | None) -> list[dict]:
+    """Profiles with ``skill`` (any when None) in one of ``tiers`` (any when empty), whose
+    floor is at most ``max_floor_usd`` (any, including no floor, when None): best tier first."""
+    return _query(
+        url,
+        f"""
+        select handle, tier, floor_usd_hourly::float as floor_usd_hourly, skills,
+               evidence_backed_skills, assessed
+        from {DEVELOPER_PROFILES}
+        where (%s::text is null or %s = any(skills))
+          and (cardinality(%s::text[]) = 0 or tier = any(%s::text[]))
+          and (%s::float is null or floor_usd_hourly <= %s::float)
+        order by cardinality(evidence_backed_skills) desc, floor_usd_hourly nulls last, handle
+        limit %s
+        """,
+        [skill, skill, list(tiers), list(tiers), max_floor_usd, max_floor_usd, MAX_ROWS],
+        table=DEVELOPER_PROFILES,
+    )
+
+
+def fetch_developer_facets(url: str) -> dict[str, list[str]]:
+    """The directory's choices: skills shown by evidence and tiers present, from the marts."""
+    skills = _query(url, f"select distinct unnest(skills) as skill from {DEVELOPER_PROFILES} "
+                         "order by 1", table=DEVELOPER_PROFILES)
+    tiers = _query(url, f"select distinct tier from {DEVELOPER_PROFILES} order by 1",
+                   table=DEVELOPER_PROFILES)
+    return {"skills": [row["skill"] for row in skills], "tiers": [row["tier"] for row in tiers]}
+
+
 def fetch_source_overview(url: str) -> list[dict]:
     """Per source: postings in the mart, the last crawl run, its status and rejects."""
     counted = _query(url, SOURCE_POSTINGS, table=SOURCE_OVERVIEW)
@@ -395,6 +451,22 @@ def load_rate_facets(url: str) -> dict[str, list]:
 @st.cache_data(ttl=RATES_TTL_SECONDS, show_spinner=False)
 def load_rates(url: str, skills: tuple[str, ...], engagement_type: str) -> list[dict]:
     return fetch_rates(url, skills, engagement_type)
+
+
+def load_developer_profile(url: str, handle: str) -> dict | None:
+    # Not cached: a withdrawn profile must vanish at once (one indexed row is cheap).
+    return fetch_developer_profile(url, handle)
+
+
+@st.cache_data(ttl=DEVELOPERS_TTL_SECONDS, show_spinner=False)
+def load_developer_directory(url: str, skill: str | None, tiers: tuple[str, ...],
+                             max_floor_usd: float | None) -> list[dict]:
+    return fetch_developer_directory(url, skill, tiers, max_floor_usd)
+
+
+@st.cache_data(ttl=DEVELOPERS_TTL_SECONDS, show_spinner=False)
+def load_developer_facets(url: str) -> dict[str, list[str]]:
+    return fetch_developer_facets(url)
 
 
 @st.cache_data(ttl=SOURCES_TTL_SECONDS, show_spinner=False)

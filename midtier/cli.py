@@ -69,13 +69,17 @@ def cmd_db(args) -> int:
 
 def cmd_crawl(args) -> int:
     from midtier import steps
-    from midtier.sources import SOURCES
+    from midtier.sources import EVIDENCE_SPIDERS, SOURCES
 
     if args.all == bool(args.source):
         print("give one SOURCE or --all", file=sys.stderr)
         return 2
-    if args.source and args.source not in SOURCES:
-        print(f"unknown source {args.source!r}; known: {', '.join(sorted(SOURCES))}", file=sys.stderr)
+    if args.source and args.source not in SOURCES and args.source not in EVIDENCE_SPIDERS:
+        known = ", ".join(sorted([*SOURCES, *EVIDENCE_SPIDERS]))
+        print(f"unknown source {args.source!r}; known: {known}", file=sys.stderr)
+        return 2
+    if args.offline and args.source in EVIDENCE_SPIDERS:
+        print(f"{args.source} has no recorded demo responses; use --base-url", file=sys.stderr)
         return 2
     if args.url and args.source != "rss":
         print("--url is only for the rss source", file=sys.stderr)
@@ -329,6 +333,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="start in the background, wait until healthy, then return")
     dashboard.add_argument("--stop", action="store_true", help="stop a background dashboard")
     dashboard.set_defaults(handler=cmd_dashboard)
+
+    from midtier import developers_cli
+
+    developers_cli.add_parser(commands)
     return parser
 
 

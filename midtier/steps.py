@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from midtier import database
 from midtier.raw_store import RawStore, RunSummary, new_run_id
 from midtier.settings import PROJECT_ROOT, load_settings
-from midtier.sources import SOURCES, get_source
+from midtier.sources import EVIDENCE_SPIDERS, SOURCES, get_source
 
 log = logging.getLogger(__name__)
 Echo = Callable[[str], None]
@@ -44,7 +44,7 @@ def crawl(source: str, base_url: str | None = None, *, spider_args: dict[str, st
     Live crawls (no ``base_url``) respect the source's published daily call limit: an extra
     run is recorded as ``skipped`` instead of calling the source.
     """
-    terms = get_source(source)
+    terms = None if source in EVIDENCE_SPIDERS else get_source(source)
     url = prepare_database()
     settings = load_settings()
     run_id = new_run_id(source)
@@ -61,7 +61,8 @@ def crawl(source: str, base_url: str | None = None, *, spider_args: dict[str, st
         command += ["-a", f"{name}={value}"]
     env = {**os.environ, "DATABASE_URL": url}
     with RawStore(url) as store:
-        if base_url is None and store.runs_since(source, 24) >= terms.max_runs_per_day:
+        if (terms is not None and base_url is None
+                and store.runs_since(source, 24) >= terms.max_runs_per_day):
             store.start_run(source, crawl_run_id=run_id)
             summary = RunSummary(crawl_run_id=run_id, source=source, status="skipped",
                                  error=f"daily limit of {terms.max_runs_per_day} runs reached "

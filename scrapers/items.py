@@ -35,3 +35,22 @@ class RejectItem(scrapy.Item):
     url = scrapy.Field()
     payload = scrapy.Field()  # text (or bytes) exactly as received
     error = scrapy.Field()
+
+
+class EvidenceItem(scrapy.Item):
+    """One piece of a verified developer's public work, as the GitHub API returned it."""
+
+    handle = scrapy.Field()        # the registry handle the login is verified for
+    github_login = scrapy.Field()
+    kind = scrapy.Field()          # merged_pr | own_repo | review | closed_issue
+    source_url = scrapy.Field()    # the PR, repository or issue on github.com
+    payload = scrapy.Field()       # the API objects behind it (dict), untouched
+
+
+class ApiResponseItem(scrapy.Item):
+    """A GitHub answer with an ETag, kept so the next crawl can ask conditionally."""
+
+    handle = scrapy.Field()
+    url = scrapy.Field()
+    etag = scrapy.Field()
+    body = scrapy.Field()

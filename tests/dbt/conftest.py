@@ -68,8 +68,10 @@ def built_postings(request, database_url) -> dict[str, dict]:
 def query(database_url):
     """Run one read-only query against the test database; returns all rows as dicts."""
     def run(sql: str, params=None) -> list[dict]:
-        with contextlib.closing(database.connect(database_url)) as conn:
-            with conn.cursor(row_factory=dict_row) as cur:
-                cur.execute(sql, params)
-                return [dict(row) for row in cur.fetchall()]
+        with (
+            contextlib.closing(database.connect(database_url)) as conn,
+            conn.cursor(row_factory=dict_row) as cur,
+        ):
+            cur.execute(sql, params)
+            return [dict(row) for row in cur.fetchall()]
     return run

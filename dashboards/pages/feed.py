@@ -9,12 +9,16 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.escaping import escape_markdown, markdown_link
+from midtier import allowed_values
 from midtier.exports import postings_csv
 from midtier.posting_display import attribution, budget_summary, rate_position_label, safe_link
 
 DESCRIPTION_SHOWN = 1500
 POSTED_WITHIN = {"any time": 0, "1 day": 1, "3 days": 3, "7 days": 7, "14 days": 14, "30 days": 30}
-RATE_POSITION_BADGES = {"below_floor": "red", "under_market": "orange", "market": "green", "premium": "violet"}
+# A badge colour per rate position, lowest pay first, in the order of seed allowed_values.
+RATE_POSITION_BADGES = dict(
+    zip(allowed_values.values("rate_position"), ("red", "orange", "green", "violet"), strict=True)
+)
 
 
 def sidebar_filters(facets: dict) -> tuple[queries.PostingFilters, queries.Profile]:

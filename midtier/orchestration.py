@@ -28,7 +28,8 @@ DBT_CONNECTION = "midtier_postgres"
 # Cosmos's Postgres profile mapping refuses a connection without a password; a server that
 # lets this user in without one ignores it.
 UNUSED_PASSWORD = "unused"
-PIPELINE = ("midtier_ingest", "midtier_transform", "midtier_check", "midtier_export")
+PIPELINE = (
+    "midtier_ingest", "midtier_transform", "midtier_check", "midtier_export", "midtier_deliver")
 
 
 class PipelineError(RuntimeError):

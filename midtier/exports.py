@@ -84,6 +84,8 @@ CSV_COLUMNS = (
     "is_mid_market",
     "pay_is_plausible",
     "pay_plausibility_reason",
+    "floors_met",
+    "floors_total",
 )
 JSON_COLUMNS = (*CSV_COLUMNS, "description_text")
 
@@ -282,7 +284,7 @@ def json_record(posting: Mapping) -> dict:
 TITLE_AND_LINK_COLUMNS = ("posting_id", "title", "url", "source", "source_name",
                           "source_attribution", "posted_at", "first_seen_at", "last_seen_at",
                           "is_republishable", "skills", "primary_skill", "legitimacy_score",
-                          "is_flagged")
+                          "is_flagged", "floors_met", "floors_total")
 
 
 def publishable(posting: Mapping) -> dict:
@@ -331,6 +333,17 @@ def budget_summary(posting: Mapping) -> str | None:
     if reason:
         return f"{summary}; {reason}" if summary else reason
     return summary
+
+
+def floors_summary(posting: Mapping) -> str | None:
+    """"Meets the floor of 7 of 12 registered Django developers"; None where the registry
+    suppresses the count or the pay has no hourly figure."""
+    met, total = posting.get("floors_met"), posting.get("floors_total")
+    if met is None or total is None:
+        return None
+    skill = taxonomy.load_skills().get(posting.get("primary_skill") or "")
+    name = f"{skill.name} " if skill else ""
+    return f"Meets the floor of {met} of {total} registered {name}developers"
 
 
 RATE_POSITIONS = {

@@ -65,7 +65,10 @@ def airflow_environment(settings: Settings, url: str | None = None) -> dict[str,
         "DO_NOT_TRACK": "1",
         **(connection_environment(url) if url else {}),
     }
-    return {key: os.environ.get(key, value) for key, value in defaults.items()}
+    environment = {key: os.environ.get(key, value) for key, value in defaults.items()}
+    # dbt's floors_met/floors_total suppress cells below the settings' minimum (never below 5)
+    environment["MIDTIER_REGISTRY_MIN_CELL_SIZE"] = str(settings.registry_min_cell_size)
+    return environment
 
 
 def prepare_airflow(settings: Settings | None = None, url: str | None = None) -> None:

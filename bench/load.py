@@ -25,7 +25,7 @@ import resource
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from midtier.raw_store import POSTING_COLUMNS, RawStore, copy_lines
 from scrapers.pipelines import prepare_posting
 
 RUN_ID = "bench-load"
-FETCHED_AT = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
+FETCHED_AT = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
 
 def _peak_rss_mb() -> float:

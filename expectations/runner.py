@@ -33,7 +33,14 @@ import psycopg2.extras
 
 from expectations import flags, publication, source_health
 from expectations import suites as suite_plans
-from expectations.suites import CLIENT_LEGITIMACY, GROUPS, MART, MART_INTEGRITY, SOURCE_HEALTH, SuitePlan
+from expectations.suites import (
+    CLIENT_LEGITIMACY,
+    GROUPS,
+    MART,
+    MART_INTEGRITY,
+    SOURCE_HEALTH,
+    SuitePlan,
+)
 from midtier import database
 from midtier.settings import load_settings
 

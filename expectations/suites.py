@@ -43,7 +43,7 @@ MART_INTEGRITY = "mart_integrity"
 GROUPS = (SOURCE_HEALTH, CLIENT_LEGITIMACY, MART_INTEGRITY)
 
 # Rows the integrity gate leaves out: sources marked degraded and postings with open flags.
-_PUBLISHABLE = f"""
+_PUBLISHABLE = """
     source not in (select source from quality.source_status where status = 'degraded')
     and posting_id not in (select posting_id from quality.posting_flags where cleared_at is null)
 """

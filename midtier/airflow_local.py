@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import urllib.request
 from base64 import urlsafe_b64encode
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -288,7 +287,7 @@ def up(*, echo: Echo = print, timeout: float = 300) -> None:
     if settings.uses_embedded_database and not was_running:
         paths.run_dir.mkdir(parents=True, exist_ok=True)
         paths.started_database.touch()
-    started, since = time.monotonic(), datetime.now(timezone.utc)
+    started, since = time.monotonic(), datetime.now(UTC)
     try:
         for name in COMPONENTS:
             if name not in running:
@@ -428,7 +427,7 @@ def trigger(dag_id: str, *, offline: bool = False, wait: bool = True, timeout: f
     url = database.database_url(settings)
     env = environment(settings, url)
     metadata = _psycopg2_url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
-    since = datetime.now(timezone.utc)
+    since = datetime.now(UTC)
     airflow_command(env, "dags", "unpause", "--treat-dag-id-as-regex", "^midtier_", "--yes")
     conf = json.dumps({"offline": True}) if offline else "{}"
     run_id = f"manual__{since.isoformat()}"

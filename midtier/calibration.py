@@ -25,7 +25,7 @@ import csv
 import io
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -213,7 +213,7 @@ def calibrate(label_files: list[Path], selected_legitimate: list[Path] = (), *,
         + (" (legitimate rows selected for filled fields; fields blanked at the full "
            "dataset's rates)" if any(path.name == name for path in selected_legitimate) else "")
         for name in dict.fromkeys(posting.file for posting in postings))}
-    facts["fitted_at"] = datetime.now(timezone.utc).date().isoformat()
+    facts["fitted_at"] = datetime.now(UTC).date().isoformat()
     facts["method"] = (f"L2 logistic regression (C={REGULARISATION_C}) on signal presence: "
                        f"legitimacy_rules text rules and the {MAX_TERMS} strongest words and word "
                        f"pairs seen in at least {MIN_TERM_POSTINGS} postings; "

@@ -488,7 +488,8 @@ def _json_value(value):
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that readers see the old file or the new one, never a part."""
-    handle = tempfile.NamedTemporaryFile(
+    # opened outside a with: its name is needed after closing, for the rename or the cleanup
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
     )
     try:

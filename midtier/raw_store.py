@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg2.extras
 
@@ -40,7 +40,7 @@ class RunCounts:
     unchanged: int = 0
     rejected: int = 0
 
-    def add(self, other: "RunCounts") -> None:
+    def add(self, other: RunCounts) -> None:
         for name in ("seen", "new", "updated", "unchanged", "rejected"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -69,7 +69,7 @@ class RunSummary:
 
 
 def new_run_id(source: str) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return f"{source}-{stamp}-{uuid.uuid4().hex[:8]}"
 
 
@@ -80,7 +80,7 @@ class RawStore:
         self.conn = connect(url)
         self._staging_ready = False
 
-    def __enter__(self) -> "RawStore":
+    def __enter__(self) -> RawStore:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -415,7 +415,7 @@ def _copy_seen_time():
 # Per-column fast paths for the types prepare_posting produces (payload is JSON text already);
 # anything else is handled by the general _copy_field.
 _COLUMN_ENCODERS = {
-    **{name: _copy_text for name in POSTING_COLUMNS},
+    **dict.fromkeys(POSTING_COLUMNS, _copy_text),
     "salary_min": _copy_field, "salary_max": _copy_field, "tags": _copy_field,
     "posted_at": _copy_time,
 }

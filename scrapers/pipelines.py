@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 import psycopg2
@@ -106,7 +106,7 @@ def _timestamp(value) -> datetime | None:
             seconds = float(value)
             if seconds > 1e11:  # milliseconds
                 seconds /= 1000
-            parsed = datetime.fromtimestamp(seconds, tz=timezone.utc)
+            parsed = datetime.fromtimestamp(seconds, tz=UTC)
         except (OverflowError, OSError, ValueError) as error:
             raise InvalidPosting(f"posted_at is out of range: {value!r}") from error
     else:
@@ -116,9 +116,9 @@ def _timestamp(value) -> datetime | None:
         except ValueError as error:
             raise InvalidPosting(f"posted_at is not an ISO-8601 time: {value!r}") from error
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     try:
-        return parsed.astimezone(timezone.utc)
+        return parsed.astimezone(UTC)
     except OverflowError as error:  # e.g. 0001-01-01T00:00+14:00
         raise InvalidPosting(f"posted_at is out of range: {value!r}") from error
 
@@ -256,7 +256,7 @@ class RawPostingPipeline:
         try:
             row = prepare_posting(item, source=self.summary.source,
                                   crawl_run_id=self.summary.crawl_run_id,
-                                  fetched_at=datetime.now(timezone.utc))
+                                  fetched_at=datetime.now(UTC))
         except (InvalidPosting, ArithmeticError, TypeError, UnicodeError) as error:
             # Anything a field can do to the conversions rejects the item, never the run.
             adapter = ItemAdapter(item)

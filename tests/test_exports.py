@@ -146,7 +146,7 @@ def test_html_digest_escapes_and_sanitises_scraped_text(exported):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<style" not in page and 'style="' in page  # inline CSS only
     # Every posting links back and carries its attribution.
-    for posting_id, url in (("remoteok:1001", "https://remoteok.com/remote-jobs/1001"),
+    for _posting_id, url in (("remoteok:1001", "https://remoteok.com/remote-jobs/1001"),
                             ("weworkremotely:go-9", "https://weworkremotely.com/jobs/go-9")):
         assert f'href="{url}"' in page
     assert page.count("original posting on") == len(OPEN_UNFLAGGED)

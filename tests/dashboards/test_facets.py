@@ -3,7 +3,7 @@ that table existed is in place, fetch_facets scans the mart as it used to."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -39,7 +39,7 @@ def test_facets_of_the_fixture_mart(mart_database_url):
 
     assert {key: facets[key] for key in FIXTURE_FACETS} == FIXTURE_FACETS
     assert {"skills", "region", "is_canonical"} <= set(facets["columns"])
-    assert facets["as_of"] == datetime(2025, 6, 5, 11, tzinfo=timezone.utc)
+    assert facets["as_of"] == datetime(2025, 6, 5, 11, tzinfo=UTC)
 
 
 def test_facets_are_read_from_the_facets_table(facets_only_url):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg2.extras
 import pytest
@@ -12,7 +12,7 @@ import pytest
 from midtier import database, transform
 
 CRAWL_RUN_ID = "test-run-1"
-FETCHED_AT = datetime(2025, 7, 1, 12, 0, tzinfo=timezone.utc)
+FETCHED_AT = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
 RAW_COLUMNS = (
     "source", "source_posting_id", "url", "apply_url", "title", "company", "description_text",

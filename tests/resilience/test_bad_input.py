@@ -7,10 +7,10 @@ posting in raw.postings or a row in raw.rejects.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 import base64
 import json
 import random
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +33,10 @@ from scrapers.spiders.remotive import RemotiveSpider
 from scrapers.spiders.rss import RssSpider
 from scrapers.spiders.weworkremotely import WeWorkRemotelySpider
 from tests.resilience.corpus import (
-    NOT_JSON_BODIES, bad_jsonl_lines, poisoned_json_bodies, poisoned_xml_bodies,
+    NOT_JSON_BODIES,
+    bad_jsonl_lines,
+    poisoned_json_bodies,
+    poisoned_xml_bodies,
 )
 
 ROOT = Path(__file__).parents[2]

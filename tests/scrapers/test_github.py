@@ -18,7 +18,8 @@ from twisted.python.failure import Failure
 from midtier.demo_server import serve_directory
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.github import GithubSpider
-from tests.scrapers.crawling import crawl, rows as _rows
+from tests.scrapers.crawling import crawl
+from tests.scrapers.crawling import rows as _rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "github"
 DEMO = Path(__file__).parents[2] / "midtier" / "demo_data" / "github"

@@ -323,13 +323,13 @@ def load_facets(url: str) -> dict[str, list[str]]:
 
 
 @st.cache_data(ttl=POSTINGS_TTL_SECONDS, show_spinner=False)
-def load_postings(url: str, filters: PostingFilters, profile: Profile = Profile(),
+def load_postings(url: str, filters: PostingFilters, profile: Profile = NO_PROFILE,
                   limit: int = PAGE_ROWS) -> list[dict]:
     return fetch_postings(url, filters, limit=limit, profile=profile)
 
 
 @st.cache_data(ttl=POSTINGS_TTL_SECONDS, show_spinner=False)
-def load_posting_count(url: str, filters: PostingFilters, profile: Profile = Profile()) -> int:
+def load_posting_count(url: str, filters: PostingFilters, profile: Profile = NO_PROFILE) -> int:
     return count_postings(url, filters, profile)
 
 

@@ -42,3 +42,19 @@ create table if not exists registry.feed_profiles (
     constraint feed_profiles_owner_check check (
         (rate_floor_id is null) <> (edit_token_sha256 is null))
 );
+
+-- Dated individual commitments (issue 28): "I do not accept work in CATEGORY below $X/hour
+-- until DATE", one developer's own published minimum, never a common rate. Written only
+-- through midtier/registry.py with the entry's edit token; shown only for entries whose
+-- developer chose to show their handle, a lapsed one marked as lapsed.
+create table if not exists registry.commitments (
+    commitment_id       bigint generated always as identity primary key,
+    rate_floor_id       bigint not null references registry.rate_floors (rate_floor_id)
+                            on delete cascade,
+    category            text not null,           -- a skill category of dbt/seeds/skills.csv
+    min_hourly_usd      numeric(8, 2) not null,
+    until_on            date not null,
+    created_at          timestamptz not null default now()
+);
+
+create index if not exists commitments_rate_floor_id_idx on registry.commitments (rate_floor_id);

@@ -193,6 +193,8 @@ def create_app(url: str | None = None) -> FastAPI:
             raise HTTPException(404, "No such feed.")
         with _cursor(url) as cur:
             columns = exports.mart_columns(cur)
+            if not columns:
+                raise HTTPException(503, "The postings mart has not been built yet.")
             sql, parameters = feed_query.postings_query(
                 profile.filters(), columns, limit=exports.FEED_ITEM_LIMIT,
                 profile=profile.profile())

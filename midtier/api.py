@@ -22,10 +22,10 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Annotated
 
-import psycopg2.errors
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from psycopg import errors
 
 from midtier import database, exports, feed_profiles, feed_query
 from midtier.settings import load_settings
@@ -136,11 +136,8 @@ def create_app(url: str | None = None) -> FastAPI:
         except feed_query.BadCursor as error:
             raise _bad("cursor", str(error)) from error
         with _cursor(database_url()) as cur:
-            columns = exports.mart_columns(cur)
-            if not columns:
-                raise HTTPException(503, "The postings mart has not been built yet.")
-            sql, parameters = feed_query.postings_query(filters, columns, limit=limit + 1,
-                                                        after=after)
+            _require_mart(cur)
+            sql, parameters = feed_query.postings_query(filters, limit=limit + 1, after=after)
             cur.execute(sql, parameters)
             rows = _rows(cur)
         page = rows[:limit]
@@ -172,7 +169,7 @@ def create_app(url: str | None = None) -> FastAPI:
                     """,
                     {"skill": skill, "type": engagement_type, "region": region},
                 )
-            except psycopg2.errors.UndefinedTable as error:
+            except errors.UndefinedTable as error:
                 raise HTTPException(503, "The rate report has not been built yet.") from error
             rows = _rows(cur)
         body = {"rates": [{key: _plain(value) for key, value in row.items()} for row in rows]}
@@ -192,12 +189,9 @@ def create_app(url: str | None = None) -> FastAPI:
         if profile is None:  # unknown and revoked tokens alike
             raise HTTPException(404, "No such feed.")
         with _cursor(url) as cur:
-            columns = exports.mart_columns(cur)
-            if not columns:
-                raise HTTPException(503, "The postings mart has not been built yet.")
+            _require_mart(cur)
             sql, parameters = feed_query.postings_query(
-                profile.filters(), columns, limit=exports.FEED_ITEM_LIMIT,
-                profile=profile.profile())
+                profile.filters(), limit=exports.FEED_ITEM_LIMIT, profile=profile.profile())
             cur.execute(sql, parameters)
             rows = [exports.publishable(row) for row in _rows(cur)]
         title = f"{exports.FEED_TITLE} (your profile)"
@@ -285,11 +279,18 @@ def _skill_list(text: str | None) -> tuple[str, ...]:
 def _cursor(url: str):
     conn = database.connect(url)
     try:
-        conn.set_session(readonly=True, autocommit=True)
+        conn.read_only = True
+        conn.autocommit = True
         with conn.cursor() as cur:
             yield cur
     finally:
         conn.close()
+
+
+def _require_mart(cur) -> None:
+    cur.execute("select to_regclass(%s) is not null", (exports.MART,))
+    if not cur.fetchone()[0]:
+        raise HTTPException(503, "The postings mart has not been built yet.")
 
 
 def _rows(cur) -> list[dict]:

@@ -29,9 +29,9 @@ from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-import psycopg2.extras
+from psycopg.rows import dict_row
 
-from midtier import database, exports, feed_query
+from midtier import database, exports, feed_query, posting_display
 from midtier.settings import load_settings
 from midtier.taxonomy import load_skills
 
@@ -53,7 +53,6 @@ BACKOFF_MAX = timedelta(days=1)
 DESCRIPTION_CHARS = 300
 ERROR_CHARS = 500
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
-DICT_ROWS = psycopg2.extras.RealDictCursor
 
 
 class DeliveryError(ValueError):
@@ -154,7 +153,7 @@ def remove(url: str, name: str) -> bool:
 def channels(url: str) -> list[dict]:
     """Every channel with its filters, last delivery, counts and last error (webhook URLs
     shortened: they are credentials)."""
-    with _connection(url) as conn, conn.cursor(cursor_factory=DICT_ROWS) as cur:
+    with _connection(url) as conn, conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
             f"""
             select channels.*,
@@ -267,11 +266,11 @@ def _deliver(url: str, channel: Channel, now: datetime) -> ChannelRun:
 def _new_postings(url: str, channel: Channel) -> list[dict]:
     """The channel's matching postings the log does not hold as sent or possibly sent,
     oldest first, at most MAX_PER_RUN."""
-    with _connection(url) as conn, conn.cursor(cursor_factory=DICT_ROWS) as cur:
-        columns = exports.mart_columns(cur)
-        if not columns:
+    with _connection(url) as conn, conn.cursor(row_factory=dict_row) as cur:
+        cur.execute("select to_regclass(%s) is not null as present", (exports.MART,))
+        if not cur.fetchone()["present"]:
             raise exports.MartMissing(f"{exports.MART} does not exist yet: run `midtier run`.")
-        sql, parameters = feed_query.postings_query(channel.filters(), columns, limit=CANDIDATES)
+        sql, parameters = feed_query.postings_query(channel.filters(), limit=CANDIDATES)
         cur.execute(sql, parameters)
         matching = [dict(row) for row in cur.fetchall()]
         cur.execute(f"select posting_id from {LOG} where channel_id = %s and status <> 'failed'",
@@ -367,8 +366,8 @@ def message(kind: str, posting: Mapping) -> dict:
     """The webhook's JSON for one posting: title and link only when its source forbids
     re-publishing, else with budget, skills, an excerpt and the attribution."""
     shown = exports.publishable(posting)
-    title = exports.excerpt(shown.get("title") or "(untitled posting)", 200)
-    link = exports.safe_link(shown.get("url")) or ""
+    title = posting_display.excerpt(shown.get("title") or "(untitled posting)", 200)
+    link = posting_display.safe_link(shown.get("url")) or ""
     whole = bool(shown.get("is_republishable"))
     if kind == "slack":
         return _slack(shown, title, link, whole)
@@ -380,14 +379,14 @@ def _discord(posting: Mapping, title: str, link: str, whole: bool) -> dict:
     payload = {"username": "Midtier", "allowed_mentions": {"parse": []}}
     if not whole:
         return {**payload, "content": f"**{_discord_escape(title)}**\n{link}"}
-    facts = [exports.budget_summary(posting), posting.get("engagement_type"),
+    facts = [posting_display.budget_summary(posting), posting.get("engagement_type"),
              ", ".join(posting.get("skills") or ())]
     description = " · ".join(fact for fact in facts if fact)
-    body = exports.excerpt(posting.get("description_text"), DESCRIPTION_CHARS)
+    body = posting_display.excerpt(posting.get("description_text"), DESCRIPTION_CHARS)
     embed = {
         "title": title,
         "description": _discord_escape("\n\n".join(part for part in (description, body) if part)),
-        "footer": {"text": exports.attribution(posting) or ""},
+        "footer": {"text": posting_display.attribution(posting) or ""},
     }
     if link:
         embed["url"] = link
@@ -406,10 +405,10 @@ def _slack(posting: Mapping, title: str, link: str, whole: bool) -> dict:
     heading = f"<{link}|{_slack_escape(title)}>" if link else _slack_escape(title)
     if not whole:
         return {"text": heading, "unfurl_links": False}
-    facts = [exports.budget_summary(posting), posting.get("engagement_type"),
-             ", ".join(posting.get("skills") or ()), exports.attribution(posting)]
+    facts = [posting_display.budget_summary(posting), posting.get("engagement_type"),
+             ", ".join(posting.get("skills") or ()), posting_display.attribution(posting)]
     detail = " · ".join(_slack_escape(fact) for fact in facts if fact)
-    body = _slack_escape(exports.excerpt(posting.get("description_text"), DESCRIPTION_CHARS))
+    body = _slack_escape(posting_display.excerpt(posting.get("description_text"), DESCRIPTION_CHARS))
     text = "\n".join(part for part in (f"*{heading}*", detail, body) if part)
     return {"text": text, "unfurl_links": False}
 

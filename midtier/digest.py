@@ -2,7 +2,7 @@
 
 Both are rendered with Jinja2 from ``midtier/templates``. In the HTML every scraped string
 goes through Jinja's autoescaping and the rendered body is then sanitised with nh3 (only the
-tags, attributes, inline styles and link schemes in ``midtier.exports`` survive), so nothing a
+tags, attributes, inline styles and link schemes in ``midtier.posting_display`` survive), so nothing a
 source wrote can become markup. In the Markdown every scraped string is backslash-escaped.
 Output depends only on the postings (the "as of" date is their newest change), so the same
 data gives the same bytes.
@@ -16,7 +16,8 @@ from functools import cache
 import jinja2
 from markupsafe import Markup
 
-from midtier import exports, taxonomy
+from midtier import posting_display as display
+from midtier import taxonomy
 from midtier.markdown import escape_markdown, markdown_link
 from midtier.settings import load_settings
 
@@ -47,10 +48,10 @@ def digest_context(postings: Iterable[Mapping]) -> dict:
     sections: dict[str, list[dict]] = {}
     for posting in postings:
         primary = skills.get(posting.get("primary_skill") or "")
-        heading = exports.category_title(primary.category) if primary else OTHER_CATEGORY
+        heading = display.category_title(primary.category) if primary else OTHER_CATEGORY
         sections.setdefault(heading, []).append(_item(posting))
     ordered = sorted(sections.items(), key=lambda item: (item[0] == OTHER_CATEGORY, item[0]))
-    as_of = exports.last_change(postings)
+    as_of = display.last_change(postings)
     return {
         "title": f"Midtier digest, {as_of:%d %B %Y}" if postings else "Midtier digest",
         "as_of": f"{as_of:%Y-%m-%d}",
@@ -65,16 +66,16 @@ def _item(posting: Mapping) -> dict:
     score = posting.get("legitimacy_score")
     return {
         "title": posting.get("title") or "(untitled posting)",
-        "url": exports.safe_link(posting.get("url")),
+        "url": display.safe_link(posting.get("url")),
         "company": posting.get("company_name"),
         "posted": f"{published:%Y-%m-%d}" if published else None,
-        "budget": exports.budget_summary(posting),
+        "budget": display.budget_summary(posting),
         "skills": list(posting.get("skills") or ()),
         "legitimacy": None if score is None else f"{score}/100",
-        "rate_position": exports.rate_position_label(posting),
-        "excerpt": exports.excerpt(posting.get("description_text"), EXCERPT_LIMIT),
+        "rate_position": display.rate_position_label(posting),
+        "excerpt": display.excerpt(posting.get("description_text"), EXCERPT_LIMIT),
         "source": posting.get("source_name") or posting.get("source"),
-        "attribution": exports.attribution(posting),
+        "attribution": display.attribution(posting),
     }
 
 
@@ -82,7 +83,7 @@ def digest_html(postings: Iterable[Mapping]) -> str:
     """A complete HTML email (inline CSS only), sanitised."""
     context = digest_context(postings)
     env = _environment(True)
-    body = exports.sanitise_html(env.get_template("digest_body.html.j2").render(context))
+    body = display.sanitise_html(env.get_template("digest_body.html.j2").render(context))
     return env.get_template("digest.html.j2").render(context, body=Markup(body))
 
 

@@ -3,7 +3,7 @@
 The dashboard's Feed, the HTTP API (``midtier.api``), personal feeds and webhook delivery
 (``midtier.delivery``) all select postings through ``postings_query``, so the same filters
 give the same postings in the same order everywhere. Nothing here connects to a database:
-callers run the SQL with their own connection and pass the mart's present columns.
+callers run the SQL with their own connection.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from midtier.exports import JSON_COLUMNS, MART, select_list
+from midtier.exports import JSON_COLUMNS, MART
 
 FEED_COLUMNS = (*JSON_COLUMNS, "is_canonical", "duplicate_group_size", "is_republishable")
 # max(last_seen_at), spelled so that PostgreSQL can read it off an index on last_seen_at
@@ -80,7 +80,7 @@ def visitor_text(text: str | None) -> str:
     return (text or "").replace("\x00", "")
 
 
-def conditions(filters: PostingFilters, profile: Profile, columns: set[str]) -> tuple[str, list]:
+def conditions(filters: PostingFilters, profile: Profile) -> tuple[str, list]:
     """The feed's WHERE clause for ``filters`` and the profile's floor, and its parameters.
 
     The minimum hourly rate keeps postings whose top hourly USD figure reaches it, so postings
@@ -89,12 +89,10 @@ def conditions(filters: PostingFilters, profile: Profile, columns: set[str]) -> 
     "Posted within" counts back from the newest crawl in the mart, so a stale database still
     shows its last week. Only one posting per duplicate group (the canonical one) is shown.
     """
-    clauses: list[tuple[str, tuple]] = [("true", ())]
-    if "is_canonical" in columns:
-        clauses.append(("coalesce(is_canonical, true)", ()))
-    if filters.remote_only and "is_remote" in columns:
+    clauses: list[tuple[str, tuple]] = [("true", ()), ("coalesce(is_canonical, true)", ())]
+    if filters.remote_only:
         clauses.append(("coalesce(is_remote, false)", ()))
-    if filters.regions and "region" in columns:
+    if filters.regions:
         clauses.append(("region = any(%s::text[])", (list(filters.regions),)))
     if filters.posted_within_days > 0:
         clauses.append((
@@ -102,12 +100,12 @@ def conditions(filters: PostingFilters, profile: Profile, columns: set[str]) -> 
             (filters.posted_within_days,),
         ))
     weeks = DURATIONS.get(filters.duration)
-    if weeks and "duration_weeks" in columns:
+    if weeks:
         low, high = weeks
         clauses.append(("duration_weeks >= %s", (low,)))
         if high is not None:
             clauses.append(("duration_weeks < %s", (high,)))
-    if filters.mid_market_only and "is_mid_market" in columns:
+    if filters.mid_market_only:
         clauses.append(("coalesce(is_mid_market, false)", ()))
     if profile.min_hourly_usd > 0:
         clauses.append((
@@ -138,7 +136,7 @@ def conditions(filters: PostingFilters, profile: Profile, columns: set[str]) -> 
     return where, [value for _, values in clauses for value in values]
 
 
-def postings_query(filters: PostingFilters, columns: set[str], *, limit: int,
+def postings_query(filters: PostingFilters, *, limit: int,
                    profile: Profile = NO_PROFILE, after: tuple | None = None,
                    select: tuple[str, ...] = FEED_COLUMNS) -> tuple[str, list]:
     """The Feed's SELECT for ``filters``: at most ``limit`` rows, in the Feed's order.
@@ -147,7 +145,7 @@ def postings_query(filters: PostingFilters, columns: set[str], *, limit: int,
     skills) the posting asks for, 0–100, or None when there are no skills to match.
     ``after`` (from ``cursor_keys``) resumes freshest-first order after that row.
     """
-    where, parameters = conditions(filters, profile, columns)
+    where, parameters = conditions(filters, profile)
     match_skills = list(profile.skills or filters.skills)
     match = (
         "round(100.0 * cardinality(array(select unnest(skills) intersect "
@@ -165,7 +163,7 @@ def postings_query(filters: PostingFilters, columns: set[str], *, limit: int,
         parameters += page_parameters
     sql = f"""
         select * from (
-            select {select_list(select, columns)}, {POSTED} as feed_posted_at,
+            select {", ".join(select)}, {POSTED} as feed_posted_at,
                    {match if match_skills else "null::integer"} as match_score
             from {MART}
             where {where} {page}
@@ -177,11 +175,11 @@ def postings_query(filters: PostingFilters, columns: set[str], *, limit: int,
     return sql, match_parameters + parameters + [limit]
 
 
-def count_query(filters: PostingFilters, columns: set[str], *, cap: int,
+def count_query(filters: PostingFilters, *, cap: int,
                 profile: Profile = NO_PROFILE) -> tuple[str, list]:
     """How many postings ``postings_query`` would return without a limit, counted up to
     ``cap + 1`` (an exact count of a broad filter would read every open posting)."""
-    where, parameters = conditions(filters, profile, columns)
+    where, parameters = conditions(filters, profile)
     sql = f"select count(*) as n from (select from {MART} where {where} limit %s) as matched"
     return sql, parameters + [cap + 1]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from midtier import exports, taxonomy
+from midtier import exports, posting_display, taxonomy
 from tests.dashboards.conftest import mart_sql
 
 OPEN_UNFLAGGED = ["remoteok:1001", "weworkremotely:react-7", "remoteok:1002", "weworkremotely:go-9"]
@@ -22,10 +22,10 @@ def mart_url(make_database) -> str:
     forbidden = """
         insert into marts.fct_postings (posting_id, source, source_posting_id, url, title,
             is_flagged, first_seen_at, last_seen_at, source_name, source_attribution,
-            is_republishable)
+            is_republishable, is_publishable)
         values ('weworkremotely:no-repost', 'weworkremotely', 'no-repost',
             'https://weworkremotely.com/remote-jobs/no-repost', 'Not for re-publishing', false,
-            now(), now(), 'We Work Remotely', 'via We Work Remotely', false);
+            now(), now(), 'We Work Remotely', 'via We Work Remotely', false, false);
     """
     return make_database("exports_test", mart_sql() + forbidden)
 
@@ -228,7 +228,7 @@ def test_missing_mart_says_to_run_the_pipeline(make_database, tmp_path):
     ],
 )
 def test_budget_summary(posting, summary):
-    assert exports.budget_summary(posting) == summary
+    assert posting_display.budget_summary(posting) == summary
 
 
 FORMULAS = ["=HYPERLINK(\"https://evil.example\",\"click\")", "+cmd|' /C calc'!A0",

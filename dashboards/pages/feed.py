@@ -9,11 +9,11 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.escaping import escape_markdown, markdown_link
-from midtier.exports import (
+from midtier.exports import postings_csv
+from midtier.posting_display import (
     attribution,
     budget_summary,
     floors_summary,
-    postings_csv,
     rate_position_label,
     safe_link,
 )
@@ -21,11 +21,9 @@ from midtier.exports import (
 DESCRIPTION_SHOWN = 1500
 POSTED_WITHIN = {"any time": 0, "1 day": 1, "3 days": 3, "7 days": 7, "14 days": 14, "30 days": 30}
 RATE_POSITION_BADGES = {"below_floor": "red", "under_market": "orange", "market": "green", "premium": "violet"}
-UNAVAILABLE = "Arrives with the next dbt build of the mart."
 
 
 def sidebar_filters(facets: dict) -> tuple[queries.PostingFilters, queries.Profile]:
-    columns = set(facets["columns"])
     with st.sidebar:
         with st.expander("Your profile", icon=":material/person:"):
             st.caption("Kept in this browser session only. Ranks the feed by how many of your "
@@ -45,18 +43,13 @@ def sidebar_filters(facets: dict) -> tuple[queries.PostingFilters, queries.Profi
         engagement_types = st.multiselect(
             "Engagement", facets["engagement_types"], key="engagement_types", placeholder="Any engagement"
         )
-        remote_only = st.toggle("Remote only", value=False, key="remote_only",
-                                disabled="is_remote" not in columns,
-                                help=None if "is_remote" in columns else UNAVAILABLE)
-        regions = st.multiselect("Region", facets["regions"], key="regions", placeholder="Any region",
-                                 disabled="region" not in columns)
+        remote_only = st.toggle("Remote only", value=False, key="remote_only")
+        regions = st.multiselect("Region", facets["regions"], key="regions", placeholder="Any region")
         posted_within = st.selectbox("Posted within", list(POSTED_WITHIN), key="posted_within",
                                      help="Counted back from the newest crawl.")
         duration = st.selectbox("Duration", list(queries.DURATIONS), key="duration",
-                                disabled="duration_weeks" not in columns,
                                 help="Postings that state no duration drop out once a band is chosen.")
         mid_market_only = st.toggle("Mid-market band only", value=False, key="mid_market_only",
-                                    disabled="is_mid_market" not in columns,
                                     help="Hourly $50–100 or projects $5–50K (set in the dbt project).")
         min_legitimacy = st.slider("Minimum legitimacy score", 0, 100, 0, step=5, key="min_legitimacy")
         show_flagged = st.toggle("Show flagged postings", value=False, key="show_flagged")

@@ -17,7 +17,7 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.escaping import escape_markdown
-from midtier import database, exports, feed_profiles, registry, taxonomy
+from midtier import database, feed_profiles, posting_display, registry, taxonomy
 from midtier.taxonomy import load_skills
 
 ANY = "(any)"
@@ -158,7 +158,7 @@ def commitments_view(url: str) -> None:
     st.caption("Individual published minimums of developers who show their handle: each says "
                "what one developer will not accept until a date, never a common rate.")
     frame = pd.DataFrame(commitments)
-    frame["category"] = frame["category"].map(exports.category_title)
+    frame["category"] = frame["category"].map(posting_display.category_title)
     frame["min_hourly_usd"] = frame["min_hourly_usd"].astype(float)
     frame["status"] = [f"lapsed on {until:%Y-%m-%d}" if lapsed else f"until {until:%Y-%m-%d}"
                        for until, lapsed in zip(frame["until_on"], frame["is_lapsed"])]
@@ -177,7 +177,7 @@ def commitment_form(url: str) -> None:
         handle = st.text_input("Handle", key="commit_handle", max_chars=32)
         token = st.text_input("Edit token", key="commit_token", type="password")
         category = st.selectbox("Category", taxonomy.categories(), key="commit_category",
-                                format_func=exports.category_title)
+                                format_func=posting_display.category_title)
         rate = st.number_input("No work below (USD/hour)", min_value=0.0, max_value=5000.0,
                                value=0.0, step=5.0, key="commit_rate")
         until = st.date_input("Until", value=None, key="commit_until")

@@ -19,8 +19,9 @@
         select
             skill_slug,
             count(*)::integer as floors_total,
-            array_agg(min_hourly_usd order by min_hourly_usd) as amounts
-        from {{ floors }}
+            array_agg(floors.floor_usd_hourly order by floors.floor_usd_hourly) as amounts
+        from {{ floors }} as floors
+        cross join lateral unnest(floors.floor_skills) as skill_slug
         group by skill_slug
         having count(*) >= {{ registry_min_cell_size() }}
     ) as skill_floors

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+from midtier.loading import prepare_posting
 from midtier.raw_store import RawStore
-from scrapers.pipelines import prepare_posting
 
 FETCHED_AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 

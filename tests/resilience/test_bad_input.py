@@ -19,9 +19,10 @@ import scrapy
 from scrapy.http import TextResponse, XmlResponse
 
 from midtier.importer import import_file
+from midtier.loading import FIELD_LIMITS, PostingLoader
 from midtier.raw_store import RawStore
 from scrapers.items import PostingItem, RejectItem
-from scrapers.pipelines import FIELD_LIMITS, RawPostingPipeline
+from scrapers.pipelines import RawPostingPipeline
 from scrapers.spiders.arbeitnow import ArbeitnowSpider
 from scrapers.spiders.freelancer import FreelancerSpider
 from scrapers.spiders.github import GithubSpider
@@ -106,11 +107,12 @@ def _bodies(reader: Reader) -> dict[str, bytes]:
 
 def _load(items: Iterable, url: str, source: str):
     """Everything a spider yielded, through the real pipeline; the run's summary."""
-    pipeline = RawPostingPipeline(url)
-    pipeline.open(source, kind="crawl")
+    loader = PostingLoader(url)
+    pipeline = RawPostingPipeline(loader, crawler=None)
+    loader.open(source, kind="crawl")
     for item in items:
         pipeline.process_item(item)
-    return pipeline.close()
+    return loader.close()
 
 
 def _one(db, sql, params=()):

@@ -6,16 +6,15 @@ source as (
 
 ),
 
-floor_skills as (
+renamed as (
 
     select
-        source.rate_floor_id,
-        skill_slug::text as skill_slug,
-        source.min_hourly_usd::numeric(8, 2) as min_hourly_usd,
-        source.region::text as region
+        handle,
+        skills as floor_skills,
+        min_hourly_usd as floor_usd_hourly,
+        region as floor_region
     from source
-    cross join lateral unnest(source.skills) as skill_slug
 
 )
 
-select * from floor_skills
+select * from renamed

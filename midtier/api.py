@@ -65,7 +65,7 @@ class RateLimiter:
                 return max(1, int(60 - (now - seen[0])) + 1)
             seen.append(now)
             if len(self._seen) > 10_000:  # forget idle clients rather than grow without bound
-                for key in [key for key, times in self._seen.items() if not times]:
+                for key in [key for key, times in self._seen.items() if now - times[-1] >= 60]:
                     del self._seen[key]
             return 0
 

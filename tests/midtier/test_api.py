@@ -283,6 +283,14 @@ def test_each_client_gets_its_own_minute_of_requests():
     assert limiter.retry_after("a", now=161.0) == 0  # the first request left the minute
 
 
+def test_the_limiter_forgets_idle_clients():
+    limiter = RateLimiter(per_minute=3)
+    for client in range(10_001):
+        limiter.retry_after(str(client), now=0.0)
+    limiter.retry_after("late", now=120.0)
+    assert set(limiter._seen) == {"late"}
+
+
 def test_a_client_over_its_limit_gets_429_with_retry_after(serving_database_url, tmp_path):
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": serving_database_url, "MIDTIER_HOME": str(tmp_path),

@@ -77,7 +77,7 @@ def create_app(url: str | None = None) -> FastAPI:
         title="Midtier API",
         version="1",
         description="Read-only: postings with the Feed's filters, market rates, personal "
-                    "feeds, the latest digest and the published export files.",
+        "feeds, the latest digest and the published export files.",
     )
     limiter = RateLimiter(settings.api_requests_per_minute)
 
@@ -89,8 +89,11 @@ def create_app(url: str | None = None) -> FastAPI:
         client = request.client.host if request.client else "unknown"
         wait = limiter.retry_after(client)
         if wait:
-            return JSONResponse({"detail": "Too many requests; slow down."}, status_code=429,
-                                headers={"Retry-After": str(wait)})
+            return JSONResponse(
+                {"detail": "Too many requests; slow down."},
+                status_code=429,
+                headers={"Retry-After": str(wait)},
+            )
         return await call_next(request)
 
     @app.exception_handler(RequestValidationError)
@@ -100,8 +103,9 @@ def create_app(url: str | None = None) -> FastAPI:
             for problem in error.errors()
         ]
         names = ", ".join(dict.fromkeys(problem["parameter"] for problem in problems))
-        return JSONResponse({"detail": f"Bad parameter: {names}", "problems": problems},
-                            status_code=422)
+        return JSONResponse(
+            {"detail": f"Bad parameter: {names}", "problems": problems}, status_code=422
+        )
 
     @app.exception_handler(database.DatabaseError)
     async def no_database(request: Request, error: database.DatabaseError):
@@ -191,13 +195,17 @@ def create_app(url: str | None = None) -> FastAPI:
         with _cursor(url) as cur:
             _require_mart(cur)
             sql, parameters = feed_query.postings_query(
-                profile.filters(), limit=exports.FEED_ITEM_LIMIT, profile=profile.profile())
+                profile.filters(), limit=exports.FEED_ITEM_LIMIT, profile=profile.profile()
+            )
             cur.execute(sql, parameters)
             rows = [exports.publishable(row) for row in _rows(cur)]
         title = f"{exports.FEED_TITLE} (your profile)"
         key = f"profile:{profile.profile_id}"
-        body = (exports.postings_atom(rows, title=title, feed_key=key) if atom
-                else exports.postings_rss(rows, title=title, feed_key=key))
+        body = (
+            exports.postings_atom(rows, title=title, feed_key=key)
+            if atom
+            else exports.postings_rss(rows, title=title, feed_key=key)
+        )
         media = MEDIA_TYPES[".atom" if atom else ".rss"]
         response = _conditional(request, body, media, _newest(rows))
         response.headers["Cache-Control"] = "private, max-age=60"  # the token is a secret
@@ -225,22 +233,28 @@ def _export_file(request: Request, name: str) -> Response:
     """A file under the exports folder; nothing outside it, no hidden (temporary) files."""
     root = load_settings().exports_dir.resolve()
     path = (root / name).resolve()
-    if (not path.is_relative_to(root) or path == root or not path.is_file()
-            or any(part.startswith(".") for part in path.relative_to(root).parts)):
+    if (
+        not path.is_relative_to(root)
+        or path == root
+        or not path.is_file()
+        or any(part.startswith(".") for part in path.relative_to(root).parts)
+    ):
         raise HTTPException(404, "No such export; run `midtier export` to publish them.")
     modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     media = MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
     return _conditional(request, path.read_bytes(), media, modified)
 
 
-def _conditional(request: Request, body: bytes, media_type: str,
-                 modified: datetime | None) -> Response:
+def _conditional(
+    request: Request, body: bytes, media_type: str, modified: datetime | None
+) -> Response:
     """``body`` with its validators, or 304 when the request's validators still match."""
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
     if modified is not None:
-        headers["Last-Modified"] = format_datetime(modified.astimezone(UTC).replace(microsecond=0),
-                                                   usegmt=True)
+        headers["Last-Modified"] = format_datetime(
+            modified.astimezone(UTC).replace(microsecond=0), usegmt=True
+        )
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
         tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
@@ -255,13 +269,15 @@ def _conditional(request: Request, body: bytes, media_type: str,
 
 
 def _bad(parameter: str, message: str) -> RequestValidationError:
-    return RequestValidationError([{"loc": ("query", parameter), "msg": message,
-                                    "type": "value_error"}])
+    return RequestValidationError(
+        [{"loc": ("query", parameter), "msg": message, "type": "value_error"}]
+    )
 
 
 def _list(parameter: str, text: str | None) -> tuple[str, ...]:
-    values = tuple(dict.fromkeys(
-        value.strip() for value in (text or "").split(",") if value.strip()))
+    values = tuple(
+        dict.fromkeys(value.strip() for value in (text or "").split(",") if value.strip())
+    )
     if any(len(value) > 100 or "\x00" in value for value in values):
         raise _bad(parameter, "values are at most 100 characters")
     return values
@@ -315,5 +331,11 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, url: str | None = 
     """Run the API in the foreground until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(url), host=host, port=port, log_level="info",
-                proxy_headers=False, server_header=False)
+    uvicorn.run(
+        create_app(url),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+        server_header=False,
+    )

@@ -72,9 +72,12 @@ class Channel:
 
     def filters(self) -> feed_query.PostingFilters:
         return feed_query.PostingFilters(
-            skills=self.skills, min_hourly_usd=float(self.min_hourly_usd),
-            mid_market_only=self.mid_market_only, min_legitimacy=self.min_legitimacy,
-            posted_within_days=WINDOW_DAYS)
+            skills=self.skills,
+            min_hourly_usd=float(self.min_hourly_usd),
+            mid_market_only=self.mid_market_only,
+            min_legitimacy=self.min_legitimacy,
+            posted_within_days=WINDOW_DAYS,
+        )
 
 
 @dataclass
@@ -107,13 +110,23 @@ class _Refused(Exception):
 # -- channels ---------------------------------------------------------------------------------
 
 
-def add(url: str, name: str, kind: str, webhook_url: str, *, skills=(), min_hourly_usd=0,
-        mid_market_only: bool = False, min_legitimacy: int = 0) -> None:
+def add(
+    url: str,
+    name: str,
+    kind: str,
+    webhook_url: str,
+    *,
+    skills=(),
+    min_hourly_usd=0,
+    mid_market_only: bool = False,
+    min_legitimacy: int = 0,
+) -> None:
     """Register a channel; ``DeliveryError`` naming what is wrong otherwise."""
     name = (name or "").strip().lower()
     if not NAME_PATTERN.fullmatch(name):
-        raise DeliveryError("NAME: 1–63 letters, digits, '-' or '_', starting with a letter "
-                            "or digit")
+        raise DeliveryError(
+            "NAME: 1–63 letters, digits, '-' or '_', starting with a letter or digit"
+        )
     if kind not in KINDS:
         raise DeliveryError(f"--kind: one of {', '.join(KINDS)}")
     parts = urlsplit(webhook_url or "")
@@ -136,12 +149,12 @@ def add(url: str, name: str, kind: str, webhook_url: str, *, skills=(), min_hour
             values (%s, %s, %s, %s, %s, %s, %s)
             on conflict (name) do nothing
             """,
-            (name, kind, webhook_url, list(slugs), min_hourly_usd, mid_market_only,
-             min_legitimacy),
+            (name, kind, webhook_url, list(slugs), min_hourly_usd, mid_market_only, min_legitimacy),
         )
         if cur.rowcount == 0:
-            raise DeliveryError(f"NAME: a channel named {name!r} exists; `midtier deliver "
-                                "remove` it first")
+            raise DeliveryError(
+                f"NAME: a channel named {name!r} exists; `midtier deliver remove` it first"
+            )
 
 
 def remove(url: str, name: str) -> bool:
@@ -174,10 +187,12 @@ def channels(url: str) -> list[dict]:
 
 def describe_channel(channel: Mapping) -> str:
     """One channel of ``channels`` as `midtier deliver list` prints it."""
-    filters = [f"skills {','.join(channel['skills'])}" if channel["skills"] else None,
-               f"from ${channel['min_hourly_usd']:g}/h" if channel["min_hourly_usd"] else None,
-               "mid-market only" if channel["mid_market_only"] else None,
-               f"legitimacy ≥ {channel['min_legitimacy']}" if channel["min_legitimacy"] else None]
+    filters = [
+        f"skills {','.join(channel['skills'])}" if channel["skills"] else None,
+        f"from ${channel['min_hourly_usd']:g}/h" if channel["min_hourly_usd"] else None,
+        "mid-market only" if channel["mid_market_only"] else None,
+        f"legitimacy ≥ {channel['min_legitimacy']}" if channel["min_legitimacy"] else None,
+    ]
     last = channel["last_delivery_at"]
     lines = [
         f"{channel['name']} ({channel['kind']}, {channel['webhook']}): "
@@ -187,8 +202,10 @@ def describe_channel(channel: Mapping) -> str:
         f"{channel['unconfirmed']} unconfirmed",
     ]
     if channel["last_error"]:
-        lines.append(f"  last error ({channel['last_error_at']:%Y-%m-%d %H:%M} UTC, "
-                     f"{channel['consecutive_failures']} in a row): {channel['last_error']}")
+        lines.append(
+            f"  last error ({channel['last_error_at']:%Y-%m-%d %H:%M} UTC, "
+            f"{channel['consecutive_failures']} in a row): {channel['last_error']}"
+        )
     if channel["retry_after"]:
         lines.append(f"  backing off until {channel['retry_after']:%Y-%m-%d %H:%M} UTC")
     return "\n".join(lines)
@@ -202,8 +219,12 @@ def redact_webhook(webhook_url: str) -> str:
 # -- sending ----------------------------------------------------------------------------------
 
 
-def run(url: str | None = None, *, echo: Echo = log.info, now: datetime | None = None,
-        ) -> list[ChannelRun]:
+def run(
+    url: str | None = None,
+    *,
+    echo: Echo = log.info,
+    now: datetime | None = None,
+) -> list[ChannelRun]:
     """Send every channel what is due; one channel's failure never stops the others."""
     url = url or database.database_url()
     results = []
@@ -273,8 +294,10 @@ def _new_postings(url: str, channel: Channel) -> list[dict]:
         sql, parameters = feed_query.postings_query(channel.filters(), limit=CANDIDATES)
         cur.execute(sql, parameters)
         matching = [dict(row) for row in cur.fetchall()]
-        cur.execute(f"select posting_id from {LOG} where channel_id = %s and status <> 'failed'",
-                    (channel.channel_id,))
+        cur.execute(
+            f"select posting_id from {LOG} where channel_id = %s and status <> 'failed'",
+            (channel.channel_id,),
+        )
         done = {row["posting_id"] for row in cur.fetchall()}
     fresh = [posting for posting in matching if posting["posting_id"] not in done]
     return list(reversed(fresh))[:MAX_PER_RUN]
@@ -308,11 +331,14 @@ def _settle(url: str, channel: Channel, posting_id: str, status: str, error: str
         )
 
 
-def _record_failure(url: str, channel: Channel, error: str, wait: timedelta | None,
-                    now: datetime) -> None:
+def _record_failure(
+    url: str, channel: Channel, error: str, wait: timedelta | None, now: datetime
+) -> None:
     with _connection(url) as conn, conn.cursor() as cur:
-        cur.execute(f"select consecutive_failures from {CHANNELS} where channel_id = %s",
-                    (channel.channel_id,))
+        cur.execute(
+            f"select consecutive_failures from {CHANNELS} where channel_id = %s",
+            (channel.channel_id,),
+        )
         row = cur.fetchone()
         failures = (row[0] if row else 0) + 1
         backoff = min(BACKOFF_FIRST * 2 ** (failures - 1), BACKOFF_MAX)
@@ -322,15 +348,23 @@ def _record_failure(url: str, channel: Channel, error: str, wait: timedelta | No
                 last_error = %s, last_error_at = %s
             where channel_id = %s
             """,
-            (failures, now + max(backoff, wait or timedelta(0)), error[:ERROR_CHARS], now,
-             channel.channel_id),
+            (
+                failures,
+                now + max(backoff, wait or timedelta(0)),
+                error[:ERROR_CHARS],
+                now,
+                channel.channel_id,
+            ),
         )
 
 
 def _post(channel: Channel, payload: dict) -> None:
     request = urllib.request.Request(
-        channel.webhook_url, data=json.dumps(payload).encode("utf-8"), method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": load_settings().user_agent})
+        channel.webhook_url,
+        data=json.dumps(payload).encode("utf-8"),
+        method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": load_settings().user_agent},
+    )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             response.read(1024)
@@ -341,8 +375,9 @@ def _post(channel: Channel, payload: dict) -> None:
             raise _NoAnswer("no answer in time; not resent, it may have arrived") from error
         raise _Refused(f"cannot reach the webhook: {error.reason}") from error
     except (TimeoutError, ConnectionResetError, http.client.HTTPException) as error:
-        raise _NoAnswer(f"no complete answer ({type(error).__name__}); not resent, "
-                        "it may have arrived") from error
+        raise _NoAnswer(
+            f"no complete answer ({type(error).__name__}); not resent, it may have arrived"
+        ) from error
 
 
 def _retry_after(error: urllib.error.HTTPError) -> timedelta | None:
@@ -379,8 +414,11 @@ def _discord(posting: Mapping, title: str, link: str, whole: bool) -> dict:
     payload = {"username": "Midtier", "allowed_mentions": {"parse": []}}
     if not whole:
         return {**payload, "content": f"**{_discord_escape(title)}**\n{link}"}
-    facts = [posting_display.budget_summary(posting), posting.get("engagement_type"),
-             ", ".join(posting.get("skills") or ())]
+    facts = [
+        posting_display.budget_summary(posting),
+        posting.get("engagement_type"),
+        ", ".join(posting.get("skills") or ()),
+    ]
     description = " · ".join(fact for fact in facts if fact)
     body = posting_display.excerpt(posting.get("description_text"), DESCRIPTION_CHARS)
     embed = {
@@ -405,10 +443,16 @@ def _slack(posting: Mapping, title: str, link: str, whole: bool) -> dict:
     heading = f"<{link}|{_slack_escape(title)}>" if link else _slack_escape(title)
     if not whole:
         return {"text": heading, "unfurl_links": False}
-    facts = [posting_display.budget_summary(posting), posting.get("engagement_type"),
-             ", ".join(posting.get("skills") or ()), posting_display.attribution(posting)]
+    facts = [
+        posting_display.budget_summary(posting),
+        posting.get("engagement_type"),
+        ", ".join(posting.get("skills") or ()),
+        posting_display.attribution(posting),
+    ]
     detail = " · ".join(_slack_escape(fact) for fact in facts if fact)
-    body = _slack_escape(posting_display.excerpt(posting.get("description_text"), DESCRIPTION_CHARS))
+    body = _slack_escape(
+        posting_display.excerpt(posting.get("description_text"), DESCRIPTION_CHARS)
+    )
     text = "\n".join(part for part in (f"*{heading}*", detail, body) if part)
     return {"text": text, "unfurl_links": False}
 

@@ -36,8 +36,12 @@ class Preferences:
 
     def filters(self) -> feed_query.PostingFilters:
         return feed_query.PostingFilters(
-            skills=self.skills, engagement_types=self.engagement_types, regions=self.regions,
-            min_legitimacy=self.min_legitimacy, mid_market_only=self.mid_market_only)
+            skills=self.skills,
+            engagement_types=self.engagement_types,
+            regions=self.regions,
+            min_legitimacy=self.min_legitimacy,
+            mid_market_only=self.mid_market_only,
+        )
 
     def profile(self) -> feed_query.Profile:
         """The floor hides postings known to pay less and keeps fixed-price ones, as the Feed's
@@ -57,8 +61,14 @@ class FeedProfile:
         return self.preferences.profile()
 
 
-def validate(skills=(), min_hourly_usd: object = 0, engagement_types=(), regions=(),
-             min_legitimacy: object = 0, mid_market_only: object = False) -> Preferences:
+def validate(
+    skills=(),
+    min_hourly_usd: object = 0,
+    engagement_types=(),
+    regions=(),
+    min_legitimacy: object = 0,
+    mid_market_only: object = False,
+) -> Preferences:
     """``Preferences`` from form input, or ``RegistryError`` listing every problem."""
     problems = []
     chosen = _slugs(skills)
@@ -86,15 +96,17 @@ def validate(skills=(), min_hourly_usd: object = 0, engagement_types=(), regions
         problems.append("Mid-market only is a yes/no choice.")
     if problems:
         raise RegistryError(problems)
-    return Preferences(chosen, floor.quantize(Decimal("0.01")), types, chosen_regions,
-                       legitimacy, mid_market_only)
+    return Preferences(
+        chosen, floor.quantize(Decimal("0.01")), types, chosen_regions, legitimacy, mid_market_only
+    )
 
 
 def _slugs(values) -> tuple[str, ...]:
     if isinstance(values, str):
         values = values.split(",")
-    return tuple(dict.fromkeys(str(value).strip().lower() for value in values or ()
-                               if str(value).strip()))
+    return tuple(
+        dict.fromkeys(str(value).strip().lower() for value in values or () if str(value).strip())
+    )
 
 
 # -- writes -----------------------------------------------------------------------------------
@@ -107,8 +119,9 @@ def save_for_entry(url: str, handle: str, edit_token: str, preferences: Preferen
     feed_token = new_token()
     with registry._connection(url) as conn, conn.cursor() as cur:
         registry._check_token(cur, handle, edit_token)
-        cur.execute(f"select rate_floor_id, skills from {registry.TABLE} where handle = %s",
-                    (handle,))
+        cur.execute(
+            f"select rate_floor_id, skills from {registry.TABLE} where handle = %s", (handle,)
+        )
         rate_floor_id, entry_skills = cur.fetchone()
         skills = list(preferences.skills or entry_skills)
         cur.execute(
@@ -134,11 +147,14 @@ def create(url: str, preferences: Preferences) -> tuple[str, str]:
     edit_token, feed_token = new_token(), new_token()
     with registry._connection(url) as conn, conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (TABLE,))
-        cur.execute(f"select count(*) from {TABLE} "
-                    "where rate_floor_id is null and created_at > now() - interval '1 hour'")
+        cur.execute(
+            f"select count(*) from {TABLE} "
+            "where rate_floor_id is null and created_at > now() - interval '1 hour'"
+        )
         if cur.fetchone()[0] >= GLOBAL_CREATES_PER_HOUR:
-            raise RegistryError(["Feeds take a limited number of new profiles an hour; "
-                                 "please try again later."])
+            raise RegistryError(
+                ["Feeds take a limited number of new profiles an hour; please try again later."]
+            )
         cur.execute(
             f"""
             insert into {TABLE} (skills, min_hourly_usd, engagement_types, regions,
@@ -146,8 +162,12 @@ def create(url: str, preferences: Preferences) -> tuple[str, str]:
                                  feed_token_sha256)
             values (%s, %s, %s, %s, %s, %s, %s, %s)
             """,
-            (list(preferences.skills), *_columns(preferences), token_hash(edit_token),
-             token_hash(feed_token)),
+            (
+                list(preferences.skills),
+                *_columns(preferences),
+                token_hash(edit_token),
+                token_hash(feed_token),
+            ),
         )
     return edit_token, feed_token
 
@@ -163,8 +183,12 @@ def update(url: str, edit_token: str, preferences: Preferences) -> str:
                 feed_token_sha256 = %s, updated_at = now(), revoked_at = null
             where edit_token_sha256 = %s
             """,
-            (list(preferences.skills), *_columns(preferences), token_hash(feed_token),
-             token_hash(edit_token or "")),
+            (
+                list(preferences.skills),
+                *_columns(preferences),
+                token_hash(feed_token),
+                token_hash(edit_token or ""),
+            ),
         )
         if cur.rowcount != 1:
             raise registry.WrongToken()
@@ -187,8 +211,10 @@ def revoke(url: str, edit_token: str, handle: str | None = None) -> None:
                 (handle,),
             )
         else:
-            cur.execute(f"update {TABLE} set revoked_at = now() where edit_token_sha256 = %s",
-                        (token_hash(edit_token or ""),))
+            cur.execute(
+                f"update {TABLE} set revoked_at = now() where edit_token_sha256 = %s",
+                (token_hash(edit_token or ""),),
+            )
             if cur.rowcount != 1:
                 raise registry.WrongToken()
 
@@ -211,11 +237,24 @@ def by_feed_token(url: str, feed_token: str) -> FeedProfile | None:
     if not rows:
         return None
     row = rows[0]
-    return FeedProfile(row["feed_profile_id"], Preferences(
-        tuple(row["skills"]), row["min_hourly_usd"], tuple(row["engagement_types"]),
-        tuple(row["regions"]), row["min_legitimacy"], row["mid_market_only"]))
+    return FeedProfile(
+        row["feed_profile_id"],
+        Preferences(
+            tuple(row["skills"]),
+            row["min_hourly_usd"],
+            tuple(row["engagement_types"]),
+            tuple(row["regions"]),
+            row["min_legitimacy"],
+            row["mid_market_only"],
+        ),
+    )
 
 
 def _columns(preferences: Preferences) -> tuple:
-    return (preferences.min_hourly_usd, list(preferences.engagement_types),
-            list(preferences.regions), preferences.min_legitimacy, preferences.mid_market_only)
+    return (
+        preferences.min_hourly_usd,
+        list(preferences.engagement_types),
+        list(preferences.regions),
+        preferences.min_legitimacy,
+        preferences.mid_market_only,
+    )

@@ -19,8 +19,10 @@ from midtier.exports import JSON_COLUMNS, MART
 FEED_COLUMNS = (*JSON_COLUMNS, "is_canonical", "duplicate_group_size", "is_republishable")
 # max(last_seen_at), spelled so that PostgreSQL can read it off an index on last_seen_at
 # through the mart view: its min/max shortcut does not apply across the view's join.
-NEWEST_CRAWL = (f"(select last_seen_at from {MART} where last_seen_at is not null "
-                "order by last_seen_at desc limit 1)")
+NEWEST_CRAWL = (
+    f"(select last_seen_at from {MART} where last_seen_at is not null "
+    "order by last_seen_at desc limit 1)"
+)
 # Freshest first, then by id: a total order, so a cursor (the last row's two keys) resumes
 # exactly where a page ended.
 POSTED = "coalesce(posted_at, first_seen_at)"
@@ -95,10 +97,12 @@ def conditions(filters: PostingFilters, profile: Profile) -> tuple[str, list]:
     if filters.regions:
         clauses.append(("region = any(%s::text[])", (list(filters.regions),)))
     if filters.posted_within_days > 0:
-        clauses.append((
-            f"{POSTED} >= {NEWEST_CRAWL} - %s * interval '1 day'",
-            (filters.posted_within_days,),
-        ))
+        clauses.append(
+            (
+                f"{POSTED} >= {NEWEST_CRAWL} - %s * interval '1 day'",
+                (filters.posted_within_days,),
+            )
+        )
     weeks = DURATIONS.get(filters.duration)
     if weeks:
         low, high = weeks
@@ -108,16 +112,19 @@ def conditions(filters: PostingFilters, profile: Profile) -> tuple[str, list]:
     if filters.mid_market_only:
         clauses.append(("coalesce(is_mid_market, false)", ()))
     if profile.min_hourly_usd > 0:
-        clauses.append((
-            "(coalesce(hourly_usd_max, hourly_usd_min) is null "
-            "or coalesce(hourly_usd_max, hourly_usd_min) >= %s)",
-            (profile.min_hourly_usd,),
-        ))
+        clauses.append(
+            (
+                "(coalesce(hourly_usd_max, hourly_usd_min) is null "
+                "or coalesce(hourly_usd_max, hourly_usd_min) >= %s)",
+                (profile.min_hourly_usd,),
+            )
+        )
     if filters.skills:
         clauses.append(("skills && %s::text[]", (list(filters.skills),)))
     if filters.min_hourly_usd > 0:
-        clauses.append((
-            "coalesce(hourly_usd_max, hourly_usd_min) >= %s", (filters.min_hourly_usd,)))
+        clauses.append(
+            ("coalesce(hourly_usd_max, hourly_usd_min) >= %s", (filters.min_hourly_usd,))
+        )
     if filters.engagement_types:
         clauses.append(("engagement_type = any(%s::text[])", (list(filters.engagement_types),)))
     if filters.min_legitimacy > 0:
@@ -128,17 +135,24 @@ def conditions(filters: PostingFilters, profile: Profile) -> tuple[str, list]:
         clauses.append(("closed_at is null", ()))
     if filters.search.strip():
         pattern = like_pattern(filters.search)
-        clauses.append((
-            "(title ilike %s or company_name ilike %s or description_text ilike %s)",
-            (pattern, pattern, pattern),
-        ))
+        clauses.append(
+            (
+                "(title ilike %s or company_name ilike %s or description_text ilike %s)",
+                (pattern, pattern, pattern),
+            )
+        )
     where = " and ".join(clause for clause, _ in clauses)
     return where, [value for _, values in clauses for value in values]
 
 
-def postings_query(filters: PostingFilters, *, limit: int,
-                   profile: Profile = NO_PROFILE, after: tuple | None = None,
-                   select: tuple[str, ...] = FEED_COLUMNS) -> tuple[str, list]:
+def postings_query(
+    filters: PostingFilters,
+    *,
+    limit: int,
+    profile: Profile = NO_PROFILE,
+    after: tuple | None = None,
+    select: tuple[str, ...] = FEED_COLUMNS,
+) -> tuple[str, list]:
     """The Feed's SELECT for ``filters``: at most ``limit`` rows, in the Feed's order.
 
     Each row carries ``match_score``: the share of the profile's skills (or else the filtered
@@ -175,8 +189,9 @@ def postings_query(filters: PostingFilters, *, limit: int,
     return sql, match_parameters + parameters + [limit]
 
 
-def count_query(filters: PostingFilters, *, cap: int,
-                profile: Profile = NO_PROFILE) -> tuple[str, list]:
+def count_query(
+    filters: PostingFilters, *, cap: int, profile: Profile = NO_PROFILE
+) -> tuple[str, list]:
     """How many postings ``postings_query`` would return without a limit, counted up to
     ``cap + 1`` (an exact count of a broad filter would read every open posting)."""
     where, parameters = conditions(filters, profile)

@@ -9,32 +9,49 @@ import pytest
 
 from midtier import database, registry
 
-DESCRIPTION = ("We are an established agency with a named team, a public website and a "
-               "clear scope: build and maintain our client's web application.")
+DESCRIPTION = (
+    "We are an established agency with a named team, a public website and a "
+    "clear scope: build and maintain our client's web application."
+)
 POSTINGS = [
     {
-        "source": "remoteok", "source_posting_id": "django-75",
-        "title": "Django developer (contract)", "company": "Acme Analytics",
-        "description_text": DESCRIPTION + " Python and Django.", "budget_text": "$75/hr",
-        "tags": ["django"], "employment_type": "contract",
-    },
-    {
-        "source": "weworkremotely", "source_posting_id": "django-salary",
-        "title": "Django engineer", "company": "Epsilon Inc",
+        "source": "remoteok",
+        "source_posting_id": "django-75",
+        "title": "Django developer (contract)",
+        "company": "Acme Analytics",
         "description_text": DESCRIPTION + " Python and Django.",
-        "budget_text": "$120,000 per year", "tags": ["django"], "employment_type": "full-time",
+        "budget_text": "$75/hr",
+        "tags": ["django"],
+        "employment_type": "contract",
     },
     {
-        "source": "remoteok", "source_posting_id": "django-fixed",
-        "title": "Django site rebuild", "company": "Gamma Studio",
+        "source": "weworkremotely",
+        "source_posting_id": "django-salary",
+        "title": "Django engineer",
+        "company": "Epsilon Inc",
         "description_text": DESCRIPTION + " Python and Django.",
-        "budget_text": "$8,000 fixed price", "tags": ["django"],
+        "budget_text": "$120,000 per year",
+        "tags": ["django"],
+        "employment_type": "full-time",
     },
     {
-        "source": "remoteok", "source_posting_id": "react-60",
-        "title": "React developer", "company": "Beta GmbH",
-        "description_text": DESCRIPTION + " React and TypeScript.", "budget_text": "$60/hr",
-        "tags": ["react"], "employment_type": "contract",
+        "source": "remoteok",
+        "source_posting_id": "django-fixed",
+        "title": "Django site rebuild",
+        "company": "Gamma Studio",
+        "description_text": DESCRIPTION + " Python and Django.",
+        "budget_text": "$8,000 fixed price",
+        "tags": ["django"],
+    },
+    {
+        "source": "remoteok",
+        "source_posting_id": "react-60",
+        "title": "React developer",
+        "company": "Beta GmbH",
+        "description_text": DESCRIPTION + " React and TypeScript.",
+        "budget_text": "$60/hr",
+        "tags": ["react"],
+        "employment_type": "contract",
     },
 ]
 # Twelve Django floors from $40 to $95 (the $75 posting reaches the first eight), three React
@@ -45,17 +62,19 @@ DJANGO_FLOORS = [40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 95]
 @pytest.fixture(scope="module", autouse=True)
 def floors(database_url):
     def clear():
-        with contextlib.closing(database.connect(database_url)) as conn, conn, \
-                conn.cursor() as cur:
+        with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
             cur.execute("truncate registry.rate_floors cascade")
 
     clear()
     for number, rate in enumerate(DJANGO_FLOORS):
-        registry.publish(database_url, registry.validate(f"django-{number}", ["django", "python"],
-                                                         rate, "europe"))
+        registry.publish(
+            database_url,
+            registry.validate(f"django-{number}", ["django", "python"], rate, "europe"),
+        )
     for number in range(3):
-        registry.publish(database_url, registry.validate(f"react-{number}", ["react"], 50,
-                                                         "europe"))
+        registry.publish(
+            database_url, registry.validate(f"react-{number}", ["react"], 50, "europe")
+        )
     yield
     clear()
 
@@ -77,8 +96,10 @@ def test_small_cells_are_suppressed_and_pay_without_an_hourly_figure_meets_none(
 
 def test_a_new_floor_counts_at_once_without_a_rebuild(built_postings, database_url, query):
     registry.publish(database_url, registry.validate("django-new", ["django"], 30, "europe"))
-    [row] = query("select floors_met, floors_total from marts.fct_postings "
-                  "where source_posting_id = 'django-75'")
+    [row] = query(
+        "select floors_met, floors_total from marts.fct_postings "
+        "where source_posting_id = 'django-75'"
+    )
     assert (row["floors_met"], row["floors_total"]) == (9, 13)
     with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
         cur.execute("delete from registry.rate_floors where handle = 'django-new'")

@@ -71,15 +71,19 @@ def load_mart(serving_database_url):
     """``load_mart(rows, replace=True)``: put these postings in the test mart."""
 
     def load(rows: list[dict], replace: bool = True) -> None:
-        with contextlib.closing(database.connect(serving_database_url)) as conn, conn, \
-                conn.cursor() as cur:
+        with (
+            contextlib.closing(database.connect(serving_database_url)) as conn,
+            conn,
+            conn.cursor() as cur,
+        ):
             if replace:
                 cur.execute("truncate marts.fct_postings")
             for row in rows:
                 names = ", ".join(row)
                 marks = ", ".join(["%s"] * len(row))
-                cur.execute(f"insert into marts.fct_postings ({names}) values ({marks})",
-                            list(row.values()))
+                cur.execute(
+                    f"insert into marts.fct_postings ({names}) values ({marks})", list(row.values())
+                )
 
     return load
 
@@ -90,8 +94,13 @@ def serving_env(serving_database_url, monkeypatch, tmp_path) -> str:
     tables; returns the URL."""
     monkeypatch.setenv("DATABASE_URL", serving_database_url)
     monkeypatch.setenv("MIDTIER_HOME", str(tmp_path / "home"))
-    with contextlib.closing(database.connect(serving_database_url)) as conn, conn, \
-            conn.cursor() as cur:
-        cur.execute("truncate registry.rate_floors, registry.feed_profiles, "
-                    "delivery.channels, delivery.log cascade")
+    with (
+        contextlib.closing(database.connect(serving_database_url)) as conn,
+        conn,
+        conn.cursor() as cur,
+    ):
+        cur.execute(
+            "truncate registry.rate_floors, registry.feed_profiles, "
+            "delivery.channels, delivery.log cascade"
+        )
     return serving_database_url

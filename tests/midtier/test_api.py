@@ -42,12 +42,24 @@ def mart_rows() -> list[dict]:
     rows[5].update(is_flagged=True, legitimacy_score=20)
     rows[6].update(closed_at=rows[6]["last_seen_at"])
     rows[7].update(is_canonical=False)
-    rows[8].update(engagement_type="salary", is_mid_market=False, skills=["react"],
-                   primary_skill="react", hourly_usd_min=57.69, hourly_usd_max=72.12)
+    rows[8].update(
+        engagement_type="salary",
+        is_mid_market=False,
+        skills=["react"],
+        primary_skill="react",
+        hourly_usd_min=57.69,
+        hourly_usd_max=72.12,
+    )
     rows[9].update(is_republishable=False, source="linkedin", description_text="secret text")
     for row in rows[10:20]:
-        row.update(skills=["react", "typescript"], primary_skill="react", region="europe",
-                   hourly_usd_min=40, hourly_usd_max=45, is_mid_market=False)
+        row.update(
+            skills=["react", "typescript"],
+            primary_skill="react",
+            region="europe",
+            hourly_usd_min=40,
+            hourly_usd_max=45,
+            is_mid_market=False,
+        )
     rows[12].update(title="Rust and Django consultant", legitimacy_score=55)
     return rows
 
@@ -57,11 +69,19 @@ def api(serving_database_url, tmp_path_factory):
     """The API as `midtier api` serves it, on a free loopback port."""
     home = tmp_path_factory.mktemp("api_home")
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": serving_database_url, "MIDTIER_HOME": str(home),
-           "MIDTIER_API_REQUESTS_PER_MINUTE": "100000"}
-    process = subprocess.Popen([sys.executable, "-m", "midtier", "api", "--port", str(port)],
-                               cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "DATABASE_URL": serving_database_url,
+        "MIDTIER_HOME": str(home),
+        "MIDTIER_API_REQUESTS_PER_MINUTE": "100000",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "midtier", "api", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -109,18 +129,25 @@ def all_ids(base: str, query: str, limit: int) -> list[str]:
 FILTERS = [
     ("", queries.PostingFilters()),
     ("skills=react", queries.PostingFilters(skills=("react",))),
-    ("skills=django,react&min_legitimacy=60",
-     queries.PostingFilters(skills=("django", "react"), min_legitimacy=60)),
-    ("min_hourly_usd=50&mid_market_only=true",
-     queries.PostingFilters(min_hourly_usd=50, mid_market_only=True)),
-    ("regions=europe&engagement_types=hourly&q=rust",
-     queries.PostingFilters(regions=("europe",), engagement_types=("hourly",), search="rust")),
+    (
+        "skills=django,react&min_legitimacy=60",
+        queries.PostingFilters(skills=("django", "react"), min_legitimacy=60),
+    ),
+    (
+        "min_hourly_usd=50&mid_market_only=true",
+        queries.PostingFilters(min_hourly_usd=50, mid_market_only=True),
+    ),
+    (
+        "regions=europe&engagement_types=hourly&q=rust",
+        queries.PostingFilters(regions=("europe",), engagement_types=("hourly",), search="rust"),
+    ),
     ("posted_within_days=1", queries.PostingFilters(posted_within_days=1)),
 ]
 
 
-@pytest.mark.parametrize(("query", "filters"), FILTERS,
-                         ids=[query or "none" for query, _ in FILTERS])
+@pytest.mark.parametrize(
+    ("query", "filters"), FILTERS, ids=[query or "none" for query, _ in FILTERS]
+)
 def test_postings_lists_the_feeds_ids_in_the_feeds_order(api, mart, query, filters):
     base, _ = api
     feed = [row["posting_id"] for row in queries.fetch_postings(mart, filters, limit=1000)]
@@ -148,15 +175,18 @@ def test_a_non_republishable_posting_shows_title_and_link_only(api, mart):
     assert hidden["description_text"] is None and hidden["company_name"] is None
 
 
-@pytest.mark.parametrize(("query", "parameter"), [
-    ("min_hourly_usd=fifty", "min_hourly_usd"),
-    ("min_legitimacy=101", "min_legitimacy"),
-    ("mid_market_only=perhaps", "mid_market_only"),
-    ("limit=0", "limit"),
-    ("posted_within_days=-1", "posted_within_days"),
-    ("skills=not-a-skill-at-all", "skills"),
-    ("cursor=%25%25", "cursor"),
-])
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("min_hourly_usd=fifty", "min_hourly_usd"),
+        ("min_legitimacy=101", "min_legitimacy"),
+        ("mid_market_only=perhaps", "mid_market_only"),
+        ("limit=0", "limit"),
+        ("posted_within_days=-1", "posted_within_days"),
+        ("skills=not-a-skill-at-all", "skills"),
+        ("cursor=%25%25", "cursor"),
+    ],
+)
 def test_a_malformed_filter_gets_422_naming_it(api, mart, query, parameter):
     base, _ = api
     status, _, body = get(f"{base}/postings?{query}")
@@ -170,14 +200,14 @@ def test_a_repeated_request_with_its_etag_gets_304(api, mart):
     base, _ = api
     status, headers, body = get(f"{base}/postings?skills=react")
     assert status == 200 and body and headers["ETag"] and headers["Last-Modified"]
-    status, again, body = get(f"{base}/postings?skills=react",
-                              {"If-None-Match": headers["ETag"]})
+    status, again, body = get(f"{base}/postings?skills=react", {"If-None-Match": headers["ETag"]})
     assert (status, body) == (304, b"")
     assert again["ETag"] == headers["ETag"]
     status, _, _ = get(f"{base}/postings?skills=react", {"If-None-Match": '"something-else"'})
     assert status == 200
-    status, _, _ = get(f"{base}/postings?skills=react",
-                       {"If-Modified-Since": headers["Last-Modified"]})
+    status, _, _ = get(
+        f"{base}/postings?skills=react", {"If-Modified-Since": headers["Last-Modified"]}
+    )
     assert status == 304
 
 
@@ -186,13 +216,13 @@ def test_rates_come_from_the_rate_report(api, mart):
     status, _, body = get(f"{base}/rates?skill=django")
     rates = json.loads(body)["rates"]
     assert status == 200 and [(row["skill"], row["n"], row["p50"]) for row in rates] == [
-        ("django", 12, 70.0)]
+        ("django", 12, 70.0)
+    ]
 
 
 def test_personal_atom_feed_lists_only_the_profiles_postings_until_revoked(api, mart):
     base, _ = api
-    preferences = feed_profiles.validate(skills=["react"], min_hourly_usd="42",
-                                         min_legitimacy=60)
+    preferences = feed_profiles.validate(skills=["react"], min_hourly_usd="42", min_legitimacy=60)
     edit_token, feed_token = feed_profiles.create(mart, preferences)
     status, headers, body = get(f"{base}/feeds/{feed_token}.atom")
     assert status == 200 and headers["content-type"].startswith("application/atom+xml")
@@ -201,10 +231,16 @@ def test_personal_atom_feed_lists_only_the_profiles_postings_until_revoked(api, 
     parsed = feedparser.parse(body)
     assert not parsed.bozo and parsed.version == "atom10"
     listed = [entry.id.rsplit(":", 1)[-1] for entry in parsed.entries]
-    expected = [row["posting_id"] for row in mart_rows()
-                if "react" in row["skills"] and row["legitimacy_score"] >= 60
-                and not row["is_flagged"] and row["closed_at"] is None and row["is_canonical"]
-                and (row["hourly_usd_max"] or 0) >= 42]
+    expected = [
+        row["posting_id"]
+        for row in mart_rows()
+        if "react" in row["skills"]
+        and row["legitimacy_score"] >= 60
+        and not row["is_flagged"]
+        and row["closed_at"] is None
+        and row["is_canonical"]
+        and (row["hourly_usd_max"] or 0) >= 42
+    ]
     assert listed == expected and "p013" not in listed  # scored 55
     assert get(f"{base}/feeds/{feed_token}.rss")[0] == 200
 
@@ -239,8 +275,9 @@ def test_feed_tokens_are_stored_hashed(mart):
 
 def test_bad_preferences_are_refused_with_every_problem():
     with pytest.raises(feed_profiles.RegistryError) as refused:
-        feed_profiles.validate(skills=["nope-skill"], min_hourly_usd="-1", regions=["mars"],
-                               min_legitimacy=300)
+        feed_profiles.validate(
+            skills=["nope-skill"], min_hourly_usd="-1", regions=["mars"], min_legitimacy=300
+        )
     assert len(refused.value.problems) == 4
     assert feed_profiles.validate(min_hourly_usd="70").min_hourly_usd == Decimal("70.00")
 
@@ -262,16 +299,27 @@ def test_exports_and_the_digest_are_served_at_stable_urls(api, mart):
     assert get(f"{base}/exports/feeds/web.atom", {"If-None-Match": headers["ETag"]})[0] == 200
     etag = get(f"{base}/exports/feeds/web.atom")[1]["ETag"]
     assert get(f"{base}/exports/feeds/web.atom", {"If-None-Match": etag})[0] == 304
-    for path in ("/exports/.postings.json.123.tmp", "/exports/..%2Fsecret.txt",
-                 "/exports/../secret.txt", "/exports/missing.csv"):
+    for path in (
+        "/exports/.postings.json.123.tmp",
+        "/exports/..%2Fsecret.txt",
+        "/exports/../secret.txt",
+        "/exports/missing.csv",
+    ):
         assert get(base + path)[0] == 404, path
 
 
 def test_openapi_documents_every_route(api):
     base, _ = api
     paths = json.loads(get(f"{base}/openapi.json")[2])["paths"]
-    assert {"/postings", "/rates", "/feeds/{token}.atom", "/feeds/{token}.rss",
-            "/digest/latest.html", "/digest/latest.md", "/exports/{path}"} <= set(paths)
+    assert {
+        "/postings",
+        "/rates",
+        "/feeds/{token}.atom",
+        "/feeds/{token}.rss",
+        "/digest/latest.html",
+        "/digest/latest.md",
+        "/exports/{path}",
+    } <= set(paths)
     assert get(f"{base}/docs")[0] == 200
 
 
@@ -293,11 +341,19 @@ def test_the_limiter_forgets_idle_clients():
 
 def test_a_client_over_its_limit_gets_429_with_retry_after(serving_database_url, tmp_path):
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": serving_database_url, "MIDTIER_HOME": str(tmp_path),
-           "MIDTIER_API_REQUESTS_PER_MINUTE": "5"}
-    process = subprocess.Popen([sys.executable, "-m", "midtier", "api", "--port", str(port)],
-                               cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": serving_database_url,
+        "MIDTIER_HOME": str(tmp_path),
+        "MIDTIER_API_REQUESTS_PER_MINUTE": "5",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "midtier", "api", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         statuses = []

@@ -55,8 +55,11 @@ class Receiver:
         found = []
         for body in self.received:
             text = body.get("content") or body.get("text")
-            found.append(next(word.strip("<>|*").split("|")[0] for word in text.split()
-                              if "https://" in word))
+            found.append(
+                next(
+                    word.strip("<>|*").split("|")[0] for word in text.split() if "https://" in word
+                )
+            )
         return found
 
     def close(self):
@@ -83,12 +86,17 @@ def link(number: int) -> str:
 
 
 def test_each_new_matching_posting_arrives_exactly_once_over_runs_and_retries(
-        serving_env, load_mart, receiver):
-    delivery.add(serving_env, "django-jobs", "discord", receiver.url, skills=["django"],
-                 min_legitimacy=50)
-    first = [posting(1), posting(2, skills=["react"], primary_skill="react"),
-             posting(3, is_republishable=False, source="linkedin", description_text="secret"),
-             posting(4, legitimacy_score=30)]
+    serving_env, load_mart, receiver
+):
+    delivery.add(
+        serving_env, "django-jobs", "discord", receiver.url, skills=["django"], min_legitimacy=50
+    )
+    first = [
+        posting(1),
+        posting(2, skills=["react"], primary_skill="react"),
+        posting(3, is_republishable=False, source="linkedin", description_text="secret"),
+        posting(4, legitimacy_score=30),
+    ]
     load_mart(first)  # the first pipeline run's mart
     delivery.run(serving_env)
     assert receiver.links() == [link(3), link(1)]  # oldest first
@@ -135,8 +143,7 @@ def test_one_dead_webhook_never_blocks_the_others(serving_env, load_mart, receiv
     assert "/secret" not in listed and "…cret" in listed  # a webhook URL is a credential
 
 
-def test_an_unanswered_request_is_never_sent_again(serving_env, load_mart, receiver,
-                                                   monkeypatch):
+def test_an_unanswered_request_is_never_sent_again(serving_env, load_mart, receiver, monkeypatch):
     monkeypatch.setattr(delivery, "TIMEOUT_SECONDS", 0.5)
     delivery.add(serving_env, "slow", "discord", receiver.url)
     receiver.answers = ["hang"]
@@ -165,11 +172,17 @@ def test_slack_messages_escape_scraped_text():
     assert message["text"].startswith(f"*<{link(1)}|")
 
 
-@pytest.mark.parametrize(("arguments", "problem"), [
-    (["--kind", "email", "--url", "https://example.org/hook"], "--kind"),
-    (["--kind", "slack", "--url", "http://example.org/hook"], "--url"),
-    (["--kind", "slack", "--url", "https://example.org/hook", "--skills", "nope-x"], "--skills"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        (["--kind", "email", "--url", "https://example.org/hook"], "--kind"),
+        (["--kind", "slack", "--url", "http://example.org/hook"], "--url"),
+        (
+            ["--kind", "slack", "--url", "https://example.org/hook", "--skills", "nope-x"],
+            "--skills",
+        ),
+    ],
+)
 def test_deliver_add_refuses_a_bad_channel(serving_env, capsys, arguments, problem):
     try:
         status = main(["deliver", "add", "team", *arguments])
@@ -181,9 +194,31 @@ def test_deliver_add_refuses_a_bad_channel(serving_env, capsys, arguments, probl
 
 
 def test_deliver_add_registers_a_channel_with_its_filters(serving_env):
-    assert main(["deliver", "add", "team", "--kind", "slack", "--url",
-                 "https://hooks.slack.com/services/T/B/x", "--skills", "django,python",
-                 "--min-hourly-usd", "60", "--mid-market-only", "--min-legitimacy", "70"]) == 0
+    assert (
+        main(
+            [
+                "deliver",
+                "add",
+                "team",
+                "--kind",
+                "slack",
+                "--url",
+                "https://hooks.slack.com/services/T/B/x",
+                "--skills",
+                "django,python",
+                "--min-hourly-usd",
+                "60",
+                "--mid-market-only",
+                "--min-legitimacy",
+                "70",
+            ]
+        )
+        == 0
+    )
     [channel] = delivery.channels(serving_env)
-    assert (channel["skills"], float(channel["min_hourly_usd"]), channel["mid_market_only"],
-            channel["min_legitimacy"]) == (["django", "python"], 60.0, True, 70)
+    assert (
+        channel["skills"],
+        float(channel["min_hourly_usd"]),
+        channel["mid_market_only"],
+        channel["min_legitimacy"],
+    ) == (["django", "python"], 60.0, True, 70)

@@ -92,6 +92,8 @@ CSV_COLUMNS = (
     "is_mid_market",
     "pay_is_plausible",
     "pay_plausibility_reason",
+    "floors_met",
+    "floors_total",
 )
 JSON_COLUMNS = (*CSV_COLUMNS, "description_text")
 
@@ -224,8 +226,30 @@ def postings_csv(postings: Iterable[Mapping]) -> str:
 
 def postings_json(postings: Iterable[Mapping]) -> str:
     """The postings as a JSON array of objects with ``JSON_COLUMNS`` (lists stay lists)."""
-    rows = [{column: _json_value(posting.get(column)) for column in JSON_COLUMNS} for posting in postings]
+    rows = [json_record(posting) for posting in postings]
     return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+
+
+def json_record(posting: Mapping) -> dict:
+    """One posting in the JSON export's shape (``JSON_COLUMNS``; the API answers with these)."""
+    return {column: _json_value(posting.get(column)) for column in JSON_COLUMNS}
+
+
+# What a posting from a source whose terms forbid re-publishing may show outside Midtier
+# (the API, personal feeds, webhook deliveries): its title and a link back, plus Midtier's
+# own judgements of it; none of the source's text.
+TITLE_AND_LINK_COLUMNS = ("posting_id", "title", "url", "source", "source_name",
+                          "source_attribution", "posted_at", "first_seen_at", "last_seen_at",
+                          "is_republishable", "skills", "primary_skill", "legitimacy_score",
+                          "is_flagged", "floors_met", "floors_total")
+
+
+def publishable(posting: Mapping) -> dict:
+    """``posting`` as it may be re-published: whole when its source allows it, else its
+    title and link only."""
+    if posting.get("is_republishable"):
+        return dict(posting)
+    return {column: posting.get(column) for column in TITLE_AND_LINK_COLUMNS}
 
 
 # -- helpers ---------------------------------------------------------------------------------

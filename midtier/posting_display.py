@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import nh3
 
-from midtier import allowed_values
+from midtier import allowed_values, taxonomy
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CATEGORY_TITLES = {"ml_ai": "ML & AI", "devops": "DevOps"}
@@ -106,6 +106,17 @@ def budget_summary(posting: Mapping) -> str | None:
 
 
 RATE_POSITIONS = allowed_values.labels("rate_position")  # e.g. "under market"
+
+
+def floors_summary(posting: Mapping) -> str | None:
+    """"Meets the floor of 7 of 12 registered Django developers"; None where the registry
+    suppresses the count or the pay has no hourly figure."""
+    met, total = posting.get("floors_met"), posting.get("floors_total")
+    if met is None or total is None:
+        return None
+    skill = taxonomy.load_skills().get(posting.get("primary_skill") or "")
+    name = f"{skill.name} " if skill else ""
+    return f"Meets the floor of {met} of {total} registered {name}developers"
 
 
 def rate_position_label(posting: Mapping) -> str | None:

@@ -118,6 +118,8 @@ def run_dbt(args: list[str], url: str | None = None) -> object:
         # an unbatched run with more stale postings than this stops (macro
         # refuse_unbatched_backlog) and build() re-processes them in batches
         "MIDTIER_TRANSFORM_BATCH_POSTINGS": str(settings.transform_batch_postings),
+        # the registry's minimum cell size (macro registry_min_cell_size)
+        "MIDTIER_REGISTRY_MIN_CELL_SIZE": str(settings.registry_min_cell_size),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_PARTIAL_PARSE": os.environ.get("DBT_PARTIAL_PARSE", "true"),
     }

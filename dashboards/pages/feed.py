@@ -11,7 +11,13 @@ from dashboards import queries
 from dashboards.escaping import escape_markdown, markdown_link
 from midtier import allowed_values
 from midtier.exports import postings_csv
-from midtier.posting_display import attribution, budget_summary, rate_position_label, safe_link
+from midtier.posting_display import (
+    attribution,
+    budget_summary,
+    floors_summary,
+    rate_position_label,
+    safe_link,
+)
 
 DESCRIPTION_SHOWN = 1500
 POSTED_WITHIN = {"any time": 0, "1 day": 1, "3 days": 3, "7 days": 7, "14 days": 14, "30 days": 30}
@@ -106,6 +112,9 @@ def posting_card(posting: dict) -> None:
         if posting.get("is_mid_market"):
             budget += " · :green-badge[mid-market]"
         st.markdown(budget)
+        floors = floors_summary(posting)  # the rate-floor registry's published minimums
+        if floors:
+            st.caption(escape_markdown(floors))
 
         if posting["skills"]:
             st.markdown(" ".join(f":blue-badge[{escape_markdown(skill)}]" for skill in posting["skills"]))

@@ -11,8 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import queries
+from midtier import registry
 
 BAND_COLOUR = "#1f77b4"
+FLOOR_COLOUR = "#d62728"
+FLOORS_TTL_SECONDS = 60
 OVERALL_REGIONS = ("all", "worldwide", "global")  # the default trend, when the report has one
 
 
@@ -25,8 +28,19 @@ def unit(frame: pd.DataFrame) -> str:
     return UNITS.get(units[0], units[0]) if len(units) == 1 else "USD"
 
 
-def trend_chart(frame: pd.DataFrame) -> alt.LayerChart:
-    """p10–p90 and p25–p75 bands with the median line; n printed above every month."""
+def floors_chart(base: alt.Chart, floors: registry.SkillAggregate) -> list[alt.Chart]:
+    """The published floors' p25, median and p75 as dashed lines across the trend."""
+    cuts = pd.DataFrame({"floor": ["floors p25", "floors median", "floors p75"],
+                         "usd": [floors.p25, floors.median, floors.p75]})
+    return [alt.Chart(cuts).mark_rule(color=FLOOR_COLOUR, strokeDash=[6, 4]).encode(
+        y="usd:Q", tooltip=[alt.Tooltip("floor:N", title="Registry"),
+                            alt.Tooltip("usd:Q", format="$,.0f", title="USD per hour")])]
+
+
+def trend_chart(frame: pd.DataFrame,
+                floors: registry.SkillAggregate | None = None) -> alt.LayerChart:
+    """p10–p90 and p25–p75 bands with the median line; n printed above every month; the
+    registry's published floors as dashed lines when given."""
     base = alt.Chart(frame).encode(x=alt.X("yearmonth(month):T", title="Month"))
     tooltip = [
         alt.Tooltip("yearmonth(month):T", title="Month"),
@@ -40,7 +54,8 @@ def trend_chart(frame: pd.DataFrame) -> alt.LayerChart:
     median = base.mark_line(point=True, color=BAND_COLOUR).encode(y="p50:Q", tooltip=tooltip)
     sample = base.transform_calculate(label="'n=' + datum.n").mark_text(
         dy=-10, fontSize=11, color="#555").encode(y="p90:Q", text="label:N")
-    return alt.layer(outer, inner, median, sample).properties(height=300)
+    overlay = floors_chart(base, floors) if floors is not None else []
+    return alt.layer(outer, inner, median, sample, *overlay).properties(height=300)
 
 
 def region_chart(frame: pd.DataFrame) -> alt.LayerChart:
@@ -63,7 +78,15 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def skill_panel(rates: pd.DataFrame, skill: str, engagement_type: str, region: str) -> None:
+@st.cache_data(ttl=FLOORS_TTL_SECONDS, show_spinner=False)
+def published_floors(url: str) -> dict[str, registry.SkillAggregate]:
+    """The registry's published floors per skill (cells below the minimum size left out)."""
+    return {aggregate.skill: aggregate for aggregate in registry.skill_aggregates(url)
+            if aggregate.median is not None}
+
+
+def skill_panel(rates: pd.DataFrame, skill: str, engagement_type: str, region: str,
+                floors: registry.SkillAggregate | None = None) -> None:
     st.subheader(skill)
     mine = rates[rates["skill"] == skill]
     trend = mine[mine["region"] == region]
@@ -76,7 +99,11 @@ def skill_panel(rates: pd.DataFrame, skill: str, engagement_type: str, region: s
         st.metric(f"Median, {pd.to_datetime(latest['month']):%b %Y}", f"${latest['p50']:,.2f}",
                   help=f"{unit(shown)}; n = {int(latest['n'])} postings")
         st.caption(f"Trend in {region}, {unit(shown)}; n = postings behind each month.")
-        st.altair_chart(trend_chart(shown), width="stretch")
+        st.altair_chart(trend_chart(shown, floors), width="stretch")
+        if floors is not None:
+            st.caption(f"Dashed: the published floors of {floors.developers} registered "
+                       f"developers: p25 ${floors.p25}, median ${floors.median}, "
+                       f"p75 ${floors.p75} an hour (Rate floors page).")
     if not suppressed.empty:
         months = ", ".join(f"{pd.to_datetime(m):%b %Y} (n={n})" for m, n in zip(suppressed["month"], suppressed["n"]))
         st.caption(f"Suppressed, too few postings: {months}.")
@@ -133,9 +160,14 @@ if rates.empty:
     st.info(f"No {engagement_type} rates for {' or '.join(skills)}.")
     st.stop()
 
+# Floors are hourly minimums: they sit on the hourly trend only.
+try:
+    floors = published_floors(url) if engagement_type == "hourly" else {}
+except Exception:  # the rates stand on their own when the registry cannot be read
+    floors = {}
 for column, skill in zip(st.columns(len(skills)), skills):
     with column:
-        skill_panel(rates, skill, engagement_type, region)
+        skill_panel(rates, skill, engagement_type, region, floors.get(skill))
 
 download = rates.copy()
 download["month"] = pd.to_datetime(download["month"]).dt.strftime("%Y-%m")

@@ -54,6 +54,12 @@ def test_posting_card_shows_link_budget_skills_legitimacy_and_source(app):
     assert "via remoteok" in text
 
 
+def test_posting_card_says_how_many_published_floors_its_pay_meets(app):
+    captions = [element.value for element in app.caption]
+    assert "Meets the floor of 7 of 12 registered Python developers" in captions
+    assert sum("registered" in caption for caption in captions) == 1  # suppressed elsewhere
+
+
 def test_skill_filter_narrows_the_feed(app):
     app.multiselect(key="skills").set_value(["react"]).run()
     assert shown_titles(app) == ["React Frontend Contractor"]

@@ -60,3 +60,21 @@ def test_missing_report_says_to_run_the_pipeline(empty_database_url, monkeypatch
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     app = run_page("market_rates")
     assert "midtier run" in app.error[0].value
+
+
+def test_published_floors_overlay_the_hourly_trend(registry_env):
+    import streamlit as st
+
+    from midtier import registry
+
+    for number, rate in enumerate((50, 60, 70, 80, 90)):
+        registry.publish(registry_env, registry.validate(f"dev-{number}", ["python"], rate,
+                                                         "europe"))
+    st.cache_data.clear()  # another test may have cached the empty registry
+    app = run_page("market_rates")
+    captions = [caption.value for caption in app.caption]
+    assert ("Dashed: the published floors of 5–9 registered developers: p25 $60, median $70, "
+            "p75 $80 an hour (Rate floors page).") in captions
+    assert "strokeDash" in charts(app)[0].proto.spec
+    app.selectbox(key="engagement_type").set_value("fixed").run()  # floors are hourly
+    assert not any(caption.value.startswith("Dashed") for caption in app.caption)

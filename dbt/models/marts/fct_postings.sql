@@ -75,6 +75,11 @@ select
     postings.start_on::date as start_on,
     postings.project_value_usd_est::numeric(14, 2) as project_value_usd_est,
     postings.is_mid_market::boolean as is_mid_market,
+    -- the registry's published floors for the primary skill that the pay reaches, at read
+    -- time: a new floor shows without a rebuild
+    {{ floors_met('coalesce(postings.hourly_usd_max, postings.hourly_usd_min)') }}::integer
+        as floors_met,
+    skill_floors.floors_total::integer as floors_total,
     -- pay against the market, at read time: a market move rewrites no posting
     {{ rate_position('postings.usd_mid') }}::text as rate_position,
     -- duplicates
@@ -93,6 +98,7 @@ select
     (flag_reasons.posting_id is not null)::boolean as has_open_quality_flag
 from {{ ref('int_postings_enriched') }} as postings
 {{ join_yardsticks('postings.primary_skill', 'postings.rate_basis', ref('int_market_yardsticks')) }}
+{{ join_skill_floors('postings.primary_skill', ref('stg_registry__rate_floors')) }}
 left join (
     select
         posting_id,

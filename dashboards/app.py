@@ -26,6 +26,9 @@ PAGES = {
         st.Page(HERE / "pages" / "market_rates.py", title="Market rates", icon=":material/monitoring:",
                 url_path="market-rates"),
     ],
+    "Newsletter": [
+        st.Page(HERE / "pages" / "editor.py", title="Editor", icon=":material/edit_note:", url_path="editor"),
+    ],
     "Developers": [
         st.Page(HERE / "pages" / "rate_floors.py", title="Rate floors", icon=":material/price_check:",
                 url_path="rate-floors"),

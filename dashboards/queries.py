@@ -20,7 +20,7 @@ import psycopg2.errors
 import streamlit as st
 
 from midtier import database
-from midtier.exports import JSON_COLUMNS, MART, mart_columns, select_list
+from midtier.exports import CONTRACT_EMPLOYMENT, JSON_COLUMNS, MART, mart_columns, select_list
 from midtier.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,8 @@ LIVE_SOURCE_POSTINGS = f"""
            count(*) filter (where is_flagged) as flagged
     from {MART} group by source
 """
-FEED_COLUMNS = (*JSON_COLUMNS, "is_canonical", "duplicate_group_size")
+FEED_COLUMNS = (*JSON_COLUMNS, "is_canonical", "duplicate_group_size", "is_salaried",
+                "rate_yardstick")
 # max(last_seen_at), spelled so that PostgreSQL can read it off an index on last_seen_at
 # through the mart view: its min/max shortcut does not apply across the view's join.
 NEWEST_CRAWL = (f"(select last_seen_at from {MART} where last_seen_at is not null "
@@ -79,7 +80,18 @@ DURATIONS = {
     "3–6 months": (13, 26),
     "6 months or more": (26, None),
 }
-SORTS = ("freshness", "match")
+SORTS = ("freshness", "match", "pay", "legitimacy")
+# The pay a posting is sorted by and held against a floor: its top hourly USD figure.
+HOURLY_PAY = "coalesce(hourly_usd_max, hourly_usd_min)"
+# The employment filter's value for salaried work (fct_postings.is_salaried); its other values
+# are fct_postings.employment_type's. Contract and freelance work
+# (exports.CONTRACT_EMPLOYMENT), the platform's focus, comes first in the default order.
+SALARIED = "salaried"
+
+
+# What every page says when the database cannot be reached (the details go to the log).
+UNREACHABLE = ("Cannot reach the database right now. If you run this dashboard, start it with "
+               "`midtier db up` (or check DATABASE_URL); the details are in its log.")
 
 
 class DataUnavailable(RuntimeError):
@@ -103,6 +115,10 @@ class PostingFilters:
     duration: str = "any"
     mid_market_only: bool = False
     sort: str = "freshness"
+    # employment_type values, and SALARIED for salaried work; empty: every kind but salaried,
+    # unless include_salaried
+    employment: tuple[str, ...] = ()
+    include_salaried: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +127,8 @@ class Profile:
 
     skills: tuple[str, ...] = ()
     min_hourly_usd: float = 0.0
+    # False: postings paying under the floor stay, marked as such
+    hide_below_floor: bool = True
 
     @property
     def is_set(self) -> bool:
@@ -162,12 +180,16 @@ def fetch_facets(url: str) -> dict[str, list[str]]:
         # scan the mart itself, as before (seconds on a large mart).
         skills, engagement_types, regions = _live_facets(url, columns)
     as_of = _query(url, f"select {NEWEST_CRAWL} as as_of")[0]["as_of"]
+    # dbt's var flag_score_threshold, as the build that flagged the postings used it
+    threshold = _query(url, f"select max(flag_score_threshold) as threshold from {SOURCE_OVERVIEW}",
+                       table=SOURCE_OVERVIEW)[0]["threshold"]
     return {
         "skills": skills,
         "engagement_types": engagement_types,
         "regions": regions,
         "columns": sorted(columns),
         "as_of": as_of,
+        "flag_score_threshold": threshold,
     }
 
 
@@ -230,11 +252,9 @@ def _feed_conditions(filters: PostingFilters, profile: Profile, columns: set[str
             conditions.append(("duration_weeks < %s", (high,)))
     if filters.mid_market_only and "is_mid_market" in columns:
         conditions.append(("coalesce(is_mid_market, false)", ()))
-    if profile.min_hourly_usd > 0:
-        conditions.append((
-            "(coalesce(hourly_usd_max, hourly_usd_min) is null or coalesce(hourly_usd_max, hourly_usd_min) >= %s)",
-            (profile.min_hourly_usd,),
-        ))
+    if profile.min_hourly_usd > 0 and profile.hide_below_floor:
+        conditions.append((f"({HOURLY_PAY} is null or {HOURLY_PAY} >= %s)", (profile.min_hourly_usd,)))
+    conditions.append(_employment_condition(filters))
     if filters.skills:
         conditions.append(("skills && %s::text[]", (list(filters.skills),)))
     if filters.min_hourly_usd > 0:
@@ -259,6 +279,32 @@ def _feed_conditions(filters: PostingFilters, profile: Profile, columns: set[str
     return where, [value for _, values in conditions for value in values]
 
 
+def _employment_condition(filters: PostingFilters) -> tuple[str, tuple]:
+    """Salaried work only when asked for; otherwise the chosen employment types, or all."""
+    salaried = filters.include_salaried or SALARIED in filters.employment
+    kinds = [kind for kind in filters.employment if kind != SALARIED]
+    if not kinds:
+        if filters.employment and not filters.include_salaried:
+            return "coalesce(is_salaried, false)", ()
+        return ("true", ()) if salaried else ("not coalesce(is_salaried, false)", ())
+    chosen = "(not coalesce(is_salaried, false) and employment_type = any(%s::text[]))"
+    return (f"({chosen} or coalesce(is_salaried, false))" if salaried else chosen), (kinds,)
+
+
+def _order(filters: PostingFilters, match_skills: list[str]) -> str:
+    """The feed's ORDER BY: the chosen sort, then freshest first; by default (freshness)
+    contract and freelance work before the rest."""
+    freshest = "coalesce(posted_at, first_seen_at) desc nulls last, posting_id"
+    if filters.sort == "match" and match_skills:
+        return "match_score desc, " + freshest
+    if filters.sort == "pay":
+        return f"{HOURLY_PAY} desc nulls last, " + freshest
+    if filters.sort == "legitimacy":
+        return "legitimacy_score desc nulls last, " + freshest
+    contract_first = ", ".join(f"'{kind}'" for kind in CONTRACT_EMPLOYMENT)
+    return f"(employment_type in ({contract_first}) and not coalesce(is_salaried, false)) desc, {freshest}"
+
+
 def fetch_postings(url: str, filters: PostingFilters, limit: int = PAGE_ROWS,
                    profile: Profile = Profile()) -> list[dict]:
     """Postings matching ``filters`` (and above the profile's floor), at most ``limit`` rows.
@@ -278,21 +324,23 @@ def fetch_postings(url: str, filters: PostingFilters, limit: int = PAGE_ROWS,
         "round(100.0 * cardinality(array(select unnest(skills) intersect select unnest(%s::text[])))"
         " / %s)::integer"
     )
-    order = "coalesce(posted_at, first_seen_at) desc nulls last, posting_id"
-    if filters.sort == "match" and match_skills:
-        order = "match_score desc, " + order
+    # meets_floor: the profile's floor against the same figure the floor filter reads; null
+    # without a floor or without an hourly figure (fixed price, pay not stated)
+    floor = profile.min_hourly_usd
     sql = f"""
         select * from (
             select {select_list(FEED_COLUMNS, columns)},
-                   {match if match_skills else "null::integer"} as match_score
+                   {match if match_skills else "null::integer"} as match_score,
+                   {f"{HOURLY_PAY} >= %s" if floor > 0 else "null::boolean"} as meets_floor
             from {MART}
             where {where}
         ) as matched
-        order by {order}
+        order by {_order(filters, match_skills)}
         limit %s
     """
     match_parameters = [match_skills, len(match_skills)] if match_skills else []
-    return _query(url, sql, match_parameters + parameters + [limit])
+    floor_parameters = [floor] if floor > 0 else []
+    return _query(url, sql, match_parameters + floor_parameters + parameters + [limit])
 
 
 def count_postings(url: str, filters: PostingFilters, profile: Profile = Profile(),
@@ -482,10 +530,7 @@ def _connect(url: str):
     except psycopg2.OperationalError as error:
         # the address and the driver's words go to the log; the page says what to do
         log.warning("cannot reach the database at %s: %s", database.redact(url), str(error).strip())
-        raise DataUnavailable(
-            "Cannot reach the database right now. If you run this dashboard, start it with "
-            "`midtier db up` (or check DATABASE_URL); the details are in its log."
-        ) from error
+        raise DataUnavailable(UNREACHABLE) from error
     # Autocommit: an idle pooled connection then holds no snapshot and no lock, so it never
     # blocks dbt replacing the tables it read.
     conn.set_session(readonly=True, autocommit=True)

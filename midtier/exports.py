@@ -84,6 +84,8 @@ CSV_COLUMNS = (
     "is_mid_market",
     "pay_is_plausible",
     "pay_plausibility_reason",
+    "is_republishable",
+    "source_terms_url",
 )
 JSON_COLUMNS = (*CSV_COLUMNS, "description_text")
 
@@ -94,13 +96,18 @@ OPTIONAL_COLUMNS = frozenset({
     "is_remote", "region", "employment_type", "duration_weeks", "is_mid_market",
 })
 
-# Newest first; posting_id breaks ties so equal timestamps still give one order.
+REPUBLISHABLE = "is_republishable"  # the source's terms allow re-publishing
 EXPORT_CONDITIONS = (
     "closed_at is null",
     "not coalesce(is_flagged, false)",
-    "is_republishable",  # the source's terms allow re-publishing
+    REPUBLISHABLE,
 )
+# Newest first; posting_id breaks ties so equal timestamps still give one order.
 ORDER_BY = "coalesce(posted_at, first_seen_at) desc nulls last, posting_id"
+
+# fct_postings.employment_type values of the work this platform is for (salaried work, a
+# salary or a full-time role, is fct_postings.is_salaried whatever its label)
+CONTRACT_EMPLOYMENT = ("contract", "freelance")
 
 FEED_TITLE = "Midtier: open postings"
 FEED_DESCRIPTION = (
@@ -133,23 +140,26 @@ class MartMissing(database.DatabaseError):
     """The mart has not been built yet."""
 
 
-def export(out_dir: Path, url: str | None = None) -> list[Path]:
+def export(out_dir: Path, url: str | None = None, as_of: datetime | None = None) -> list[Path]:
     """Write every export into ``out_dir``; return their paths (in a fixed order).
 
     postings.{rss,atom,csv,json}, digest.{html,md} and feeds/<category>.{rss,atom} for every
     skill category of the taxonomy (empty categories get an empty feed, so URLs stay valid).
+    The digest covers the week up to ``as_of`` (now), editor's picks first (midtier.digest).
     """
     from midtier import digest  # digest imports this module's display helpers
 
     postings = fetch_open_postings(url)
+    weekly, pinned = digest.digest_postings(url, as_of=as_of)
+    window = digest.window(as_of)
     out_dir = Path(out_dir)
     contents = {
         "postings.rss": postings_rss(postings),
         "postings.atom": postings_atom(postings),
         "postings.csv": postings_csv(postings).encode("utf-8"),
         "postings.json": postings_json(postings).encode("utf-8"),
-        "digest.html": digest.digest_html(postings).encode("utf-8"),
-        "digest.md": digest.digest_markdown(postings).encode("utf-8"),
+        "digest.html": digest.digest_html(weekly, pinned, window).encode("utf-8"),
+        "digest.md": digest.digest_markdown(weekly, pinned, window).encode("utf-8"),
     }
     for category in taxonomy.categories():
         chosen = [posting for posting in postings if category in taxonomy.categories_of(posting.get("skills"))]
@@ -311,18 +321,28 @@ def budget_summary(posting: Mapping) -> str | None:
     return summary
 
 
+# fct_postings.rate_position in words: which of the market's percentiles the pay falls between
 RATE_POSITIONS = {
-    "below_floor": "below the market floor",
-    "under_market": "under market",
-    "market": "at market",
-    "premium": "premium",
+    "below_floor": "below market p10",
+    "under_market": "between market p10 and p25",
+    "market": "within market p25–p75",
+    "premium": "above market p75",
 }
 
 
 def rate_position_label(posting: Mapping) -> str | None:
-    """The posting's pay against the skill's market ("under market"); None when unknown."""
+    """The posting's pay against the market it was judged by (fct_postings.rate_yardstick):
+    "below market p10 for Django", "within market p25–p75 of the whole market"; None when
+    unknown."""
     position = posting.get("rate_position")
-    return RATE_POSITIONS.get(position, position) if position else None
+    if not position:
+        return None
+    label = RATE_POSITIONS.get(position, position)
+    yardstick = posting.get("rate_yardstick")
+    if not yardstick:
+        return label
+    skill = taxonomy.load_skills().get(yardstick)
+    return f"{label} for {skill.name}" if skill else f"{label} of {yardstick}"
 
 
 def _range(low, high, prefix: str = "") -> str | None:

@@ -170,6 +170,5 @@ except queries.DataUnavailable as error:
 except database.DatabaseError as error:
     # its words name the database's address: for the operator's log only
     logging.getLogger(__name__).warning("rate floors: %s", error)
-    st.error("The registry is unavailable right now; please try again in a few minutes.",
-             icon=":material/database_off:")
+    st.error(queries.UNREACHABLE, icon=":material/database_off:")
     st.stop()

@@ -58,6 +58,7 @@ select
     postings.source_name::text as source_name,
     postings.source_attribution::text as source_attribution,
     postings.requires_link_back::boolean as requires_link_back,
+    postings.source_terms_url::text as source_terms_url,
     postings.is_republishable::boolean as is_republishable,
     -- role, place, timeline
     postings.seniority::text as seniority,
@@ -70,8 +71,12 @@ select
     postings.start_on::date as start_on,
     postings.project_value_usd_est::numeric(14, 2) as project_value_usd_est,
     postings.is_mid_market::boolean as is_mid_market,
+    postings.is_salaried::boolean as is_salaried,
     -- pay against the market, at read time: a market move rewrites no posting
     {{ rate_position('postings.usd_mid') }}::text as rate_position,
+    -- what rate_position compared with: a skill slug, 'the whole market' or 'the default market rates'
+    case when postings.usd_mid is not null
+        then {{ yardstick_column('yardstick_name') }} end::text as rate_yardstick,
     -- duplicates
     postings.duplicate_group_id::text as duplicate_group_id,
     postings.duplicate_group_size::integer as duplicate_group_size,

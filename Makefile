@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser demo test test-all bench stop clean
+.PHONY: install browser demo lint test test-all bench stop clean
 
 install: $(STAMP)
 
@@ -28,6 +28,14 @@ demo: install
 # Test modules are spread over up to four workers (one per core), each with its own
 # PostgreSQL; a module's tests stay together, so its once-built database is built once.
 PYTEST := $(BIN)/python -m pytest --numprocesses auto --maxprocesses 4 --dist loadfile
+
+# Python lint and format check, then the dbt models' SQL (rendered offline by sqlfluff's jinja
+# templater; see .sqlfluff). The tree is kept clean: `ruff format .` and `ruff check --fix .` fix
+# most findings.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt --processes 2 --disable-progress-bar
 
 test: install browser
 	$(PYTEST) -m "not slow"

@@ -237,7 +237,7 @@ titled_pairs as (
                 select unnest(right_words.title_words)
             ) as all_words
         ), 0) as title_similarity,
-        exists (
+        exists(
             select 1
             from unnest(left_words.title_words || right_words.title_words) as word
             where word in ('senior', 'sr', 'junior', 'jr', 'lead', 'principal', 'staff', 'intern',

@@ -118,10 +118,10 @@ normalised_columns as (
     from plain_texts
     cross join noise
     cross join lateral (
-        select coalesce(array_agg(word order by position), '{}') as words
+        select coalesce(array_agg(company_word.word order by company_word.position), '{}') as words
         from regexp_split_to_table(plain_texts.company_text, '[^a-z0-9]+')
             with ordinality as company_word (word, position)
-        where word <> '' and word <> all(noise.company_words)
+        where company_word.word <> '' and company_word.word <> all(noise.company_words)
     ) as company_words
 
 ),

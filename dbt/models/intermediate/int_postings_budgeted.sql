@@ -295,7 +295,7 @@ numbers as (
         neighbours.calls_pay_negotiable and not neighbours.has_period_word
             as is_negotiable_without_period,
         -- "20 hrs/week", "3-month", "5+ years", "10%"
-        exists (
+        exists(
             select 1 from budget_words as quantity
             where quantity.role = 'quantity'
                 and quantity.phrase = case
@@ -374,7 +374,15 @@ range_pairs as (
         on consecutive_numbers.posting_id = between_token.posting_id
         and between_token.position > consecutive_numbers.lower_position
         and between_token.position < consecutive_numbers.upper_position
-    group by {% for column in ['posting_id', 'lower_position', 'upper_position', 'lower_rank', 'lower_amount', 'lower_as_written', 'lower_has_multiplier', 'upper_amount', 'upper_as_written', 'upper_multiplier', 'upper_has_multiplier'] %}consecutive_numbers.{{ column }}{{ ", " if not loop.last }}{% endfor %}
+    {%- set grouped = [
+        'posting_id', 'lower_position', 'upper_position', 'lower_rank', 'lower_amount',
+        'lower_as_written', 'lower_has_multiplier', 'upper_amount', 'upper_as_written',
+        'upper_multiplier', 'upper_has_multiplier',
+    ] %}
+    group by
+    {%- for column in grouped %}
+        consecutive_numbers.{{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
     having bool_or(between_token.is_range_connector)
         and bool_and(
             between_token.is_range_connector
@@ -439,11 +447,11 @@ open_ends as (
     inner join budget_words
         on (
             budget_words.role in ('max_before', 'min_before')
-            and anchor_context.words_before ~ ('(^|\s)' || regexp_replace(budget_words.phrase, '([^[:alnum:]\s])', '\\\1', 'g') || '$')
+            and anchor_context.words_before ~ ('(^|\s)' || regexp_replace(budget_words.phrase, '([^[:alnum:]\s])', '\\\1', 'g') || '$')  -- noqa: LT05
         )
         or (
             budget_words.role in ('min_after', 'max_after')
-            and anchor_context.words_after ~ ('^' || regexp_replace(budget_words.phrase, '([^[:alnum:]\s])', '\\\1', 'g') || '(\s|$)')
+            and anchor_context.words_after ~ ('^' || regexp_replace(budget_words.phrase, '([^[:alnum:]\s])', '\\\1', 'g') || '(\s|$)')  -- noqa: LT05
         )
     group by anchor_context.posting_id
 

@@ -112,7 +112,7 @@ stated_hours as (
     from documents
     cross join lateral regexp_match(
         documents.posting_text,
-        '(?:about|approx\.?|approximately|around|roughly|estimated|est\.|~|total of|up to)\s*(\d{1,4})\s*(?:hours|hrs|h)\M'
+        '(?:about|approx\.?|approximately|around|roughly|estimated|est\.|~|total of|up to)\s*(\d{1,4})\s*(?:hours|hrs|h)\M'  -- noqa: LT05
         || '(?!\s*(?:/|per|a|an|each|every)\s*(?:week|wk|month|day))'
     ) as hours_match (parts)
     where hours_match.parts is not null
@@ -163,10 +163,10 @@ starts as (
         'start[a-z]*(?:\s+date)?\s*(?:on|:|from|by|in)?\s*(20\d{2})-(0[1-9]|1[0-2])-([0-2]\d|3[01])\M'
     ) as iso_date (parts)
     cross join lateral regexp_match(documents.posting_text,
-        'start[a-z]*(?:\s+date)?\s*(?:on|:|from|by|in)?\s*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+([1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s+(20\d{2})\M'
+        'start[a-z]*(?:\s+date)?\s*(?:on|:|from|by|in)?\s*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+([1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s+(20\d{2})\M'  -- noqa: LT05
     ) as named_date (parts)
     cross join lateral regexp_match(documents.posting_text,
-        'start[a-z]*(?:\s+date)?\s*(?:on|:|from|by|in)?\s*([1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(20\d{2})\M'
+        'start[a-z]*(?:\s+date)?\s*(?:on|:|from|by|in)?\s*([1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(20\d{2})\M'  -- noqa: LT05
     ) as day_first_date (parts)
 
 ),

@@ -372,7 +372,7 @@ def fetch_rates(url: str, skills: tuple[str, ...], engagement_type: str) -> list
         f"""
         select skill, engagement_type, region, month, rate_unit, n,
                p10::float as p10, p25::float as p25, p50::float as p50, p75::float as p75,
-               p90::float as p90
+               p90::float as p90, is_suppressed, suppressed_reason
         from {RATES}
         where skill = any(%s::text[]) and engagement_type = %s
         order by skill, region, month

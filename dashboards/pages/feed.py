@@ -9,17 +9,37 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.escaping import escape_markdown, markdown_link
-from midtier.exports import attribution, budget_summary, postings_csv, rate_position_label, safe_link
+from midtier.exports import (
+    attribution,
+    budget_summary,
+    postings_csv,
+    rate_position_label,
+    safe_link,
+)
 
 DESCRIPTION_SHOWN = 1500
 POSTED_WITHIN = {"any time": 0, "1 day": 1, "3 days": 3, "7 days": 7, "14 days": 14, "30 days": 30}
 # Neutral colours for the market: under market is not an error, and red is kept for flags.
-RATE_POSITION_BADGES = {"below_floor": "orange", "under_market": "gray", "market": "green", "premium": "violet"}
+RATE_POSITION_BADGES = {
+    "below_floor": "orange",
+    "under_market": "gray",
+    "market": "green",
+    "premium": "violet",
+}
 # fct_postings.employment_type values (and salaried work, fct_postings.is_salaried), in words
-EMPLOYMENT = {"contract": "contract", "freelance": "freelance", "part-time": "part-time",
-              queries.SALARIED: "full-time salaried", "unknown": "not stated"}
-SORT_LABELS = {"freshness": "newest (contract and freelance first)", "match": "match",
-               "pay": "pay", "legitimacy": "legitimacy"}
+EMPLOYMENT = {
+    "contract": "contract",
+    "freelance": "freelance",
+    "part-time": "part-time",
+    queries.SALARIED: "full-time salaried",
+    "unknown": "not stated",
+}
+SORT_LABELS = {
+    "freshness": "newest (contract and freelance first)",
+    "match": "match",
+    "pay": "pay",
+    "legitimacy": "legitimacy",
+}
 # Every widget below keeps its value in the page's address (bind="query-params"), so a
 # filtered view survives a reload and can be shared; the key is the parameter's name.
 IN_URL = {"bind": "query-params"}
@@ -28,52 +48,111 @@ IN_URL = {"bind": "query-params"}
 def sidebar_filters(facets: dict) -> tuple[queries.PostingFilters, queries.Profile]:
     with st.sidebar:
         with st.expander("Your profile", icon=":material/person:"):
-            st.caption("Kept in this page's address only: bookmark it to keep it. Ranks the feed by "
-                       "how many of your skills a posting asks for, and says on every posting "
-                       "whether its hourly pay meets your floor.")
-            profile_skills = st.multiselect("My skills", facets["skills"], key="profile_skills",
-                                            placeholder="Your skills", **IN_URL)
-            profile_rate = st.number_input("My minimum hourly rate (USD)", min_value=0, max_value=1000,
-                                           value=0, step=5, key="profile_min_hourly_usd", **IN_URL)
-            hide_below = st.toggle("Hide postings below my floor", value=True, key="hide_below_floor",
-                                   help="Off: they stay, marked \"below your floor\".", **IN_URL)
+            st.caption(
+                "Kept in this page's address only: bookmark it to keep it. Ranks the feed by "
+                "how many of your skills a posting asks for, and says on every posting "
+                "whether its hourly pay meets your floor."
+            )
+            profile_skills = st.multiselect(
+                "My skills",
+                facets["skills"],
+                key="profile_skills",
+                placeholder="Your skills",
+                **IN_URL,
+            )
+            profile_rate = st.number_input(
+                "My minimum hourly rate (USD)",
+                min_value=0,
+                max_value=1000,
+                value=0,
+                step=5,
+                key="profile_min_hourly_usd",
+                **IN_URL,
+            )
+            hide_below = st.toggle(
+                "Hide postings below my floor",
+                value=True,
+                key="hide_below_floor",
+                help='Off: they stay, marked "below your floor".',
+                **IN_URL,
+            )
         st.header("Filters")
         search = st.text_input("Search title, company, description", key="search", **IN_URL)
-        skills = st.multiselect("Skills", facets["skills"], key="skills", placeholder="Any skill", **IN_URL)
+        skills = st.multiselect(
+            "Skills", facets["skills"], key="skills", placeholder="Any skill", **IN_URL
+        )
         employment = st.multiselect(
-            "Employment", list(EMPLOYMENT), format_func=EMPLOYMENT.get, key="employment",
-            placeholder="Any but salaried", **IN_URL,
+            "Employment",
+            list(EMPLOYMENT),
+            format_func=EMPLOYMENT.get,
+            key="employment",
+            placeholder="Any but salaried",
+            **IN_URL,
             help="Contract and freelance work comes first. Salaried work (a salary, or a "
             "full-time role) shows only when chosen here or switched on below.",
         )
-        include_salaried = st.toggle("Include salaried jobs", value=False, key="include_salaried", **IN_URL)
+        include_salaried = st.toggle(
+            "Include salaried jobs", value=False, key="include_salaried", **IN_URL
+        )
         min_hourly_usd = st.number_input(
-            "Minimum hourly rate (USD)", min_value=0, max_value=1000, value=0, step=5, key="min_hourly_usd",
+            "Minimum hourly rate (USD)",
+            min_value=0,
+            max_value=1000,
+            value=0,
+            step=5,
+            key="min_hourly_usd",
             help="Keeps postings whose top hourly figure reaches this; 0 shows all, "
-            "including postings without an hourly rate.", **IN_URL,
+            "including postings without an hourly rate.",
+            **IN_URL,
         )
         engagement_types = st.multiselect(
-            "Pay basis", facets["engagement_types"], key="engagement_types", placeholder="Any pay basis",
-            help="How the pay is stated: per hour, per day, a fixed price or a salary.", **IN_URL,
+            "Pay basis",
+            facets["engagement_types"],
+            key="engagement_types",
+            placeholder="Any pay basis",
+            help="How the pay is stated: per hour, per day, a fixed price or a salary.",
+            **IN_URL,
         )
         remote_only = st.toggle("Remote only", value=False, key="remote_only", **IN_URL)
-        regions = st.multiselect("Region", facets["regions"], key="regions", placeholder="Any region",
-                                 **IN_URL)
-        posted_within = st.selectbox("Posted within", list(POSTED_WITHIN), key="posted_within",
-                                     help="Counted back from the newest crawl.", **IN_URL)
-        duration = st.selectbox("Duration", list(queries.DURATIONS), key="duration",
-                                help="Postings that state no duration drop out once a band is chosen.",
-                                **IN_URL)
-        mid_market_only = st.toggle("Mid-market band only", value=False, key="mid_market_only",
-                                    help="Contract or freelance work paying $50–100 an hour, or "
-                                    "projects of $5–50K (set in the dbt project).", **IN_URL)
-        min_legitimacy = st.slider("Minimum legitimacy score", 0, 100, 0, step=5, key="min_legitimacy",
-                                   **IN_URL)
+        regions = st.multiselect(
+            "Region", facets["regions"], key="regions", placeholder="Any region", **IN_URL
+        )
+        posted_within = st.selectbox(
+            "Posted within",
+            list(POSTED_WITHIN),
+            key="posted_within",
+            help="Counted back from the newest crawl.",
+            **IN_URL,
+        )
+        duration = st.selectbox(
+            "Duration",
+            list(queries.DURATIONS),
+            key="duration",
+            help="Postings that state no duration drop out once a band is chosen.",
+            **IN_URL,
+        )
+        mid_market_only = st.toggle(
+            "Mid-market band only",
+            value=False,
+            key="mid_market_only",
+            help="Contract or freelance work paying $50–100 an hour, or "
+            "projects of $5–50K (set in the dbt project).",
+            **IN_URL,
+        )
+        min_legitimacy = st.slider(
+            "Minimum legitimacy score", 0, 100, 0, step=5, key="min_legitimacy", **IN_URL
+        )
         show_flagged = st.toggle("Show flagged postings", value=False, key="show_flagged", **IN_URL)
         open_only = st.toggle("Open postings only", value=True, key="open_only", **IN_URL)
-        sort = st.radio("Sort by", queries.SORTS, format_func=SORT_LABELS.get, key="sort", **IN_URL,
-                        help="Match ranks by the share of your profile's skills (or the chosen "
-                        "skills) a posting asks for; pay by the top hourly figure.")
+        sort = st.radio(
+            "Sort by",
+            queries.SORTS,
+            format_func=SORT_LABELS.get,
+            key="sort",
+            **IN_URL,
+            help="Match ranks by the share of your profile's skills (or the chosen "
+            "skills) a posting asks for; pay by the top hourly figure.",
+        )
     filters = queries.PostingFilters(
         skills=tuple(skills),
         min_hourly_usd=float(min_hourly_usd),
@@ -91,8 +170,11 @@ def sidebar_filters(facets: dict) -> tuple[queries.PostingFilters, queries.Profi
         employment=tuple(employment),
         include_salaried=include_salaried,
     )
-    profile = queries.Profile(skills=tuple(profile_skills), min_hourly_usd=float(profile_rate),
-                              hide_below_floor=hide_below)
+    profile = queries.Profile(
+        skills=tuple(profile_skills),
+        min_hourly_usd=float(profile_rate),
+        hide_below_floor=hide_below,
+    )
     return filters, profile
 
 
@@ -127,24 +209,34 @@ def legitimacy_line(posting: dict, threshold: int | None) -> tuple[str, str]:
 
 
 def legitimacy_scale(threshold: int | None) -> str:
-    flagged = (f"Below {threshold} a posting is flagged as a likely scam and hidden unless you "
-               "ask for flagged postings." if threshold is not None else
-               "Postings under the flagging threshold are hidden unless you ask for them.")
-    return ("How likely the posting is genuine, from 0 to 100: 100 means none of the scam "
-            "signals we look for was found; each signal found (words common in scam ads, "
-            "off-platform contact, pay far from the market, a client posting the same ad many "
-            f"times) lowers it by the points shown. {flagged}")
+    flagged = (
+        f"Below {threshold} a posting is flagged as a likely scam and hidden unless you "
+        "ask for flagged postings."
+        if threshold is not None
+        else "Postings under the flagging threshold are hidden unless you ask for them."
+    )
+    return (
+        "How likely the posting is genuine, from 0 to 100: 100 means none of the scam "
+        "signals we look for was found; each signal found (words common in scam ads, "
+        "off-platform contact, pay far from the market, a client posting the same ad many "
+        f"times) lowers it by the points shown. {flagged}"
+    )
 
 
 def posting_card(posting: dict, profile: queries.Profile, threshold: int | None) -> None:
     with st.container(border=True):
-        st.markdown(f"### {markdown_link(posting['title'] or '(untitled posting)', posting['url'])}")
+        st.markdown(
+            f"### {markdown_link(posting['title'] or '(untitled posting)', posting['url'])}"
+        )
         when = posting["posted_at"] or posting["first_seen_at"]
         place = posting.get("location")
         if posting.get("is_remote") and not place:
             place = "Remote"
-        employment = (EMPLOYMENT[queries.SALARIED] if posting.get("is_salaried")
-                      else posting.get("employment_type"))
+        employment = (
+            EMPLOYMENT[queries.SALARIED]
+            if posting.get("is_salaried")
+            else posting.get("employment_type")
+        )
         facts = [
             posting["company_name"],
             place,
@@ -154,7 +246,9 @@ def posting_card(posting: dict, profile: queries.Profile, threshold: int | None)
             f"posted {when:%Y-%m-%d}" if when else None,
         ]
         # dbt says "unknown" where a source is silent; the card just leaves those out.
-        st.caption(" · ".join(escape_markdown(fact) for fact in facts if fact and fact != "unknown"))
+        st.caption(
+            " · ".join(escape_markdown(fact) for fact in facts if fact and fact != "unknown")
+        )
 
         pay = f"**Pay:** {escape_markdown(budget_summary(posting) or 'not given')}"
         if posting["engagement_type"] and posting["engagement_type"] != "unknown":
@@ -171,21 +265,30 @@ def posting_card(posting: dict, profile: queries.Profile, threshold: int | None)
         st.markdown(" · ".join([pay, *filter(None, badges)]))
 
         if posting["skills"]:
-            st.markdown(" ".join(f":blue-badge[{escape_markdown(skill)}]" for skill in posting["skills"]))
+            st.markdown(
+                " ".join(f":blue-badge[{escape_markdown(skill)}]" for skill in posting["skills"])
+            )
 
         legitimacy, scale = legitimacy_line(posting, threshold)
         if posting.get("match_score") is not None:
             legitimacy += f" · **Match {posting['match_score']}%**"
         st.markdown(legitimacy, help=scale)
 
-        links = [markdown_link(f"original posting on {posting.get('source_name') or posting['source']}", posting["url"])]
+        links = [
+            markdown_link(
+                f"original posting on {posting.get('source_name') or posting['source']}",
+                posting["url"],
+            )
+        ]
         also_seen_on = [link for link in map(safe_link, posting.get("also_seen_on") or ()) if link]
         links += [markdown_link(_host(link), link) for link in also_seen_on]
         source_line = escape_markdown(attribution(posting) or posting["source"]) + " · " + links[0]
         if len(links) > 1:
             source_line += " · also seen on " + ", ".join(links[1:])
         # also_seen_on lists the first few copies (dbt var also_seen_on_max_urls)
-        unlisted = (posting.get("duplicate_group_size") or 1) - 1 - len(posting.get("also_seen_on") or ())
+        unlisted = (
+            (posting.get("duplicate_group_size") or 1) - 1 - len(posting.get("also_seen_on") or ())
+        )
         if unlisted > 0:
             source_line += f" and {unlisted:,} more {'copy' if unlisted == 1 else 'copies'}"
         st.markdown(source_line)
@@ -206,14 +309,24 @@ def emptied_by(filters: queries.PostingFilters, profile: queries.Profile) -> lis
     """The filters that narrow the feed now, in words, for an empty list."""
     default = queries.PostingFilters()
     named = {
-        "search": "search", "skills": "skills", "employment": "employment",
-        "min_hourly_usd": "minimum hourly rate", "engagement_types": "pay basis",
-        "remote_only": "remote only", "regions": "region", "posted_within_days": "posted within",
-        "duration": "duration", "mid_market_only": "mid-market band only",
-        "min_legitimacy": "minimum legitimacy score", "open_only": None,
+        "search": "search",
+        "skills": "skills",
+        "employment": "employment",
+        "min_hourly_usd": "minimum hourly rate",
+        "engagement_types": "pay basis",
+        "remote_only": "remote only",
+        "regions": "region",
+        "posted_within_days": "posted within",
+        "duration": "duration",
+        "mid_market_only": "mid-market band only",
+        "min_legitimacy": "minimum legitimacy score",
+        "open_only": None,
     }
-    active = [label for field, label in named.items()
-              if label and getattr(filters, field) != getattr(default, field)]
+    active = [
+        label
+        for field, label in named.items()
+        if label and getattr(filters, field) != getattr(default, field)
+    ]
     if profile.min_hourly_usd > 0 and profile.hide_below_floor:
         active.append("your floor (hide postings below it)")
     return active
@@ -225,9 +338,23 @@ def reset_filters() -> None:
         st.session_state.pop(key, None)
 
 
-FILTER_KEYS = ("search", "skills", "employment", "include_salaried", "min_hourly_usd",
-               "engagement_types", "remote_only", "regions", "posted_within", "duration",
-               "mid_market_only", "min_legitimacy", "show_flagged", "open_only", "hide_below_floor")
+FILTER_KEYS = (
+    "search",
+    "skills",
+    "employment",
+    "include_salaried",
+    "min_hourly_usd",
+    "engagement_types",
+    "remote_only",
+    "regions",
+    "posted_within",
+    "duration",
+    "mid_market_only",
+    "min_legitimacy",
+    "show_flagged",
+    "open_only",
+    "hide_below_floor",
+)
 
 
 st.title("Feed")
@@ -251,7 +378,11 @@ def csv_of_view() -> str:
 
 summary, download = st.columns([4, 1], vertical_alignment="center")
 count = f"More than {queries.MAX_ROWS:,}" if matching > queries.MAX_ROWS else f"{matching:,}"
-orders = {"match": "best match first", "pay": "best paid first", "legitimacy": "most legitimate first"}
+orders = {
+    "match": "best match first",
+    "pay": "best paid first",
+    "legitimacy": "most legitimate first",
+}
 order = orders.get(filters.sort, "contract and freelance first, then newest")
 if filters.sort == "match" and not (profile.skills or filters.skills):
     order = "contract and freelance first, then newest (choose skills to rank by match)"
@@ -271,19 +402,30 @@ threshold = facets.get("flag_score_threshold")
 with st.expander("What the legitimacy score means", icon=":material/info:"):
     st.markdown(legitimacy_scale(threshold))
 if profile.min_hourly_usd > 0:
-    hidden = "hides postings known to pay less" if profile.hide_below_floor else "marks postings that pay less"
-    st.caption(f"Your floor of ${profile.min_hourly_usd:g}/hour {hidden}; postings without an "
-               "hourly rate stay, marked as such.")
+    hidden = (
+        "hides postings known to pay less"
+        if profile.hide_below_floor
+        else "marks postings that pay less"
+    )
+    st.caption(
+        f"Your floor of ${profile.min_hourly_usd:g}/hour {hidden}; postings without an "
+        "hourly rate stay, marked as such."
+    )
 
 if not postings:
     active = emptied_by(filters, profile)
     if active:
-        st.info("No postings match. Narrowed by: " + ", ".join(active) + ".", icon=":material/filter_alt_off:")
+        st.info(
+            "No postings match. Narrowed by: " + ", ".join(active) + ".",
+            icon=":material/filter_alt_off:",
+        )
         st.button("Reset the filters", on_click=reset_filters, icon=":material/restart_alt:")
     else:
         st.info("No postings yet: run `midtier run` to collect some.")
 for posting in postings:
     posting_card(posting, profile, threshold)
 if matching > len(postings):
-    st.caption(f"Showing the first {len(postings)}; narrow the filters, or download the CSV "
-               f"(up to {queries.MAX_ROWS:,}).")
+    st.caption(
+        f"Showing the first {len(postings)}; narrow the filters, or download the CSV "
+        f"(up to {queries.MAX_ROWS:,})."
+    )

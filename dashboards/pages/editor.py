@@ -257,7 +257,7 @@ def export_downloads() -> None:
         else []
     )
     if not files:
-        st.caption("None yet: `midtier export` (or the pipeline's export step) writes them.")
+        st.markdown("None yet: `midtier export` (or the pipeline's export step) writes them.")
         return
     st.caption(
         "As the last `midtier export` wrote them (sources whose terms forbid re-publishing "

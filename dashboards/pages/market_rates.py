@@ -124,16 +124,16 @@ def suppressed_table(suppressed: pd.DataFrame) -> None:
     rows = suppressed[["month", "region", "n", "suppressed_reason"]].copy()
     rows["month"] = pd.to_datetime(rows["month"]).dt.strftime("%Y-%m")
     st.markdown(f"**Suppressed cells ({len(rows)})**: counted, but too few postings to publish.")
-    st.dataframe(
-        rows,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "month": "Month",
-            "region": "Region",
-            "n": st.column_config.NumberColumn("n (postings)"),
-            "suppressed_reason": "Why suppressed",
-        },
+    # a plain table, so the reasons are text a screen reader (or a search) finds
+    st.table(
+        rows.rename(
+            columns={
+                "month": "Month",
+                "region": "Region",
+                "n": "n (postings)",
+                "suppressed_reason": "Why suppressed",
+            }
+        ).set_index("Month")
     )
 
 

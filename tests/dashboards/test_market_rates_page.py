@@ -71,11 +71,11 @@ def test_suppressed_cells_say_so_with_their_n(app):
     assert "Suppressed, too few postings: Jun 2025 (n=3)" in captions
     assert app.metric[0].value == "$78.00"  # the latest month with enough postings (May)
     # listed with its n and the reason dbt gives, not only in a caption
-    suppressed = app.dataframe[-1].value
-    assert list(suppressed.columns) == ["month", "region", "n", "suppressed_reason"]
-    row = suppressed.iloc[0]
-    assert (row["month"], row["region"], row["n"]) == ("2025-06", "north_america", 3)
-    assert "fewer than 5 postings" in row["suppressed_reason"]
+    suppressed = app.table[-1].value
+    assert list(suppressed.columns) == ["Region", "n (postings)", "Why suppressed"]
+    row = suppressed.loc["2025-06"]
+    assert (row["Region"], row["n (postings)"]) == ("north_america", 3)
+    assert "fewer than 5 postings" in row["Why suppressed"]
 
 
 def test_download_holds_the_rates(app):

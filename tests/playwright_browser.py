@@ -61,21 +61,29 @@ def dashboard(database_url: str, home: Path):
 
 
 @contextlib.contextmanager
-def chromium_page():
-    """A fresh Chromium page (a new profile: a first visit)."""
+def chromium():
+    """Debian's Chromium under Playwright, for as long as the block runs."""
     sync_api = pytest.importorskip("playwright.sync_api")
     executable = browser.chromium()
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=browser.FLAGS[1:])
+        launched = playwright.chromium.launch(executable_path=executable, args=browser.FLAGS[1:])
         try:
-            context = chromium.new_context(
-                viewport={"width": 1280, "height": 1000}, accept_downloads=True
-            )
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            yield page
+            yield launched
         finally:
-            chromium.close()
+            launched.close()
+
+
+@contextlib.contextmanager
+def fresh_page(chromium_browser):
+    """A page in a new browser context (a new profile: a first visit)."""
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 1000},
+                                           accept_downloads=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        yield page
+    finally:
+        context.close()
 
 
 def wait_for_app(page) -> None:

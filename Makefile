@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser demo lint test test-all bench stop clean
+.PHONY: install browser demo imports lint test test-all bench stop clean
 
 install: $(STAMP)
 
@@ -41,7 +41,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt --processes 2 --disable-progress-bar
 
-test: install browser
+# The layer contracts in pyproject.toml ([tool.importlinter]): core never imports a caller.
+imports: install
+	$(BIN)/lint-imports
+
+test: install browser imports
 	$(PYTEST) -m "not slow"
 
 test-all: install browser

@@ -21,11 +21,11 @@ import json
 import random
 import sys
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 # A fixed "now" keeps the data set independent of the day it is generated on.
-EPOCH = datetime(2026, 11, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 WINDOW_DAYS = 120
 
 SOURCES = ("remoteok", "freelancer", "hackernews", "rss", "weworkremotely", "remotive",

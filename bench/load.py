@@ -25,18 +25,18 @@ import resource
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
 from bench import server
 from midtier import database
-from midtier.importer import _records, to_item
+from midtier.importer import _records, to_posting
+from midtier.loading import prepare_posting
 from midtier.raw_store import POSTING_COLUMNS, RawStore, copy_lines
-from scrapers.pipelines import prepare_posting
 
 RUN_ID = "bench-load"
-FETCHED_AT = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
+FETCHED_AT = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
 
 def _peak_rss_mb() -> float:
@@ -48,7 +48,7 @@ def prepared_rows(jsonl: Path, crawl_run_id: str = RUN_ID) -> Iterator[dict]:
     for _, record, _, problem in _records(jsonl):
         if problem:
             continue
-        yield prepare_posting(to_item(record, record.get("source", "bench")), source="bench",
+        yield prepare_posting(to_posting(record, record.get("source", "bench")), source="bench",
                               crawl_run_id=crawl_run_id, fetched_at=FETCHED_AT)
 
 
@@ -89,8 +89,10 @@ def step_copy(args) -> dict:
     columns = ", ".join(POSTING_COLUMNS)
     with contextlib.closing(database.connect(args.url)) as conn:
         started = time.perf_counter()
-        with conn, conn.cursor() as cur, open(args.copy_file, "rb") as handle:
-            cur.copy_expert(f"copy bench.copy_target ({columns}) from stdin", handle, size=256 * 1024)
+        with conn.transaction(), conn.cursor() as cur, open(args.copy_file, "rb") as handle:
+            with cur.copy(f"copy bench.copy_target ({columns}) from stdin") as copy:
+                while data := handle.read(256 * 1024):
+                    copy.write(data)
             rows = cur.rowcount
         seconds = time.perf_counter() - started
     return {"rows": rows, "seconds": seconds}
@@ -111,18 +113,13 @@ def step_store(args) -> dict:
 
 
 def step_import(args) -> dict:
-    import midtier.importer as importer
-    from scrapers.pipelines import RawPostingPipeline
+    from midtier import importer
 
-    class Pipeline(RawPostingPipeline):
-        def __init__(self, url=None, **kwargs):
-            super().__init__(url, batch_size=args.batch_size)
-
-    importer.RawPostingPipeline = Pipeline
     if args.step == "import":
         _truncate(args.url)
     started = time.perf_counter()
-    summary = importer.import_file(args.jsonl, "bench", url=args.url)
+    summary = importer.import_file(args.jsonl, "bench", url=args.url,
+                                   batch_size=args.batch_size)
     seconds = time.perf_counter() - started
     counts = summary.counts
     return {"rows": counts.seen, "new": counts.new, "updated": counts.updated,
@@ -136,10 +133,10 @@ def step_insert(args) -> dict:
     columns = ", ".join(POSTING_COLUMNS)
     placeholders = ", ".join(["%s"] * len(POSTING_COLUMNS))
     sql = f"insert into bench.insert_target ({columns}) values ({placeholders})"
-    import psycopg2.extras
+    from psycopg.types.json import Jsonb
 
     def value(item):
-        return psycopg2.extras.Json(item) if isinstance(item, dict) else item
+        return Jsonb(item) if isinstance(item, dict) else item
 
     rows = 0
     with contextlib.closing(database.connect(args.url)) as conn:

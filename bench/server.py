@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import sys
 import time
-import socket
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 

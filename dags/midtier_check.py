@@ -61,25 +61,29 @@ def midtier_check():
 
     @task(on_failure_callback=alert_source_degraded, max_active_tis_per_dagrun=2)
     def source_health(source: str, validation_id: str) -> dict:
+        from expectations.runner import run_checks
         from midtier import steps
 
-        summary = steps.check(groups=["source_health"], sources=[source], validation_id=validation_id)
+        summary = steps.check(run_checks, groups=["source_health"], sources=[source],
+                              validation_id=validation_id)
         if source in summary.degraded_sources:
             raise RuntimeError(f"source {source} is degraded: {summary.degraded_sources[source]}")
         return {"source": source, "status": "healthy"}
 
     @task(trigger_rule="all_done")
     def client_legitimacy(validation_id: str) -> dict:
+        from expectations.runner import run_checks
         from midtier import steps
 
-        summary = steps.check(groups=["client_legitimacy"], validation_id=validation_id)
+        summary = steps.check(run_checks, groups=["client_legitimacy"], validation_id=validation_id)
         return {"flags_added": summary.flags_added, "flags_cleared": summary.flags_cleared}
 
     @task(outlets=[CHECKED_MARTS])
     def mart_integrity(validation_id: str) -> dict:
+        from expectations.runner import run_checks
         from midtier import steps
 
-        summary = steps.check(groups=["mart_integrity"], validation_id=validation_id)
+        summary = steps.check(run_checks, groups=["mart_integrity"], validation_id=validation_id)
         failed = [suite.name for suite in summary.critical_failures]
         if failed:
             raise RuntimeError(f"critical data checks failed: {', '.join(failed)}; "

@@ -29,8 +29,8 @@ def midtier_export():
     def write_exports() -> list[str]:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from expectations.publication import PublicationBlocked
         from midtier import steps
+        from midtier.publication import PublicationBlocked
 
         try:
             return [str(path) for path in steps.export()]

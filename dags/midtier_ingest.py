@@ -66,10 +66,7 @@ def midtier_ingest():
     def crawl_source(source: str, params=None) -> dict:
         from midtier import steps
 
-        if crawls_offline(params):
-            summary = steps.offline_crawl(source)
-        else:
-            summary = steps.crawl(source)
+        summary = steps.offline_crawl(source) if crawls_offline(params) else steps.crawl(source)
         return {"source": summary.source, "status": summary.status,
                 "crawl_run_id": summary.crawl_run_id, "seen": summary.counts.seen}
 

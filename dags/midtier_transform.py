@@ -2,8 +2,9 @@
 ### Midtier transform
 
 Runs the dbt project (staging -> intermediate -> marts, with every test after each model) as
-an astronomer-cosmos task group when new raw postings land, then publishes the marts Asset
-that starts `midtier_check`. A large backlog of new postings is first processed in batches.
+an astronomer-cosmos task group when new raw postings or developer evidence land, then
+publishes the marts Asset that starts `midtier_check`. A large backlog of new postings is
+first processed in batches.
 
 dbt connects through the Airflow connection `midtier_postgres`, read when a task runs: no
 credential is part of the DAG. The tasks are rendered from dbt's manifest
@@ -20,7 +21,7 @@ from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from midtier import steps
 from midtier.airflow_defaults import DEFAULT_ARGS, START_DATE
-from midtier.assets import MARTS, RAW_POSTINGS
+from midtier.assets import DEVELOPER_EVIDENCE, MARTS, RAW_POSTINGS
 from midtier.orchestration import DBT_CONNECTION
 from midtier.settings import PROJECT_ROOT, load_settings
 
@@ -60,7 +61,8 @@ def dbt_models():
 
 
 @dag(
-    schedule=[RAW_POSTINGS],
+    # new postings, or a developer evidence refresh (midtier_evidence), rebuild the marts
+    schedule=(RAW_POSTINGS | DEVELOPER_EVIDENCE),
     start_date=START_DATE,
     catchup=False,
     default_args=DEFAULT_ARGS,

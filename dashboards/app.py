@@ -32,6 +32,8 @@ PAGES = {
     "Developers": [
         st.Page(HERE / "pages" / "rate_floors.py", title="Rate floors", icon=":material/price_check:",
                 url_path="rate-floors"),
+        st.Page(HERE / "pages" / "developers.py", title="Developers", icon=":material/badge:",
+                url_path="developers"),
     ],
     "Pipeline": [
         st.Page(HERE / "pages" / "sources_quality.py", title="Sources & quality", icon=":material/fact_check:",

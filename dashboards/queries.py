@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg2
-import psycopg2.errors
+import psycopg
 import streamlit as st
+from psycopg import errors
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from midtier import database
-from midtier.exports import CONTRACT_EMPLOYMENT, JSON_COLUMNS, MART, mart_columns, select_list
+from midtier.exports import CONTRACT_EMPLOYMENT, JSON_COLUMNS, MART
 from midtier.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -33,15 +33,14 @@ SOURCES_TTL_SECONDS = 60
 PAGE_ROWS = 100
 MAX_ROWS = 1000
 CONNECT_TIMEOUT_SECONDS = 5
-# Idle connections kept per database URL; more concurrent queries than this open extra
-# connections, which are closed afterwards instead of kept.
-IDLE_CONNECTIONS_PER_URL = 4
-# The mart's column list changes only when dbt rebuilds it, and reading it takes ~15 ms
-# (information_schema is slow): it is kept this long.
-MART_COLUMNS_TTL_SECONDS = 60
+# Connections kept per database URL; more concurrent queries than this wait for one.
+CONNECTIONS_PER_URL = 4
 RATES = "marts.rpt_rate_percentiles"
 FACETS = "marts.rpt_feed_facets"
 SOURCE_OVERVIEW = "marts.rpt_source_overview"
+DEVELOPER_PROFILES = "marts.fct_developer_profiles"
+DEVELOPER_SKILLS = "marts.fct_developer_skills"
+DEVELOPERS_TTL_SECONDS = 60
 # Per source, as fct_postings.is_flagged counts: dbt's score-flagged count plus the postings
 # flagged since by an open data-quality check whose score alone does not flag them.
 SOURCE_POSTINGS = f"""
@@ -58,12 +57,6 @@ SOURCE_POSTINGS = f"""
         group by postings.source
     ) as checked
         on checked.source = overview.source
-"""
-LIVE_SOURCE_POSTINGS = f"""
-    select source, count(*) as postings,
-           count(*) filter (where closed_at is null) as open_postings,
-           count(*) filter (where is_flagged) as flagged
-    from {MART} group by source
 """
 FEED_COLUMNS = (*JSON_COLUMNS, "is_canonical", "duplicate_group_size", "is_salaried",
                 "rate_yardstick")
@@ -87,8 +80,6 @@ HOURLY_PAY = "coalesce(hourly_usd_max, hourly_usd_min)"
 # are fct_postings.employment_type's. Contract and freelance work
 # (exports.CONTRACT_EMPLOYMENT), the platform's focus, comes first in the default order.
 SALARIED = "salaried"
-
-
 # What every page says when the database cannot be reached (the details go to the log).
 UNREACHABLE = ("Cannot reach the database right now. If you run this dashboard, start it with "
                "`midtier db up` (or check DATABASE_URL); the details are in its log.")
@@ -159,26 +150,18 @@ def visitor_text(text: str | None) -> str:
 def fetch_facets(url: str) -> dict[str, list[str]]:
     """The skills (most common first), engagement types and regions present in the mart,
     as dbt counted them once per build in ``marts.rpt_feed_facets``."""
-    columns = _mart_columns(url)
-    try:
-        rows = _query(
-            url,
-            f"""
-            select facet, value from {FACETS}
-            order by facet, case when facet = 'skill' then postings end desc nulls last, value
-            """,
-            table=FACETS,
-        )
-        skills, engagement_types, regions = (
-            [row["value"] for row in rows if row["facet"] == facet]
-            for facet in ("skill", "engagement_type", "region")
-        )
-    except DataUnavailable as error:
-        if not isinstance(error.__cause__, MISSING_RELATION):
-            raise
-        # Marts built before rpt_feed_facets existed, until the next `midtier transform`:
-        # scan the mart itself, as before (seconds on a large mart).
-        skills, engagement_types, regions = _live_facets(url, columns)
+    rows = _query(
+        url,
+        f"""
+        select facet, value from {FACETS}
+        order by facet, case when facet = 'skill' then postings end desc nulls last, value
+        """,
+        table=FACETS,
+    )
+    skills, engagement_types, regions = (
+        [row["value"] for row in rows if row["facet"] == facet]
+        for facet in ("skill", "engagement_type", "region")
+    )
     as_of = _query(url, f"select {NEWEST_CRAWL} as as_of")[0]["as_of"]
     # dbt's var flag_score_threshold, as the build that flagged the postings used it
     threshold = _query(url, f"select max(flag_score_threshold) as threshold from {SOURCE_OVERVIEW}",
@@ -187,57 +170,17 @@ def fetch_facets(url: str) -> dict[str, list[str]]:
         "skills": skills,
         "engagement_types": engagement_types,
         "regions": regions,
-        "columns": sorted(columns),
         "as_of": as_of,
         "flag_score_threshold": threshold,
     }
 
 
-def _live_facets(url: str, columns: set[str]) -> tuple[list[str], ...]:
-    """``fetch_facets``'s three lists read off the mart itself (full scans)."""
-    skills = _query(url, f"select skill as value from {MART}, unnest(skills) as skill "
-                         "group by skill order by count(*) desc, skill")
-    engagement_types = _query(url, f"select distinct engagement_type as value from {MART} "
-                                   "where engagement_type is not null order by 1")
-    regions = (_query(url, f"select distinct region as value from {MART} where region is not null order by 1")
-               if "region" in columns else [])
-    return tuple([row["value"] for row in rows] for rows in (skills, engagement_types, regions))
-
-
-def _columns(url: str, schema: str, table: str) -> set[str]:
-    rows = _query(url, "select column_name from information_schema.columns "
-                       "where table_schema = %s and table_name = %s", [schema, table])
-    return {row["column_name"] for row in rows}
-
-
-def fetch_mart_columns(url: str) -> set[str]:
-    """The postings mart's columns (the issue-7 columns may not have landed yet)."""
-    return _with_cursor(url, mart_columns)
-
-
-_mart_columns_seen: dict[str, tuple[float, frozenset[str]]] = {}
-
-
-def _mart_columns(url: str) -> set[str]:
-    """``fetch_mart_columns``, remembered for a minute; an absent mart is never remembered,
-    so the first build after it shows at once."""
-    seen = _mart_columns_seen.get(url)
-    if seen and time.monotonic() - seen[0] < MART_COLUMNS_TTL_SECONDS:
-        return set(seen[1])
-    columns = fetch_mart_columns(url)
-    if columns:
-        _mart_columns_seen[url] = (time.monotonic(), frozenset(columns))
-    return columns
-
-
-def _feed_conditions(filters: PostingFilters, profile: Profile, columns: set[str]) -> tuple[str, list]:
+def _feed_conditions(filters: PostingFilters, profile: Profile) -> tuple[str, list]:
     """The feed's WHERE clause for ``filters`` and the profile's floor, and its parameters."""
-    conditions: list[tuple[str, tuple]] = [("true", ())]
-    if "is_canonical" in columns:
-        conditions.append(("coalesce(is_canonical, true)", ()))
-    if filters.remote_only and "is_remote" in columns:
+    conditions: list[tuple[str, tuple]] = [("true", ()), ("coalesce(is_canonical, true)", ())]
+    if filters.remote_only:
         conditions.append(("coalesce(is_remote, false)", ()))
-    if filters.regions and "region" in columns:
+    if filters.regions:
         conditions.append(("region = any(%s::text[])", (list(filters.regions),)))
     if filters.posted_within_days > 0:
         conditions.append((
@@ -245,12 +188,12 @@ def _feed_conditions(filters: PostingFilters, profile: Profile, columns: set[str
             (filters.posted_within_days,),
         ))
     weeks = DURATIONS.get(filters.duration)
-    if weeks and "duration_weeks" in columns:
+    if weeks:
         low, high = weeks
         conditions.append(("duration_weeks >= %s", (low,)))
         if high is not None:
             conditions.append(("duration_weeks < %s", (high,)))
-    if filters.mid_market_only and "is_mid_market" in columns:
+    if filters.mid_market_only:
         conditions.append(("coalesce(is_mid_market, false)", ()))
     if profile.min_hourly_usd > 0 and profile.hide_below_floor:
         conditions.append((f"({HOURLY_PAY} is null or {HOURLY_PAY} >= %s)", (profile.min_hourly_usd,)))
@@ -317,8 +260,7 @@ def fetch_postings(url: str, filters: PostingFilters, limit: int = PAGE_ROWS,
     Each row carries ``match_score``: the share of the profile's skills (or else the filtered
     skills) the posting asks for, 0–100, or None when there are no skills to match.
     """
-    columns = _mart_columns(url)
-    where, parameters = _feed_conditions(filters, profile, columns)
+    where, parameters = _feed_conditions(filters, profile)
     match_skills = list(profile.skills or filters.skills)
     match = (
         "round(100.0 * cardinality(array(select unnest(skills) intersect select unnest(%s::text[])))"
@@ -329,7 +271,7 @@ def fetch_postings(url: str, filters: PostingFilters, limit: int = PAGE_ROWS,
     floor = profile.min_hourly_usd
     sql = f"""
         select * from (
-            select {select_list(FEED_COLUMNS, columns)},
+            select {", ".join(FEED_COLUMNS)},
                    {match if match_skills else "null::integer"} as match_score,
                    {f"{HOURLY_PAY} >= %s" if floor > 0 else "null::boolean"} as meets_floor
             from {MART}
@@ -348,7 +290,7 @@ def count_postings(url: str, filters: PostingFilters, profile: Profile = Profile
     """How many postings ``fetch_postings`` would return without a limit, counted up to
     ``cap + 1`` (more than ``cap`` reads as "more than cap"): an exact count of a broad
     filter would read every open posting."""
-    where, parameters = _feed_conditions(filters, profile, _mart_columns(url))
+    where, parameters = _feed_conditions(filters, profile)
     sql = f"select count(*) as n from (select from {MART} where {where} limit %s) as matched"
     return _query(url, sql, parameters + [cap + 1])[0]["n"]
 
@@ -382,16 +324,61 @@ def fetch_rates(url: str, skills: tuple[str, ...], engagement_type: str) -> list
     )
 
 
+def fetch_developer_profile(url: str, handle: str) -> dict | None:
+    """One public developer profile with its skills' evidence (strongest first); None when
+    the handle has none."""
+    profiles = _query(url, f"select * from {DEVELOPER_PROFILES} where handle = %s",
+                      [visitor_text(handle).strip().lower()], table=DEVELOPER_PROFILES)
+    if not profiles:
+        return None
+    skills = _query(
+        url,
+        f"""
+        select skill_slug, evidence_count, strength::float as strength, is_evidence_backed,
+               evidence_reasons, evidence_urls
+        from {DEVELOPER_SKILLS}
+        where handle = %s
+        order by is_evidence_backed desc, strength desc, skill_slug
+        """,
+        [profiles[0]["handle"]],
+        table=DEVELOPER_SKILLS,
+    )
+    return {**profiles[0], "skill_evidence": skills}
+
+
+def fetch_developer_directory(url: str, skill: str | None, tiers: tuple[str, ...],
+                              max_floor_usd: float | None) -> list[dict]:
+    """Profiles with ``skill`` (any when None) in one of ``tiers`` (any when empty), whose
+    floor is at most ``max_floor_usd`` (any, including no floor, when None): best tier first."""
+    return _query(
+        url,
+        f"""
+        select handle, tier, floor_usd_hourly::float as floor_usd_hourly, skills,
+               evidence_backed_skills, assessed
+        from {DEVELOPER_PROFILES}
+        where (%s::text is null or %s = any(skills))
+          and (cardinality(%s::text[]) = 0 or tier = any(%s::text[]))
+          and (%s::float is null or floor_usd_hourly <= %s::float)
+        order by cardinality(evidence_backed_skills) desc, floor_usd_hourly nulls last, handle
+        limit %s
+        """,
+        [skill, skill, list(tiers), list(tiers), max_floor_usd, max_floor_usd, MAX_ROWS],
+        table=DEVELOPER_PROFILES,
+    )
+
+
+def fetch_developer_facets(url: str) -> dict[str, list[str]]:
+    """The directory's choices: skills shown by evidence and tiers present, from the marts."""
+    skills = _query(url, f"select distinct unnest(skills) as skill from {DEVELOPER_PROFILES} "
+                         "order by 1", table=DEVELOPER_PROFILES)
+    tiers = _query(url, f"select distinct tier from {DEVELOPER_PROFILES} order by 1",
+                   table=DEVELOPER_PROFILES)
+    return {"skills": [row["skill"] for row in skills], "tiers": [row["tier"] for row in tiers]}
+
+
 def fetch_source_overview(url: str) -> list[dict]:
     """Per source: postings in the mart, the last crawl run, its status and rejects."""
-    try:
-        counted = _query(url, SOURCE_POSTINGS, table=SOURCE_OVERVIEW)
-    except DataUnavailable as error:
-        if not isinstance(error.__cause__, MISSING_RELATION):
-            raise
-        # Marts built before rpt_source_overview existed, until the next `midtier transform`:
-        # aggregate the mart itself, as before (a second or so at a million postings).
-        counted = _query(url, LIVE_SOURCE_POSTINGS)
+    counted = _query(url, SOURCE_POSTINGS, table=SOURCE_OVERVIEW)
     postings = {row["source"]: row for row in counted}
     runs = {
         row["source"]: row
@@ -466,7 +453,7 @@ def data_docs_index(url: str | None = None) -> Path | None:
             where data_docs_path is not null order by validated_at desc limit 1
             """,
             table="quality.validation_results",
-        ) if "data_docs_path" in _columns(url, "quality", "validation_results") else []
+        )
         if recorded and Path(recorded[0]["data_docs_path"]).is_file():
             return Path(recorded[0]["data_docs_path"])
     home = load_settings().home
@@ -511,6 +498,22 @@ def load_rates(url: str, skills: tuple[str, ...], engagement_type: str) -> list[
     return fetch_rates(url, skills, engagement_type)
 
 
+@st.cache_data(ttl=DEVELOPERS_TTL_SECONDS, show_spinner=False)
+def load_developer_profile(url: str, handle: str) -> dict | None:
+    return fetch_developer_profile(url, handle)
+
+
+@st.cache_data(ttl=DEVELOPERS_TTL_SECONDS, show_spinner=False)
+def load_developer_directory(url: str, skill: str | None, tiers: tuple[str, ...],
+                             max_floor_usd: float | None) -> list[dict]:
+    return fetch_developer_directory(url, skill, tiers, max_floor_usd)
+
+
+@st.cache_data(ttl=DEVELOPERS_TTL_SECONDS, show_spinner=False)
+def load_developer_facets(url: str) -> dict[str, list[str]]:
+    return fetch_developer_facets(url)
+
+
 @st.cache_data(ttl=SOURCES_TTL_SECONDS, show_spinner=False)
 def load_source_overview(url: str) -> list[dict]:
     return fetch_source_overview(url)
@@ -524,83 +527,75 @@ def load_validation_results(url: str) -> list[dict]:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _connect(url: str):
-    try:
-        conn = psycopg2.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS)
-    except psycopg2.OperationalError as error:
-        # the address and the driver's words go to the log; the page says what to do
-        log.warning("cannot reach the database at %s: %s", database.redact(url), str(error).strip())
-        raise DataUnavailable(UNREACHABLE) from error
+def _configure(conn) -> None:
     # Autocommit: an idle pooled connection then holds no snapshot and no lock, so it never
     # blocks dbt replacing the tables it read.
-    conn.set_session(readonly=True, autocommit=True)
-    return conn
+    conn.read_only = True
+    conn.autocommit = True
 
 
 # Setting up a connection costs more than most of the queries here, so connections are kept
-# between calls. Each is used by one thread at a time: Streamlit runs sessions in threads.
-_idle_connections: dict[str, list] = {}
-_idle_lock = threading.Lock()
+# between calls, one pool per URL. Streamlit runs sessions in threads; the pool hands each
+# connection to one thread at a time.
+_pools: dict[str, ConnectionPool] = {}
+_pools_lock = threading.Lock()
 
 
-def _checkout(url: str):
-    """An idle connection to ``url`` and True, else a new one and False."""
-    with _idle_lock:
-        idle = _idle_connections.get(url)
-        if idle:
-            return idle.pop(), True
-    return _connect(url), False
+def _pool(url: str) -> ConnectionPool:
+    """The open pool for ``url``; DataUnavailable if its first connection cannot be made."""
+    with _pools_lock:
+        pool = _pools.get(url)
+        if pool is not None:
+            return pool
+        # The pool retries a refused connection until its timeout; a visitor should hear at
+        # once that the database is down, so one plain connection is tried first.
+        try:
+            psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS).close()
+        except psycopg.OperationalError as error:
+            raise _unreachable(url, error) from error
+        pool = ConnectionPool(
+            url, min_size=1, max_size=CONNECTIONS_PER_URL, open=False, name="dashboard",
+            kwargs={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, configure=_configure,
+            # A connection the server dropped since (restart, idle timeout, a dropped
+            # database) is found out before use and replaced.
+            check=ConnectionPool.check_connection, timeout=CONNECT_TIMEOUT_SECONDS,
+        )
+        try:
+            pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
+        except PoolTimeout as error:
+            pool.close()
+            raise _unreachable(url, error) from error
+        _pools[url] = pool
+        return pool
 
 
-def _checkin(url: str, conn) -> None:
-    if conn.closed:
-        return
-    with _idle_lock:
-        idle = _idle_connections.setdefault(url, [])
-        if len(idle) < IDLE_CONNECTIONS_PER_URL:
-            idle.append(conn)
-            return
-    conn.close()
+def _unreachable(url: str, error: Exception) -> DataUnavailable:
+    # the address and the driver's words go to the log; the page says what to do
+    log.warning("cannot reach the database at %s: %s", database.redact(url), str(error).strip())
+    return DataUnavailable(UNREACHABLE)
 
 
 def close_idle_connections() -> None:
-    """Close every kept connection (tests, shutdown); the next query opens a new one."""
-    with _idle_lock:
-        connections = [conn for idle in _idle_connections.values() for conn in idle]
-        _idle_connections.clear()
-    for conn in connections:
-        conn.close()
+    """Close every kept connection (tests, shutdown); the next query opens a new pool."""
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.close()
 
 
 def _with_cursor(url: str, work):
-    """``work(cursor)`` on a kept connection to ``url``.
-
-    A kept connection the server has dropped since (restart, idle timeout, a dropped
-    database) is only found out on use: the work is then run once more on a new connection.
-    """
-    while True:
-        conn, reused = _checkout(url)
-        try:
-            with conn.cursor() as cur:
-                result = work(cur)
-        except (psycopg2.OperationalError, psycopg2.InterfaceError):
-            if conn.closed and reused:
-                continue
-            conn.close()
-            raise
-        except DataUnavailable:
-            _checkin(url, conn)
-            raise
-        except BaseException:
-            conn.close()
-            raise
-        _checkin(url, conn)
-        return result
+    """``work(cursor)`` on a pooled connection to ``url``."""
+    try:
+        with _pool(url).connection() as conn, conn.cursor() as cur:
+            return work(cur)
+    except PoolTimeout as error:
+        raise _unreachable(url, error) from error
 
 
 # What a query on a relation that is not there (yet) raises; ``_query`` turns it into
 # DataUnavailable.
-MISSING_RELATION = (psycopg2.errors.UndefinedTable, psycopg2.errors.InvalidSchemaName)
+MISSING_RELATION = (errors.UndefinedTable, errors.InvalidSchemaName)
 
 
 def _query(url: str, sql: str, parameters: list | None = None, table: str = MART) -> list[dict]:

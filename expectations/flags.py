@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import psycopg2.extras
-from psycopg2.extensions import connection as Connection
+from psycopg import Connection
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +43,11 @@ def apply(conn: Connection, validation_id: str, outcomes: list[CheckOutcome]) ->
             )
             open_before = {row[0] for row in cur.fetchall()}
             if outcome.failing:
-                psycopg2.extras.execute_values(
-                    cur,
+                cur.executemany(
                     """
                     insert into quality.posting_flags
                         (posting_id, check_name, observed_value, validation_id, flagged_at, cleared_at)
-                    values %s
+                    values (%s, %s, %s, %s, now(), null)
                     on conflict (posting_id, check_name) do update set
                         observed_value = excluded.observed_value,
                         validation_id = excluded.validation_id,
@@ -60,7 +58,6 @@ def apply(conn: Connection, validation_id: str, outcomes: list[CheckOutcome]) ->
                     """,
                     [(posting_id, outcome.check_name, observed, validation_id)
                      for posting_id, observed in sorted(outcome.failing.items())],
-                    template="(%s, %s, %s, %s, now(), null)",
                 )
             new = set(outcome.failing) - open_before
             added += len(new)

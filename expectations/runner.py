@@ -29,12 +29,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg2.extras
+from psycopg.types.json import Jsonb
 
-from expectations import flags, publication, source_health
+from expectations import flags, source_health
 from expectations import suites as suite_plans
-from expectations.suites import CLIENT_LEGITIMACY, GROUPS, MART, MART_INTEGRITY, SOURCE_HEALTH, SuitePlan
-from midtier import database
+from expectations.suites import (
+    CLIENT_LEGITIMACY,
+    GROUPS,
+    MART,
+    MART_INTEGRITY,
+    SOURCE_HEALTH,
+    SuitePlan,
+)
+from midtier import database, publication
 from midtier.settings import load_settings
 
 DATABASE_URL_VARIABLE = "MIDTIER_GX_DATABASE_URL"
@@ -125,6 +132,9 @@ class CheckSummary:
         """Failed suites that must stop publishing (exports)."""
         return [suite for suite in self.suites if suite.critical and not suite.success]
 
+    def describe(self) -> str:
+        return format_summary(self)
+
     @property
     def flags_added(self) -> int:
         return self.flag_changes.added
@@ -182,19 +192,19 @@ def run_checks(url: str | None = None, *, groups: Iterable[str] | None = None,
                     source_health.record_profile(conn, source, crawl_run_id)
                     if not result.success:
                         degraded[source] = status.reason
-            columns = _mart_columns(conn) if {CLIENT_LEGITIMACY, MART_INTEGRITY} & set(groups) else set()
+            mart_built = _mart_built(conn)
             if CLIENT_LEGITIMACY in groups:
-                result = validator.validate(suite_plans.client_legitimacy(columns))
+                result = validator.validate(suite_plans.client_legitimacy())
                 results.append(result)
                 if result.errored:
                     log.warning("suite %s errored: no flag cleared, open flags kept (%s)",
                                 result.name, result.reason())
                 changes = flags.apply(conn, validation_id, _flag_outcomes(result))
             if MART_INTEGRITY in groups:
-                for plan in (suite_plans.fct_postings_integrity(columns),
+                for plan in (suite_plans.fct_postings_integrity(),
                              suite_plans.fct_postings_coverage(),
                              suite_plans.fct_postings_budgets()):
-                    if not columns:
+                    if not mart_built:
                         results.append(_missing_mart(plan))
                     else:
                         results.append(validator.validate(plan))
@@ -369,14 +379,10 @@ def _missing_mart(plan: SuitePlan) -> SuiteResult:
                        result_json={"success": False, "error": failure.error})
 
 
-def _mart_columns(conn) -> set[str]:
-    """The mart's columns (empty when it is not built)."""
+def _mart_built(conn) -> bool:
     with conn.cursor() as cur:
-        cur.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'marts' and table_name = 'fct_postings'"
-        )
-        return {row[0] for row in cur.fetchall()}
+        cur.execute("select to_regclass(%s) is not null", (MART,))
+        return cur.fetchone()[0]
 
 
 @contextlib.contextmanager
@@ -408,10 +414,10 @@ def _quiet_great_expectations() -> Iterator[None]:
 
 
 def _sqlalchemy_url(url: str) -> str:
-    """GX builds a SQLAlchemy engine: name the psycopg2 driver explicitly."""
+    """GX builds a SQLAlchemy engine: name the psycopg (3) driver explicitly."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg2://" + url[len(prefix) :]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -535,9 +541,8 @@ def _record(url: str, validation_id: str, results: list[SuiteResult], docs_index
                 _UPSERT,
                 (
                     validation_id, result.name, result.success, result.evaluated, result.failed,
-                    psycopg2.extras.Json(result.result_json), result.group, result.critical,
-                    psycopg2.extras.Json([{"check": name, "reason": reason}
-                                          for name, reason in result.skipped]),
+                    Jsonb(result.result_json), result.group, result.critical,
+                    Jsonb([{"check": name, "reason": reason} for name, reason in result.skipped]),
                     docs_index,
                     result.status,
                 ),

@@ -23,7 +23,7 @@ import logging
 import statistics
 from dataclasses import dataclass
 
-from psycopg2.extensions import connection as Connection
+from psycopg import ClientCursor, Connection
 
 from expectations import thresholds
 from expectations.suites import SourceBaseline
@@ -108,7 +108,8 @@ def baseline(conn: Connection, source: str, crawl_run_id: str) -> SourceBaseline
         known |= set(keys)
         required = set(common) if required is None else required & set(common)
     has_payload_baseline = bool(earlier_count or profiles)
-    query = conn.cursor().mogrify(
+    # GX runs the query as text: the values are quoted into it client-side.
+    query = ClientCursor(conn).mogrify(
         """
         select
             postings.source_posting_id,
@@ -133,7 +134,7 @@ def baseline(conn: Connection, source: str, crawl_run_id: str) -> SourceBaseline
         """,
         {"known": sorted(known), "required": sorted(required or []), "source": source,
          "run": crawl_run_id},
-    ).decode()
+    )
     return SourceBaseline(
         source=source,
         crawl_run_id=crawl_run_id,

@@ -32,20 +32,23 @@ import great_expectations as gx
 from great_expectations.expectations.row_conditions import Column
 
 from expectations import thresholds
+from midtier import allowed_values
 
 MART = "marts.fct_postings"
-ENGAGEMENT_TYPES = ("hourly", "daily", "fixed", "salary", "unknown")
-BUDGET_PERIODS = ("hour", "day", "week", "month", "year", "project")
+# the mart's enumerations, from dbt's seed allowed_values (dbt checks the same rows)
+ENGAGEMENT_TYPES = allowed_values.values("engagement_type")
+BUDGET_PERIODS = allowed_values.values("budget_period")
 
 SOURCE_HEALTH = "source_health"
 CLIENT_LEGITIMACY = "client_legitimacy"
 MART_INTEGRITY = "mart_integrity"
 GROUPS = (SOURCE_HEALTH, CLIENT_LEGITIMACY, MART_INTEGRITY)
 
-# Rows the integrity gate leaves out: sources marked degraded and postings with open flags.
-_PUBLISHABLE = f"""
-    source not in (select source from quality.source_status where status = 'degraded')
-    and posting_id not in (select posting_id from quality.posting_flags where cleared_at is null)
+# The rows the integrity gate checks: what Midtier publishes (dbt's fct_postings.is_publishable,
+# which leaves out postings with open flags) from sources not marked degraded.
+_PUBLISHABLE = """
+    is_publishable
+    and source not in (select source from quality.source_status where status = 'degraded')
 """
 
 
@@ -162,21 +165,15 @@ def source_health(baseline: SourceBaseline) -> SuitePlan:
 LEGITIMACY_SCORE_CHECK = "legitimacy_score"
 
 
-def client_legitimacy(columns: set[str]) -> SuitePlan:
+def client_legitimacy() -> SuitePlan:
     """The legitimacy suite: the postings dbt flagged, as failing rows."""
-    if not {"is_score_flagged", "legitimacy_score"} <= columns:
-        checks = [_skip(LEGITIMACY_SCORE_CHECK, f"{MART} has no column is_score_flagged")]
-        query = f"select posting_id from {MART}"
-    else:
-        checks = [_run(LEGITIMACY_SCORE_CHECK, gx.expectations.ExpectColumnValuesToBeNull(
-            column="legitimacy_score"))]
-        query = (f"select posting_id, (case when is_score_flagged then legitimacy_score end)"
-                 f"::double precision as legitimacy_score from {MART}")
     return SuitePlan(
         name="client_legitimacy",
         group=CLIENT_LEGITIMACY,
-        query=query,
-        checks=checks,
+        query=(f"select posting_id, (case when is_score_flagged then legitimacy_score end)"
+               f"::double precision as legitimacy_score from {MART}"),
+        checks=[_run(LEGITIMACY_SCORE_CHECK, gx.expectations.ExpectColumnValuesToBeNull(
+            column="legitimacy_score"))],
         row_key="posting_id",
         meta={"table": MART},
     )
@@ -191,14 +188,13 @@ _INTEGRITY_COLUMNS = (
 )
 
 
-def fct_postings_integrity(columns: set[str]) -> SuitePlan:
+def fct_postings_integrity() -> SuitePlan:
     """Keys, required fields, enumerations and per-currency rate bounds of the mart's
     publishable rows."""
     expect = gx.expectations
     selected = [
         f"{column}::double precision as {column}" if column.startswith("hourly_usd") else column
         for column in _INTEGRITY_COLUMNS
-        if not columns or column in columns
     ]
     checks = [
         _run("row_count", expect.ExpectTableRowCountToBeBetween(min_value=1)),
@@ -229,12 +225,6 @@ def fct_postings_integrity(columns: set[str]) -> SuitePlan:
         column="hourly_usd_mid", min_value=low, max_value=high,
         row_condition=Column("budget_currency").is_not_in(list(thresholds.HOURLY_USD_BOUNDS)))))
     checks.append(_run("is_flagged_not_null", expect.ExpectColumnValuesToNotBeNull(column="is_flagged")))
-    present = {name for name in _INTEGRITY_COLUMNS if not columns or name in columns}
-    checks = [
-        check if check.expectation is None or _columns_of(check.expectation) <= present
-        else _skip(check.name, f"{MART} has no column {', '.join(sorted(_columns_of(check.expectation) - present))}")
-        for check in checks
-    ]
     return SuitePlan(
         name="fct_postings_integrity",
         group=MART_INTEGRITY,
@@ -311,12 +301,3 @@ def fct_postings_budgets() -> SuitePlan:
         row_key="source",
         meta={"table": MART, "compared_with": "raw.postings"},
     )
-
-
-def _columns_of(expectation) -> set[str]:
-    names = set()
-    for key in ("column", "column_A", "column_B"):
-        value = getattr(expectation, key, None)
-        if value:
-            names.add(value)
-    return names

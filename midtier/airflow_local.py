@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import urllib.request
 from base64 import urlsafe_b64encode
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -94,13 +93,14 @@ def api_port() -> int:
 
 
 def metadata_url(url: str) -> str:
-    """Airflow's metadata database: ``airflow`` on the same server, through psycopg2
-    (Airflow derives its asyncpg URL from this one)."""
+    """Airflow's metadata database: ``airflow`` on the same server, through psycopg2, the
+    driver Airflow's postgres extra installs (Airflow derives its asyncpg URL from this one)."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(scheme="postgresql+psycopg2", path=f"/{METADATA_DATABASE}"))
 
 
-def _psycopg2_url(sqlalchemy_url: str) -> str:
+def _libpq_url(sqlalchemy_url: str) -> str:
+    """The SQLAlchemy URL without its driver name, for ``database.connect``."""
     parts = urlsplit(sqlalchemy_url)
     return urlunsplit(parts._replace(scheme=parts.scheme.split("+")[0]))
 
@@ -163,7 +163,7 @@ def prepare(settings: Settings | None = None, *, echo: Echo = print) -> dict[str
          f"{' (embedded)' if settings.uses_embedded_database else ''}")
     env = environment(settings, url)
     settings.airflow_home.mkdir(parents=True, exist_ok=True)
-    metadata = _psycopg2_url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    metadata = _libpq_url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
     try:
         database.ensure_database(metadata)
     except Exception as error:
@@ -288,7 +288,7 @@ def up(*, echo: Echo = print, timeout: float = 300) -> None:
     if settings.uses_embedded_database and not was_running:
         paths.run_dir.mkdir(parents=True, exist_ok=True)
         paths.started_database.touch()
-    started, since = time.monotonic(), datetime.now(timezone.utc)
+    started, since = time.monotonic(), datetime.now(UTC)
     try:
         for name in COMPONENTS:
             if name not in running:
@@ -297,7 +297,7 @@ def up(*, echo: Echo = print, timeout: float = 300) -> None:
         echo(f"waiting for the API on http://127.0.0.1:{api_port()}")
         _wait(paths, lambda: _api_healthy(api_port()), timeout)
         echo("waiting for the dag-processor to parse the DAGs")
-        metadata = _psycopg2_url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+        metadata = _libpq_url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
         _wait(paths, lambda: _parsed(metadata, since), timeout)
     except BaseException:
         down(echo=echo, stop_database=False)
@@ -380,7 +380,7 @@ def status(*, echo: Echo = print) -> bool:
         echo(f"{'api':<14} http://127.0.0.1:{api_port()}")
     try:
         url = database.database_url(settings, start=False)
-        runs = last_runs(_psycopg2_url(metadata_url(url)))
+        runs = last_runs(_libpq_url(metadata_url(url)))
     except Exception as error:  # status still shows the components when the database is down
         echo(f"DAG runs unavailable: {str(error).strip().splitlines()[0]}")
         return all_running
@@ -427,8 +427,8 @@ def trigger(dag_id: str, *, offline: bool = False, wait: bool = True, timeout: f
                                 f"run `midtier airflow up`")
     url = database.database_url(settings)
     env = environment(settings, url)
-    metadata = _psycopg2_url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
-    since = datetime.now(timezone.utc)
+    metadata = _libpq_url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    since = datetime.now(UTC)
     airflow_command(env, "dags", "unpause", "--treat-dag-id-as-regex", "^midtier_", "--yes")
     conf = json.dumps({"offline": True}) if offline else "{}"
     run_id = f"manual__{since.isoformat()}"

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -84,13 +83,10 @@ def signals_in_database(postings: list[LabelledPosting], url: str) -> list[set[t
         cur.execute("drop table if exists calibration.labelled")
         cur.execute("create table calibration.labelled (posting_id integer primary key, title text,"
                     " budget_text text, description_text text, company_name text)")
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for number, posting in enumerate(postings):
-            writer.writerow([number, posting.title, posting.budget_text, posting.description,
-                             posting.company])
-        buffer.seek(0)
-        cur.copy_expert("copy calibration.labelled from stdin with (format csv)", buffer)
+        with cur.copy("copy calibration.labelled from stdin") as copy:
+            for number, posting in enumerate(postings):
+                copy.write_row((number, posting.title, posting.budget_text, posting.description,
+                                posting.company))
     transform.run_dbt(["seed", "--select", "legitimacy_rules"], url)
     transform.run_dbt(["run-operation", "legitimacy_calibration_features"], url)
     signals: list[set[tuple[str, str]]] = [set() for _ in postings]
@@ -213,7 +209,7 @@ def calibrate(label_files: list[Path], selected_legitimate: list[Path] = (), *,
         + (" (legitimate rows selected for filled fields; fields blanked at the full "
            "dataset's rates)" if any(path.name == name for path in selected_legitimate) else "")
         for name in dict.fromkeys(posting.file for posting in postings))}
-    facts["fitted_at"] = datetime.now(timezone.utc).date().isoformat()
+    facts["fitted_at"] = datetime.now(UTC).date().isoformat()
     facts["method"] = (f"L2 logistic regression (C={REGULARISATION_C}) on signal presence: "
                        f"legitimacy_rules text rules and the {MAX_TERMS} strongest words and word "
                        f"pairs seen in at least {MIN_TERM_POSTINGS} postings; "

@@ -69,13 +69,14 @@ def cmd_db(args) -> int:
 
 def cmd_crawl(args) -> int:
     from midtier import steps
-    from midtier.sources import SOURCES
+    from midtier.sources import EVIDENCE_SPIDERS, SOURCES
 
     if args.all == bool(args.source):
         print("give one SOURCE or --all", file=sys.stderr)
         return 2
-    if args.source and args.source not in SOURCES:
-        print(f"unknown source {args.source!r}; known: {', '.join(sorted(SOURCES))}", file=sys.stderr)
+    if args.source and args.source not in SOURCES and args.source not in EVIDENCE_SPIDERS:
+        known = ", ".join(sorted([*SOURCES, *EVIDENCE_SPIDERS]))
+        print(f"unknown source {args.source!r}; known: {known}", file=sys.stderr)
         return 2
     if args.url and args.source != "rss":
         print("--url is only for the rss source", file=sys.stderr)
@@ -152,13 +153,12 @@ def cmd_calibrate(args) -> int:
 def cmd_check(args) -> int:
     from midtier import steps
 
-    summary = steps.check(echo=_echo)
-    return 0 if all(suite.success for suite in summary.suites if suite.critical) else 1
+    return steps.check_command(echo=_echo)
 
 
 def cmd_export(args) -> int:
-    from expectations.publication import PublicationBlocked
     from midtier import steps
+    from midtier.publication import PublicationBlocked
 
     try:
         steps.export(Path(args.out) if args.out else None, force=args.force, echo=_echo)
@@ -357,6 +357,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="start in the background, wait until healthy, then return")
     dashboard.add_argument("--stop", action="store_true", help="stop a background dashboard")
     dashboard.set_defaults(handler=cmd_dashboard)
+
+    from midtier import developers_cli
+
+    developers_cli.add_parser(commands)
     return parser
 
 

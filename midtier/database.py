@@ -41,8 +41,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import psycopg2
-import psycopg2.extensions
+import psycopg
+from psycopg import sql
 
 from midtier.settings import Settings, load_settings
 
@@ -273,11 +273,13 @@ class EmbeddedPostgres:
         if self.password_file.exists():
             return
         password = self._new_password()
-        conn = psycopg2.connect(host="127.0.0.1", port=port, user=SUPERUSER, dbname="postgres")
+        conn = psycopg.connect(host="127.0.0.1", port=port, user=SUPERUSER, dbname="postgres",
+                               autocommit=True)
         try:
-            conn.autocommit = True
             with conn.cursor() as cur:
-                cur.execute(f"alter role {SUPERUSER} password %s", (password,))
+                # Utility statements take no bound parameters: the password is quoted client-side.
+                cur.execute(sql.SQL("alter role {} password {}").format(
+                    sql.Identifier(SUPERUSER), sql.Literal(password)))
                 hba = self.data_dir / "pg_hba.conf"
                 lines = hba.read_text().splitlines()
                 hba.write_text("\n".join(
@@ -382,14 +384,13 @@ def _create_database(url: str) -> None:
     deadline = time.monotonic() + 30
     while True:
         try:
-            conn = psycopg2.connect(admin_url)
+            conn = psycopg.connect(admin_url, autocommit=True)
             break
-        except psycopg2.OperationalError:
+        except psycopg.OperationalError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
     try:
-        conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("select 1 from pg_database where datname = %s", (database,))
             if cur.fetchone() is None:
@@ -409,11 +410,12 @@ def database_url(settings: Settings | None = None, *, start: bool = True) -> str
     return server.url()
 
 
-def connect(url: str | None = None) -> psycopg2.extensions.connection:
+def connect(url: str | None = None) -> psycopg.Connection:
+    """A new connection; ``with connect() as conn`` commits (or rolls back) and closes it."""
     url = url or database_url()
     try:
-        return psycopg2.connect(url)
-    except psycopg2.OperationalError as error:
+        return psycopg.connect(url)
+    except psycopg.OperationalError as error:
         raise DatabaseError(f"cannot connect to PostgreSQL at {redact(url)}: {error}") from error
 
 
@@ -435,7 +437,7 @@ def apply_schema(url: str | None = None) -> None:
     """
     ddl = "\n".join(path.read_text() for path in sorted(SCHEMA_DIR.glob("*.sql")))
     marker = "midtier-schema:" + hashlib.sha256(ddl.encode()).hexdigest()[:16]
-    with contextlib.closing(connect(url)) as conn, conn, conn.cursor() as cur:
+    with connect(url) as conn, conn.cursor() as cur:
         cur.execute("select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = 'raw'")
         row = cur.fetchone()
         if row and row[0] == marker:

@@ -1,15 +1,16 @@
 """The weekly email digest, as inline-styled HTML and as Markdown.
 
-What goes in (``digest_postings``): open, unflagged, canonical postings from sources whose
-terms allow re-publishing (``midtier.exports.EXPORT_CONDITIONS``), first seen in the
-``DIGEST_WINDOW_DAYS`` days before the digest's moment (now, unless given), narrowed by
-``DigestFilters``. An editor's pinned postings (``midtier.editorial``) come first, in the
+What goes in (``midtier.exports.digest_postings``): the postings dbt marks publishable (fct_postings.
+is_publishable: open, unflagged, canonical, from sources whose terms allow re-publishing),
+first seen in the ``DIGEST_WINDOW_DAYS`` days before the digest's moment (now, unless
+given), narrowed by ``DigestFilters``. An editor's pinned postings (``midtier.editorial``) come first, in the
 editor's order, as "Editor's picks"; skipped ones are left out; the rest follow by skill
 category, newest first.
 
 Both formats are rendered with Jinja2 from ``midtier/templates``. In the HTML every scraped
 string goes through Jinja's autoescaping and the rendered body is then sanitised with nh3
-(only the tags, attributes, inline styles and link schemes in ``midtier.exports`` survive), so
+(only the tags, attributes, inline styles and link schemes in ``midtier.posting_display``
+survive), so
 nothing a source wrote can become markup. In the Markdown every scraped string is
 backslash-escaped. Output depends only on the postings and the window, so the same data gives
 the same bytes.
@@ -17,7 +18,6 @@ the same bytes.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,7 +26,8 @@ from functools import cache
 import jinja2
 from markupsafe import Markup
 
-from midtier import database, exports, taxonomy
+from midtier import posting_display as display
+from midtier import taxonomy
 from midtier.markdown import escape_markdown, markdown_link
 from midtier.settings import load_settings
 
@@ -35,9 +36,6 @@ DIGEST_WINDOW_DAYS = 7
 EXCERPT_LIMIT = 280
 OTHER_CATEGORY = "Other"
 PICKS_HEADING = "Editor's picks"
-PICKS = "editorial.digest_picks"
-# the mart's columns the digest shows (the export's, and the yardstick its market badge names)
-DIGEST_COLUMNS = (*exports.JSON_COLUMNS, "rate_yardstick")
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,9 @@ class DigestFilters:
     contract_freelance_only: bool = False
     mid_market_only: bool = False
     min_legitimacy: int = 0
+
+
+NO_FILTERS = DigestFilters()
 
 
 @dataclass(frozen=True)
@@ -65,61 +66,6 @@ def window(as_of: datetime | None = None) -> tuple[datetime, datetime]:
     return end - timedelta(days=DIGEST_WINDOW_DAYS), end
 
 
-def candidates(url: str | None = None, filters: DigestFilters = DigestFilters(),
-               as_of: datetime | None = None, include_unpublishable: bool = False) -> list[Candidate]:
-    """The postings first seen in the window that match ``filters``: pinned first (editor's
-    order), then newest first. Postings whose source's terms forbid re-publishing come only
-    with ``include_unpublishable`` (the editor's page marks them; a digest never holds them)."""
-    start, end = window(as_of)
-    conditions = [condition for condition in exports.EXPORT_CONDITIONS
-                  if not (include_unpublishable and condition == exports.REPUBLISHABLE)]
-    conditions += ["coalesce(is_canonical, true)", "first_seen_at >= %s", "first_seen_at <= %s"]
-    parameters: list = [start, end]
-    if filters.skills:
-        conditions.append("skills && %s::text[]")
-        parameters.append(list(filters.skills))
-    if filters.contract_freelance_only:
-        conditions.append("employment_type = any(%s::text[]) and not coalesce(is_salaried, false)")
-        parameters.append(list(exports.CONTRACT_EMPLOYMENT))
-    if filters.mid_market_only:
-        conditions.append("coalesce(is_mid_market, false)")
-    if filters.min_legitimacy > 0:
-        conditions.append("coalesce(legitimacy_score, 0) >= %s")
-        parameters.append(filters.min_legitimacy)
-    with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
-        cur.execute(
-            f"""
-            select matched.*, picks.action as pick_action, picks.position as pick_position
-            from (
-                select {", ".join(DIGEST_COLUMNS)} from {exports.MART}
-                where {" and ".join(conditions)}
-            ) as matched
-            left join {PICKS} as picks using (posting_id)
-            order by (picks.action = 'pin') is true desc, picks.position, {exports.ORDER_BY}
-            """,
-            parameters,
-        )
-        names = [column[0] for column in cur.description]
-        rows = [dict(zip(names, row)) for row in cur.fetchall()]
-    return [
-        Candidate(posting={key: value for key, value in row.items() if not key.startswith("pick_")},
-                  pinned_position=row["pick_position"] if row["pick_action"] == "pin" else None,
-                  skipped=row["pick_action"] == "skip")
-        for row in rows
-    ]
-
-
-def digest_postings(url: str | None = None, filters: DigestFilters = DigestFilters(),
-                    as_of: datetime | None = None, picks_only: bool = False) -> tuple[list[dict], int]:
-    """The digest's postings (pinned first, skipped left out; only the pinned ones with
-    ``picks_only``) and how many of them are pinned."""
-    chosen = [candidate for candidate in candidates(url, filters, as_of) if not candidate.skipped]
-    pinned = [candidate.posting for candidate in chosen if candidate.pinned_position is not None]
-    rest = [] if picks_only else [candidate.posting for candidate in chosen
-                                  if candidate.pinned_position is None]
-    return (pinned + rest)[:DIGEST_ITEM_LIMIT], min(len(pinned), DIGEST_ITEM_LIMIT)
-
-
 @cache
 def _environment(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -135,8 +81,9 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     return env
 
 
-def digest_context(postings: Iterable[Mapping], pinned: int = 0,
-                   window_days: Sequence[datetime] | None = None) -> dict:
+def digest_context(
+    postings: Iterable[Mapping], pinned: int = 0, window_days: Sequence[datetime] | None = None
+) -> dict:
     """What both templates show: the first ``pinned`` postings as the editor's picks, in
     order, then the rest grouped by their primary skill's category."""
     postings = list(postings)[:DIGEST_ITEM_LIMIT]
@@ -144,17 +91,22 @@ def digest_context(postings: Iterable[Mapping], pinned: int = 0,
     sections: dict[str, list[dict]] = {}
     for posting in postings[pinned:]:
         primary = skills.get(posting.get("primary_skill") or "")
-        heading = exports.category_title(primary.category) if primary else OTHER_CATEGORY
+        heading = display.category_title(primary.category) if primary else OTHER_CATEGORY
         sections.setdefault(heading, []).append(_item(posting))
     ordered = sorted(sections.items(), key=lambda item: (item[0] == OTHER_CATEGORY, item[0]))
     if pinned:
         ordered.insert(0, (PICKS_HEADING, [_item(posting) for posting in postings[:pinned]]))
-    as_of = window_days[1] if window_days else exports.last_change(postings)
+    as_of = window_days[1] if window_days else display.last_change(postings)
     return {
-        "title": f"Midtier digest, {as_of:%d %B %Y}" if postings or window_days else "Midtier digest",
+        "title": f"Midtier digest, {as_of:%d %B %Y}"
+        if postings or window_days
+        else "Midtier digest",
         "as_of": f"{as_of:%Y-%m-%d}",
-        "window": (f"first seen {window_days[0]:%Y-%m-%d} to {window_days[1]:%Y-%m-%d}"
-                   if window_days else None),
+        "window": (
+            f"first seen {window_days[0]:%Y-%m-%d} to {window_days[1]:%Y-%m-%d}"
+            if window_days
+            else None
+        ),
         "count": len(postings),
         "sections": ordered,
         "contact_url": load_settings().contact_url,
@@ -166,29 +118,34 @@ def _item(posting: Mapping) -> dict:
     score = posting.get("legitimacy_score")
     return {
         "title": posting.get("title") or "(untitled posting)",
-        "url": exports.safe_link(posting.get("url")),
+        "url": display.safe_link(posting.get("url")),
         "company": posting.get("company_name"),
         "posted": f"{published:%Y-%m-%d}" if published else None,
-        "budget": exports.budget_summary(posting),
+        "budget": display.budget_summary(posting),
         "skills": list(posting.get("skills") or ()),
         "legitimacy": None if score is None else f"{score}/100",
-        "rate_position": exports.rate_position_label(posting),
-        "excerpt": exports.excerpt(posting.get("description_text"), EXCERPT_LIMIT),
+        "rate_position": display.rate_position_label(posting),
+        "excerpt": display.excerpt(posting.get("description_text"), EXCERPT_LIMIT),
         "source": posting.get("source_name") or posting.get("source"),
-        "attribution": exports.attribution(posting),
+        "attribution": display.attribution(posting),
     }
 
 
-def digest_html(postings: Iterable[Mapping], pinned: int = 0,
-                window_days: Sequence[datetime] | None = None) -> str:
+def digest_html(
+    postings: Iterable[Mapping], pinned: int = 0, window_days: Sequence[datetime] | None = None
+) -> str:
     """A complete HTML email (inline CSS only: mail clients drop style sheets), sanitised."""
     context = digest_context(postings, pinned, window_days)
     env = _environment(True)
-    body = exports.sanitise_html(env.get_template("digest_body.html.j2").render(context))
+    body = display.sanitise_html(env.get_template("digest_body.html.j2").render(context))
     return env.get_template("digest.html.j2").render(context, body=Markup(body))
 
 
-def digest_markdown(postings: Iterable[Mapping], pinned: int = 0,
-                    window_days: Sequence[datetime] | None = None) -> str:
-    return _environment(False).get_template("digest.md.j2").render(
-        digest_context(postings, pinned, window_days))
+def digest_markdown(
+    postings: Iterable[Mapping], pinned: int = 0, window_days: Sequence[datetime] | None = None
+) -> str:
+    return (
+        _environment(False)
+        .get_template("digest.md.j2")
+        .render(digest_context(postings, pinned, window_days))
+    )

@@ -10,8 +10,8 @@ The files are deterministic for the same data: rows have a fixed order, dates sh
 come from the data rather than the clock, and each file is written to a temporary file in the
 same folder and moved into place, so readers never see half a file.
 
-The helpers that turn a posting row into display text (``budget_summary`` and friends,
-``postings_csv``) are shared with the Streamlit dashboards, so both present postings alike.
+Display text (budgets, attribution, links) comes from ``midtier.posting_display``, which the
+dashboards share; ``postings_csv`` is shared with the Feed page's download.
 """
 
 from __future__ import annotations
@@ -27,15 +27,23 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-import nh3
-import psycopg2
-import psycopg2.errors
-import psycopg2.extras
 from feedgen.feed import FeedGenerator
+from psycopg import errors
+from psycopg.rows import dict_row
 
-from midtier import database, taxonomy
+from midtier import database, digest, taxonomy
+from midtier.posting_display import (
+    EPOCH,
+    attribution,
+    budget_summary,
+    category_title,
+    excerpt,
+    last_change,
+    safe_link,
+    sanitise_html,
+)
 from midtier.settings import load_settings
 
 MART = "marts.fct_postings"
@@ -89,22 +97,13 @@ CSV_COLUMNS = (
 )
 JSON_COLUMNS = (*CSV_COLUMNS, "description_text")
 
-# Columns the mart gains with the issue-7 dbt change (duplicates, place, timeline, market
-# position). Until a build has them they read as null, so exports and pages work either way.
-OPTIONAL_COLUMNS = frozenset({
-    "duplicate_group_id", "also_seen_on", "is_canonical", "rate_position", "seniority",
-    "is_remote", "region", "employment_type", "duration_weeks", "is_mid_market",
-})
-
-REPUBLISHABLE = "is_republishable"  # the source's terms allow re-publishing
-EXPORT_CONDITIONS = (
-    "closed_at is null",
-    "not coalesce(is_flagged, false)",
-    REPUBLISHABLE,
-)
 # Newest first; posting_id breaks ties so equal timestamps still give one order.
+# What is published is dbt's decision (fct_postings.is_publishable: open, unflagged,
+# canonical, re-publishable).
+EXPORT_CONDITIONS = ("is_publishable",)
 ORDER_BY = "coalesce(posted_at, first_seen_at) desc nulls last, posting_id"
-
+# an editor's pins and skips for the digest (midtier.editorial)
+DIGEST_PICKS = "editorial.digest_picks"
 # fct_postings.employment_type values of the work this platform is for (salaried work, a
 # salary or a full-time role, is fct_postings.is_salaried whatever its label)
 CONTRACT_EMPLOYMENT = ("contract", "freelance")
@@ -119,23 +118,7 @@ ENTRY_ID_PREFIX = "urn:midtier:posting:"
 FEED_ITEM_LIMIT = 200
 DESCRIPTION_LIMIT = 1000
 LIST_SEPARATOR = "; "
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CATEGORY_FEEDS_DIR = "feeds"
-CATEGORY_TITLES = {"ml_ai": "ML & AI", "devops": "DevOps"}
-LINK_SCHEMES = ("http", "https")
-
-# What a feed item's or the digest's HTML may contain once sanitised; everything else
-# (scripts, event handlers, images, unknown schemes) is dropped by nh3.
-ALLOWED_TAGS = {"a", "b", "br", "div", "em", "h1", "h2", "h3", "li", "p", "small", "span",
-                "strong", "table", "tbody", "td", "tr", "ul"}
-ALLOWED_ATTRIBUTES = {"*": {"style"}, "a": {"href", "title"}}
-ALLOWED_STYLE_PROPERTIES = {
-    "background", "background-color", "border", "border-bottom", "border-radius", "color",
-    "display", "font-family", "font-size", "font-weight", "line-height", "margin",
-    "margin-bottom", "margin-top", "max-width", "padding", "text-decoration", "width",
-}
-
-
 class MartMissing(database.DatabaseError):
     """The mart has not been built yet."""
 
@@ -147,10 +130,9 @@ def export(out_dir: Path, url: str | None = None, as_of: datetime | None = None)
     skill category of the taxonomy (empty categories get an empty feed, so URLs stay valid).
     The digest covers the week up to ``as_of`` (now), editor's picks first (midtier.digest).
     """
-    from midtier import digest  # digest imports this module's display helpers
 
     postings = fetch_open_postings(url)
-    weekly, pinned = digest.digest_postings(url, as_of=as_of)
+    weekly, pinned = digest_postings(url, as_of=as_of)
     window = digest.window(as_of)
     out_dir = Path(out_dir)
     contents = {
@@ -179,41 +161,82 @@ def fetch_open_postings(url: str | None = None) -> list[dict]:
     """Open, unflagged, canonical, re-publishable postings, newest first."""
     url = url or database.database_url()
     with contextlib.closing(database.connect(url)) as conn:
-        conn.set_session(readonly=True)
-        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-            present = mart_columns(cur)
-            if not present:
-                raise MartMissing(f"{MART} does not exist yet: run `midtier run` first.")
-            conditions = list(EXPORT_CONDITIONS)
-            if "is_canonical" in present:
-                conditions.append("coalesce(is_canonical, true)")  # one posting per duplicate group
-            cur.execute(
-                f"select {select_list(JSON_COLUMNS, present)} from {MART} "
-                f"where {' and '.join(conditions)} order by {ORDER_BY}"
-            )
+        conn.read_only = True
+        with conn.cursor(row_factory=dict_row) as cur:
+            try:
+                cur.execute(
+                    f"select {', '.join(JSON_COLUMNS)} from {MART} "
+                    f"where {' and '.join(EXPORT_CONDITIONS)} order by {ORDER_BY}"
+                )
+            except (errors.UndefinedTable, errors.InvalidSchemaName) as error:
+                raise MartMissing(f"{MART} does not exist yet: run `midtier run` first.") from error
             return [dict(row) for row in cur.fetchall()]
 
 
-def mart_columns(cur) -> set[str]:
-    """The columns ``marts.fct_postings`` has now (empty when it does not exist)."""
-    schema, table = MART.split(".")
-    cur.execute(
-        "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
-        (schema, table),
-    )
-    return {row["column_name"] if isinstance(row, Mapping) else row[0] for row in cur.fetchall()}
+# -- the weekly digest's postings ------------------------------------------------------------
 
 
-def select_list(columns: Iterable[str], present: set[str]) -> str:
-    """``columns`` for a select; optional ones the mart lacks yet come back as nulls."""
-    return ", ".join(
-        column if column in present or column not in OPTIONAL_COLUMNS else f"null as {column}"
-        for column in columns
-    )
+def digest_candidates(url: str | None = None, filters: digest.DigestFilters = digest.NO_FILTERS,
+               as_of: datetime | None = None, include_unpublishable: bool = False,
+) -> list[digest.Candidate]:
+    """The postings first seen in the window that match ``filters``: pinned first (editor's
+    order), then newest first. Postings whose source's terms forbid re-publishing come only
+    with ``include_unpublishable`` (the editor's page marks them; a digest never holds them)."""
+    columns = (*JSON_COLUMNS, "rate_yardstick")  # and the yardstick its badge names
+    start, end = digest.window(as_of)
+    # dbt's is_publishable; for the editor's eye also what it leaves out only for its source's
+    # terms (open, unflagged, the one copy of its group, as the Feed shows them)
+    published = " and ".join(EXPORT_CONDITIONS)
+    if include_unpublishable:
+        published = (f"({published} or (not is_republishable and closed_at is null"
+                     " and not coalesce(is_flagged, false) and coalesce(is_canonical, true)))")
+    conditions = [published, "first_seen_at >= %s", "first_seen_at <= %s"]
+    parameters: list = [start, end]
+    if filters.skills:
+        conditions.append("skills && %s::text[]")
+        parameters.append(list(filters.skills))
+    if filters.contract_freelance_only:
+        conditions.append("employment_type = any(%s::text[]) and not coalesce(is_salaried, false)")
+        parameters.append(list(CONTRACT_EMPLOYMENT))
+    if filters.mid_market_only:
+        conditions.append("coalesce(is_mid_market, false)")
+    if filters.min_legitimacy > 0:
+        conditions.append("coalesce(legitimacy_score, 0) >= %s")
+        parameters.append(filters.min_legitimacy)
+    with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
+        cur.execute(
+            f"""
+            select matched.*, picks.action as pick_action, picks.position as pick_position
+            from (
+                select {", ".join(columns)} from {MART}
+                where {" and ".join(conditions)}
+            ) as matched
+            left join {DIGEST_PICKS} as picks using (posting_id)
+            order by (picks.action = 'pin') is true desc, picks.position, {ORDER_BY}
+            """,
+            parameters,
+        )
+        names = [column.name for column in cur.description]
+        rows = [dict(zip(names, row)) for row in cur.fetchall()]
+    return [
+        digest.Candidate(posting={key: value for key, value in row.items() if not key.startswith("pick_")},
+                  pinned_position=row["pick_position"] if row["pick_action"] == "pin" else None,
+                  skipped=row["pick_action"] == "skip")
+        for row in rows
+    ]
 
 
-def category_title(category: str) -> str:
-    return CATEGORY_TITLES.get(category, category.replace("_", " ").capitalize())
+def digest_postings(url: str | None = None, filters: digest.DigestFilters = digest.NO_FILTERS,
+                    as_of: datetime | None = None, picks_only: bool = False) -> tuple[list[dict], int]:
+    """The digest's postings (pinned first, skipped left out; only the pinned ones with
+    ``picks_only``) and how many of them are pinned."""
+    chosen = [candidate for candidate in digest_candidates(url, filters, as_of)
+              if not candidate.skipped]
+    pinned = [candidate.posting for candidate in chosen if candidate.pinned_position is not None]
+    rest = [] if picks_only else [candidate.posting for candidate in chosen
+                                  if candidate.pinned_position is None]
+    limit = digest.DIGEST_ITEM_LIMIT
+    return (pinned + rest)[:limit], min(len(pinned), limit)
 
 
 # -- formats --------------------------------------------------------------------------------
@@ -281,89 +304,6 @@ def postings_json(postings: Iterable[Mapping]) -> str:
     return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
 
 
-# -- display text shared with the dashboards -------------------------------------------------
-
-
-def posted_budget(posting: Mapping) -> str | None:
-    """The budget as the poster gave it, e.g. "50–80 USD / hour"; None when there is none."""
-    amount = _range(posting.get("budget_min"), posting.get("budget_max"))
-    if amount is None:
-        return None
-    text = " ".join(part for part in (amount, posting.get("budget_currency")) if part)
-    period = posting.get("budget_period")
-    return f"{text} / {period}" if period else text
-
-
-def hourly_budget(posting: Mapping) -> str | None:
-    """The budget in US dollars: "$50–$80 / hour", or "$500 fixed"; None when unknown."""
-    hourly = _range(posting.get("hourly_usd_min"), posting.get("hourly_usd_max"), prefix="$")
-    if hourly is not None:
-        return f"{hourly} / hour"
-    fixed = _range(posting.get("fixed_usd_min"), posting.get("fixed_usd_max"), prefix="$")
-    if fixed is not None:
-        return f"{fixed} fixed"
-    return None
-
-
-def budget_summary(posting: Mapping) -> str | None:
-    """The posted budget with its USD figure when that adds anything.
-
-    "60–90 USD / hour", "400–500 EUR / day (≈ $54–$67.50 / hour)", followed by dbt's
-    pay_plausibility_reason when it has one; None when there is none.
-    """
-    posted = posted_budget(posting)
-    in_usd = None if _posted_in_usd_terms(posting) else hourly_budget(posting)
-    summary = f"{posted} (≈ {in_usd})" if posted and in_usd else posted or in_usd
-    # pay left out or read otherwise (dbt's pay sanity) says why
-    reason = posting.get("pay_plausibility_reason")
-    if reason:
-        return f"{summary}; {reason}" if summary else reason
-    return summary
-
-
-# fct_postings.rate_position in words: which of the market's percentiles the pay falls between
-RATE_POSITIONS = {
-    "below_floor": "below market p10",
-    "under_market": "between market p10 and p25",
-    "market": "within market p25–p75",
-    "premium": "above market p75",
-}
-
-
-def rate_position_label(posting: Mapping) -> str | None:
-    """The posting's pay against the market it was judged by (fct_postings.rate_yardstick):
-    "below market p10 for Django", "within market p25–p75 of the whole market"; None when
-    unknown."""
-    position = posting.get("rate_position")
-    if not position:
-        return None
-    label = RATE_POSITIONS.get(position, position)
-    yardstick = posting.get("rate_yardstick")
-    if not yardstick:
-        return label
-    skill = taxonomy.load_skills().get(yardstick)
-    return f"{label} for {skill.name}" if skill else f"{label} of {yardstick}"
-
-
-def _range(low, high, prefix: str = "") -> str | None:
-    if low is None and high is None:
-        return None
-    if high is None:
-        return f"from {prefix}{_amount(low)}"
-    if low is None:
-        return f"up to {prefix}{_amount(high)}"
-    if low == high:
-        return f"{prefix}{_amount(low)}"
-    return f"{prefix}{_amount(low)}–{prefix}{_amount(high)}"
-
-
-def _amount(value) -> str:
-    value = Decimal(str(value))
-    if value == value.to_integral_value():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
-
-
 # -- helpers ---------------------------------------------------------------------------------
 
 
@@ -381,54 +321,6 @@ def _item_html(posting: Mapping) -> str:
         source = posting.get("source_name") or posting.get("source") or "the source"
         body += f'<p><a href="{html.escape(link)}">Original posting on {html.escape(source)}</a></p>'
     return sanitise_html(body)
-
-
-def attribution(posting: Mapping) -> str | None:
-    """The attribution the source's terms ask for ("via Remote OK")."""
-    if posting.get("source_attribution"):
-        return posting["source_attribution"]
-    return f"via {posting['source']}" if posting.get("source") else None
-
-
-def excerpt(text: str | None, limit: int) -> str:
-    text = (text or "").strip()
-    return text[:limit].rstrip() + "…" if len(text) > limit else text
-
-
-def safe_link(url: str | None) -> str | None:
-    """``url`` if it is an absolute http(s) URL, else None (no javascript:, data:, ...)."""
-    if not url:
-        return None
-    url = url.strip()
-    parts = urlsplit(url)
-    return url if parts.scheme.lower() in LINK_SCHEMES and parts.netloc else None
-
-
-def sanitise_html(fragment: str) -> str:
-    """``fragment`` with only the allowed tags, attributes, styles and link schemes kept."""
-    return nh3.clean(
-        fragment,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        filter_style_properties=ALLOWED_STYLE_PROPERTIES,
-        url_schemes=set(LINK_SCHEMES),
-        link_rel="noopener noreferrer nofollow",
-    )
-
-
-def _posted_in_usd_terms(posting: Mapping) -> bool:
-    """True when the USD figure would only repeat the posted budget."""
-    return posting.get("budget_currency") == "USD" and posting.get("budget_period") in ("hour", "project")
-
-
-def last_change(postings: list[Mapping]) -> datetime:
-    stamps = [
-        stamp
-        for posting in postings
-        for stamp in (posting.get("last_seen_at"), posting.get("posted_at"), posting.get("first_seen_at"))
-        if stamp is not None
-    ]
-    return max(stamps, default=EPOCH)
 
 
 # A cell starting with one of these is read as a formula by spreadsheets (OWASP, "CSV
@@ -473,7 +365,8 @@ def _json_value(value):
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that readers see the old file or the new one, never a part."""
-    handle = tempfile.NamedTemporaryFile(
+    # opened outside a with: its name is needed after closing, for the rename or the cleanup
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
     )
     try:

@@ -1,4 +1,4 @@
-"""`midtier import`: postings from a JSONL or CSV file, through the spiders' own pipeline.
+"""`midtier import`: postings from a JSONL or CSV file, through the same loader as crawls.
 
 Accepted columns: source, source_posting_id, url, apply_url, title, company, description
 (HTML or text), budget_text, salary_min, salary_max, salary_currency, salary_period, tags
@@ -16,13 +16,12 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from midtier.loading import DEFAULT_BATCH_SIZE, POSTING_FIELDS, PostingLoader
 from midtier.raw_store import RunSummary
-from scrapers.items import PostingItem
-from scrapers.pipelines import RawPostingPipeline
 
-# File column -> item field, where the names differ.
+# File column -> posting field, where the names differ.
 ALIASES = {"description": "description_html", "company_name": "company", "id": "source_posting_id"}
-ITEM_FIELDS = set(PostingItem.fields) - {"payload"}
+RECORD_FIELDS = set(POSTING_FIELDS) - {"payload"}
 
 csv.field_size_limit(sys.maxsize)
 log = logging.getLogger(__name__)
@@ -65,30 +64,32 @@ def _tags(value):
     return value
 
 
-def to_item(record: dict, source: str) -> PostingItem:
-    item = PostingItem(payload=record)
+def to_posting(record: dict, source: str) -> dict:
+    """A file record as posting fields (``POSTING_FIELDS``), the whole record as payload."""
+    posting = {"payload": record}
     for key, value in record.items():
         name = ALIASES.get(key, key)
-        if name in ITEM_FIELDS and value not in (None, ""):
-            item[name] = _tags(value) if name == "tags" else value
-    item.setdefault("source", source)
-    return item
+        if name in RECORD_FIELDS and value not in (None, ""):
+            posting[name] = _tags(value) if name == "tags" else value
+    posting.setdefault("source", source)
+    return posting
 
 
 def import_file(path: Path, source: str, *, url: str | None = None,
-                progress: Callable[[int], None] | None = None) -> RunSummary:
+                progress: Callable[[int], None] | None = None,
+                batch_size: int = DEFAULT_BATCH_SIZE) -> RunSummary:
     path = Path(path)
     if not path.is_file():
         raise ImportFileError(f"{path}: no such file")
-    pipeline = RawPostingPipeline(url)
-    pipeline.open(source, kind="import", base_url=str(path.resolve()))
+    loader = PostingLoader(url, batch_size=batch_size)
+    loader.open(source, kind="import", base_url=str(path.resolve()))
     error = None
     try:
         for count, (_, record, raw, problem) in enumerate(_records(path), start=1):
             if problem:
-                pipeline.reject(problem, raw)
+                loader.reject(problem, raw)
             else:
-                pipeline.process_item(to_item(record, source))
+                loader.add(to_posting(record, source))
             if progress and count % 1000 == 0:
                 progress(count)
     except (OSError, ImportFileError) as failure:
@@ -97,9 +98,9 @@ def import_file(path: Path, source: str, *, url: str | None = None,
         # Still give the run its final status when it can be written; when it cannot (the
         # database is gone), the next run of this source marks it abandoned.
         try:
-            pipeline.close(error=f"import stopped: {type(failure).__name__}: {failure}")
+            loader.close(error=f"import stopped: {type(failure).__name__}: {failure}")
         except Exception:
             log.exception("could not close the import's run")
         raise
-    summary = pipeline.close(error=error)
+    summary = loader.close(error=error)
     return summary

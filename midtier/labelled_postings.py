@@ -93,9 +93,9 @@ def read_labels(path: Path, *, selected_legitimate: bool = False,
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         header = set(reader.fieldnames or [])
-        if EMSCAD_COLUMNS <= header:
+        if header >= EMSCAD_COLUMNS:
             emscad = True
-        elif POSTING_COLUMNS <= header:
+        elif header >= POSTING_COLUMNS:
             emscad = False
         else:
             raise LabelFileError(

@@ -13,9 +13,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-
-import psycopg2.extras
+from datetime import UTC, datetime
 
 from midtier.database import connect
 
@@ -40,7 +38,7 @@ class RunCounts:
     unchanged: int = 0
     rejected: int = 0
 
-    def add(self, other: "RunCounts") -> None:
+    def add(self, other: RunCounts) -> None:
         for name in ("seen", "new", "updated", "unchanged", "rejected"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -69,7 +67,7 @@ class RunSummary:
 
 
 def new_run_id(source: str) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return f"{source}-{stamp}-{uuid.uuid4().hex[:8]}"
 
 
@@ -78,9 +76,11 @@ class RawStore:
 
     def __init__(self, url: str | None = None):
         self.conn = connect(url)
+        # Every write is its own explicit transaction block (``conn.transaction()``).
+        self.conn.autocommit = True
         self._staging_ready = False
 
-    def __enter__(self) -> "RawStore":
+    def __enter__(self) -> RawStore:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -93,7 +93,7 @@ class RawStore:
     def start_run(self, source: str, *, kind: str = "crawl", base_url: str | None = None,
                   crawl_run_id: str | None = None) -> str:
         crawl_run_id = crawl_run_id or new_run_id(source)
-        with self.conn, self.conn.cursor() as cur:
+        with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute(
                 """
                 insert into raw.crawl_runs (crawl_run_id, source, kind, base_url)
@@ -109,7 +109,7 @@ class RawStore:
         return crawl_run_id
 
     def record_progress(self, crawl_run_id: str, counts: RunCounts) -> None:
-        with self.conn, self.conn.cursor() as cur:
+        with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute(
                 """
                 update raw.crawl_runs set items_seen = %s, items_new = %s, items_updated = %s,
@@ -122,7 +122,7 @@ class RawStore:
 
     def finish_run(self, summary: RunSummary) -> None:
         c = summary.counts
-        with self.conn, self.conn.cursor() as cur:
+        with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute(
                 """
                 update raw.crawl_runs
@@ -142,7 +142,7 @@ class RawStore:
     def close_missing(self, source: str, crawl_run_id: str, *, after_missed: int) -> int:
         """After a complete crawl: count a miss for every open posting it did not see, and
         close those missed ``after_missed`` times in a row. Returns how many were closed."""
-        with self.conn, self.conn.cursor() as cur:
+        with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute(
                 """
                 update raw.postings
@@ -157,7 +157,7 @@ class RawStore:
 
     def runs_since(self, source: str, hours: float) -> int:
         """Live crawls of ``source`` (not imports, not local mirrors) in the last ``hours``."""
-        with self.conn, self.conn.cursor() as cur:
+        with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute(
                 """
                 select count(*) from raw.crawl_runs
@@ -170,7 +170,7 @@ class RawStore:
 
     def latest_runs(self) -> dict[str, RunSummary]:
         """The most recent run of every source."""
-        with self.conn, self.conn.cursor() as cur:
+        with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute("""select distinct on (source) crawl_run_id from raw.crawl_runs
                            order by source, started_at desc""")
             ids = [row[0] for row in cur.fetchall()]
@@ -178,7 +178,7 @@ class RawStore:
 
     def fail_run(self, crawl_run_id: str, error: str) -> None:
         """Close a run that died before its own bookkeeping could (crashed process)."""
-        with self.conn, self.conn.cursor() as cur:
+        with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute(
                 """
                 update raw.crawl_runs
@@ -191,7 +191,7 @@ class RawStore:
             )
 
     def run_summary(self, crawl_run_id: str) -> RunSummary | None:
-        with self.conn, self.conn.cursor() as cur:
+        with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute(
                 """
                 select source, status, items_seen, items_new, items_updated, items_unchanged,
@@ -213,10 +213,10 @@ class RawStore:
     def add_rejects(self, crawl_run_id: str | None, rejects: list[dict]) -> None:
         if not rejects:
             return
-        with self.conn, self.conn.cursor() as cur:
-            psycopg2.extras.execute_values(
-                cur,
-                "insert into raw.rejects (source, crawl_run_id, url, payload, error) values %s",
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.executemany(
+                "insert into raw.rejects (source, crawl_run_id, url, payload, error) "
+                "values (%s, %s, %s, %s, %s)",
                 [(_storable(r["source"]), crawl_run_id, _storable(r.get("url")),
                   _storable(r.get("payload")), _storable(r["error"]))
                  for r in rejects],
@@ -235,7 +235,7 @@ class RawStore:
         if not rows:
             return counts
         latest = _latest_per_posting(rows)
-        with self.conn, self.conn.cursor() as cur:
+        with self.conn.transaction(), self.conn.cursor() as cur:
             self._create_staging(cur)
             _lock_sources(cur, {row["source"] for row in latest})
             new, changed, unchanged = _classify(latest, _stored_hashes(cur, latest))
@@ -337,9 +337,12 @@ def _classify(rows: list[dict], stored: dict[tuple[str, str], str]):
 
 
 def _copy(cur, table: str, rows: list[dict], columns: tuple[str, ...] = POSTING_COLUMNS) -> None:
-    if rows:
-        cur.copy_expert(f"copy {table} ({', '.join(columns)}) from stdin",
-                        CopyStream(copy_lines(rows, columns)), size=COPY_CHUNK_BYTES)
+    if not rows:
+        return
+    stream = CopyStream(copy_lines(rows, columns))
+    with cur.copy(f"copy {table} ({', '.join(columns)}) from stdin") as copy:
+        while chunk := stream.read(COPY_CHUNK_BYTES):
+            copy.write(chunk)
 
 
 # -- COPY encoding -------------------------------------------------------------------------
@@ -415,7 +418,7 @@ def _copy_seen_time():
 # Per-column fast paths for the types prepare_posting produces (payload is JSON text already);
 # anything else is handled by the general _copy_field.
 _COLUMN_ENCODERS = {
-    **{name: _copy_text for name in POSTING_COLUMNS},
+    **dict.fromkeys(POSTING_COLUMNS, _copy_text),
     "salary_min": _copy_field, "salary_max": _copy_field, "tags": _copy_field,
     "posted_at": _copy_time,
 }
@@ -433,7 +436,7 @@ def copy_lines(rows: Iterable[dict], columns: tuple[str, ...] = POSTING_COLUMNS)
 
 
 class CopyStream(io.RawIOBase):
-    """A read-only file over an iterator of text lines, for ``copy_expert``: the batch is
+    """A read-only file over an iterator of text lines, for ``copy``: the batch is
     encoded chunk by chunk as PostgreSQL reads it, never as one big string.
 
     Text that cannot be UTF-8 (lone surrogates from ``\\ud800`` escapes) becomes ``?``.

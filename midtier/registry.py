@@ -28,11 +28,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-import psycopg2
-import psycopg2.errors
-import psycopg2.extras
+from psycopg import errors
+from psycopg.rows import dict_row
 
-from midtier import database
+from midtier import allowed_values, database
 from midtier.taxonomy import load_skills
 
 TABLE = "registry.rate_floors"
@@ -41,14 +40,10 @@ HANDLE_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9_-]{1,30})[a-z0-9]")
 MIN_RATE_USD = Decimal("5")
 MAX_RATE_USD = Decimal("1000")
 MAX_SKILLS = 12
-# The mart's region values (fct_postings.region), so floors and postings compare by region.
+# The mart's regions (seed allowed_values), so floors and postings compare by region; a
+# developer names one, so "unknown" is no choice.
 REGIONS = {
-    "worldwide": "Worldwide",
-    "north_america": "North America",
-    "latin_america": "Latin America",
-    "europe": "Europe",
-    "asia_pacific": "Asia-Pacific",
-    "middle_east_africa": "Middle East & Africa",
+    value: label for value, label in allowed_values.labels("region").items() if value != "unknown"
 }
 TOKEN_BYTES = 32
 # Published percentiles are rounded to this many dollars: with few floors a percentile is one
@@ -212,7 +207,7 @@ def publish(url: str, floor: RateFloor) -> str:
                 (floor.handle, list(floor.skills), floor.min_hourly_usd, floor.region,
                  floor.is_handle_public, token_hash(token)),
             )
-        except psycopg2.errors.UniqueViolation as error:
+        except errors.UniqueViolation as error:
             raise RegistryError([f"Handle: '{floor.handle}' is taken; choose another."]) from error
     return token
 
@@ -347,7 +342,7 @@ def _connection(url: str):
     try:
         with conn:
             yield conn
-    except (psycopg2.errors.UndefinedTable, psycopg2.errors.InvalidSchemaName) as error:
+    except (errors.UndefinedTable, errors.InvalidSchemaName) as error:
         raise database.DatabaseError(
             f"The registry table {TABLE} does not exist yet: run `midtier db up`."
         ) from error
@@ -356,7 +351,7 @@ def _connection(url: str):
 
 
 def _read(url: str, sql: str, parameters: tuple | None = None) -> list[dict]:
-    with _connection(url) as conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+    with _connection(url) as conn, conn.cursor(row_factory=dict_row) as cur:
         cur.execute(sql, parameters)
         return [dict(row) for row in cur.fetchall()]
 

@@ -74,6 +74,9 @@ def _crawlable() -> dict[str, Source]:
 
 
 SOURCES: dict[str, Source] = _crawlable()
+# Spiders that collect developers' public evidence (raw.developer_evidence), not postings:
+# crawled by `midtier crawl NAME` and their own weekly DAG, never with the postings sources.
+EVIDENCE_SPIDERS = ("github_evidence",)
 
 
 def get_source(name: str) -> Source:

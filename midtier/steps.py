@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from midtier import database
 from midtier.raw_store import RawStore, RunSummary, new_run_id
 from midtier.settings import PROJECT_ROOT, load_settings
-from midtier.sources import SOURCES, get_source
+from midtier.sources import EVIDENCE_SPIDERS, SOURCES, get_source
 
 log = logging.getLogger(__name__)
 Echo = Callable[[str], None]
@@ -44,7 +44,7 @@ def crawl(source: str, base_url: str | None = None, *, spider_args: dict[str, st
     Live crawls (no ``base_url``) respect the source's published daily call limit: an extra
     run is recorded as ``skipped`` instead of calling the source.
     """
-    terms = get_source(source)
+    terms = None if source in EVIDENCE_SPIDERS else get_source(source)
     url = prepare_database()
     settings = load_settings()
     run_id = new_run_id(source)
@@ -61,7 +61,8 @@ def crawl(source: str, base_url: str | None = None, *, spider_args: dict[str, st
         command += ["-a", f"{name}={value}"]
     env = {**os.environ, "DATABASE_URL": url}
     with RawStore(url) as store:
-        if base_url is None and store.runs_since(source, 24) >= terms.max_runs_per_day:
+        if (terms is not None and base_url is None
+                and store.runs_since(source, 24) >= terms.max_runs_per_day):
             store.start_run(source, crawl_run_id=run_id)
             summary = RunSummary(crawl_run_id=run_id, source=source, status="skipped",
                                  error=f"daily limit of {terms.max_runs_per_day} runs reached "
@@ -182,17 +183,36 @@ def parse_dbt_project() -> Path:
     return dbt.parse(prepare_database())
 
 
-def check(*, groups: Iterable[str] | None = None, sources: list[str] | None = None,
-          validation_id: str | None = None, echo: Echo = _log_echo):
+def check(run_checks: Callable, *, groups: Iterable[str] | None = None,
+          sources: list[str] | None = None, validation_id: str | None = None,
+          echo: Echo = _log_echo):
     """Run the Great Expectations suites (all groups unless ``groups`` names some: source_health,
-    client_legitimacy, mart_integrity); return their summary. See ``expectations.runner``."""
-    from expectations.runner import format_summary, run_checks
+    client_legitimacy, mart_integrity); return their summary.
 
+    The checks sit above the steps (they read Midtier's database through it), so the caller
+    hands them in: ``expectations.runner.run_checks``. The CLI runs them as their own command
+    instead (``check_command``)."""
     url = prepare_database()
     echo("running data checks")
     summary = run_checks(url, groups=groups, sources=sources, validation_id=validation_id)
-    echo(format_summary(summary))
+    echo(summary.describe())
     return summary
+
+
+def check_command(*, echo: Echo = _log_echo) -> int:
+    """Every check suite as its own process (``python -m expectations``); its exit status:
+    1 when a critical suite failed."""
+    url = prepare_database()
+    echo("running data checks")
+    result = subprocess.run([sys.executable, "-m", "expectations"], cwd=PROJECT_ROOT,
+                            env={**os.environ, "DATABASE_URL": url}, capture_output=True,
+                            text=True)
+    if result.stdout.strip():
+        echo(result.stdout.rstrip())
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"the data checks stopped (exit {result.returncode}):\n"
+                           + "\n".join(result.stderr.strip().splitlines()[-10:]))
+    return result.returncode
 
 
 def export(out_dir: Path | None = None, *, force: bool = False, echo: Echo = _log_echo) -> list[Path]:
@@ -201,7 +221,7 @@ def export(out_dir: Path | None = None, *, force: bool = False, echo: Echo = _lo
     A blocked export writes nothing (earlier files stay as they were), records the reason in
     ``quality.publication_log`` and raises ``PublicationBlocked``; ``force`` publishes anyway
     (recorded as forced)."""
-    from expectations import publication
+    from midtier import publication
     from midtier.exports import export as write_exports
 
     url = prepare_database()

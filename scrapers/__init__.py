@@ -1,1 +1,1 @@
-"""Midtier's Scrapy project: one spider per source, all writing through RawPostingPipeline."""
+"""Midtier's Scrapy project: one spider per source, all writing through midtier.loading."""

@@ -23,7 +23,7 @@ import io
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Any
@@ -170,7 +170,7 @@ def _feedparser_date(raw: str) -> str | None:
     parsed = feedparser.datetimes._parse_date(raw)  # noqa: SLF001 - feedparser's date reader
     if parsed is None:
         return None
-    return datetime(*parsed[:6], tzinfo=timezone.utc).isoformat()
+    return datetime(*parsed[:6], tzinfo=UTC).isoformat()
 
 
 def _header(response: Response, name: str) -> str | None:

@@ -104,3 +104,63 @@ def _http_date(text: str) -> float | None:
         return float(stringToDatetime(text.encode("latin-1")))
     except (ValueError, IndexError, OverflowError, UnicodeError):
         return None
+
+
+GITHUB_PAUSES_STAT = "github/rate_limit_pauses"
+
+
+class GithubRateLimitMiddleware:
+    """Waits out GitHub's rate limits instead of failing the request.
+
+    A 403 or 429 with ``X-RateLimit-Remaining: 0`` (the primary limit) waits until
+    ``X-RateLimit-Reset``; one with ``Retry-After``, or a 429 or a 403 whose message names a
+    secondary rate limit, waits the Retry-After or backs off (60 s, doubling). A wait longer
+    than ``MIDTIER_GITHUB_RATE_LIMIT_WAIT_MAX`` seconds, or a fourth limit on one request,
+    gives the request up (the spider's errback records it). Every pause and every give-up is
+    kept in the crawl stat ``github/rate_limit_pauses``; the pipeline stores them with the run.
+    """
+
+    BACKOFF_SECONDS = 60.0
+    MAX_TRIES = 3
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.max_wait = crawler.settings.getfloat("MIDTIER_GITHUB_RATE_LIMIT_WAIT_MAX", 900.0)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status not in (403, 429):
+            return response
+        tries = request.meta.get("github_rate_limit_tries", 0)
+        remaining = _text(response.headers.get(b"X-RateLimit-Remaining"))
+        reset = _text(response.headers.get(b"X-RateLimit-Reset"))
+        retry_after = retry_after_seconds(response.headers.get(b"Retry-After"), now=time.time(),
+                                          server_date=response.headers.get(b"Date"))
+        if remaining == "0" and reset.isdigit():
+            kind, wait = "primary", max(0.0, float(reset) - time.time()) + 1.0
+        elif (retry_after is not None or response.status == 429
+              or b"secondary rate limit" in response.body.lower()):
+            kind = "secondary"
+            wait = retry_after if retry_after is not None else self.BACKOFF_SECONDS * 2 ** tries
+        else:
+            return response  # forbidden for another reason
+        gave_up = wait > self.max_wait or tries >= self.MAX_TRIES
+        pauses = self.crawler.stats.get_value(GITHUB_PAUSES_STAT) or []
+        pauses.append({"handle": request.cb_kwargs.get("handle"), "url": request.url,
+                       "status": response.status, "kind": kind,
+                       "reset": int(reset) if reset.isdigit() else None,
+                       "waited_seconds": 0.0 if gave_up else wait, "gave_up": gave_up,
+                       "paused_at": time.time()})
+        self.crawler.stats.set_value(GITHUB_PAUSES_STAT, pauses)
+        if gave_up:
+            log.warning("GitHub %s rate limit on %s asks to wait %.0f s (at most %.0f s, try %d): "
+                        "giving the request up", kind, request.url, wait, self.max_wait, tries + 1)
+            return response
+        log.warning("GitHub %s rate limit on %s: pausing %.1f s", kind, request.url, wait)
+        await sleep(wait)
+        retry = request.replace(dont_filter=True)
+        retry.meta["github_rate_limit_tries"] = tries + 1
+        return retry

@@ -30,6 +30,11 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 # A 429/503 that says how long to wait (Retry-After) gets that wait before its retry, up to
 # this many seconds; a longer one gives the request up (recorded like any failed request).
 MIDTIER_RETRY_AFTER_MAX = float(os.environ.get("MIDTIER_RETRY_AFTER_MAX", "120"))
+# The longest GitHub rate-limit pause (until X-RateLimit-Reset, or a secondary limit's
+# backoff) the github_evidence crawl waits before giving the request up.
+MIDTIER_GITHUB_RATE_LIMIT_WAIT_MAX = float(
+    os.environ.get("MIDTIER_GITHUB_RATE_LIMIT_WAIT_MAX", "900")
+)
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scrapers.middlewares.RetryAfterMiddleware": 550,  # the stock retry middleware's place
@@ -39,7 +44,6 @@ DOWNLOAD_TIMEOUT = float(os.environ.get("MIDTIER_DOWNLOAD_TIMEOUT", "30"))
 REDIRECT_MAX_TIMES = 5
 
 ITEM_PIPELINES = {"scrapers.pipelines.RawPostingPipeline": 300}
-MIDTIER_BATCH_SIZE = 2000  # measured best in bench/load.py (BENCHMARKS.md)
 
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"

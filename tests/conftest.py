@@ -59,7 +59,9 @@ def database_url(midtier_home) -> str:
 def db(database_url):
     """A connection to a database whose raw and quality tables start empty."""
     with contextlib.closing(database.connect(database_url)) as conn:
-        with conn, conn.cursor() as cur:
+        # Reads in a test then hold no transaction open, and ``db.transaction()`` commits.
+        conn.autocommit = True
+        with conn.transaction(), conn.cursor() as cur:
             cur.execute(
                 "truncate raw.postings, raw.rejects, raw.crawl_runs, quality.validation_results cascade"
             )

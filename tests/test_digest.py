@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from midtier import database, digest, editorial
+from midtier import database, digest, editorial, exports
 from tests.dashboards.conftest import mart_sql, run_sql
 
 NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
@@ -56,7 +56,7 @@ def ids(postings) -> list[str]:
 
 
 def test_the_window_is_the_seven_days_before_now_by_first_seen(no_picks):
-    postings, pinned = digest.digest_postings(no_picks, as_of=NOW)
+    postings, pinned = exports.digest_postings(no_picks, as_of=NOW)
     # newest first; the 8-day-old posting, the flagged one, the duplicate copy and the
     # non-republishable one are left out
     assert ids(postings) == [
@@ -66,7 +66,7 @@ def test_the_window_is_the_seven_days_before_now_by_first_seen(no_picks):
         "weworkremotely:go-9",
     ]
     assert pinned == 0
-    later, _ = digest.digest_postings(no_picks, as_of=NOW + timedelta(days=4))
+    later, _ = exports.digest_postings(no_picks, as_of=NOW + timedelta(days=4))
     assert ids(later) == ["remoteok:1001", "weworkremotely:react-7", "remoteok:1002"]
 
 
@@ -74,10 +74,10 @@ def test_picks_come_first_in_the_editors_order_and_skips_are_left_out(no_picks):
     editorial.save_picks(
         no_picks, "ed", ["weworkremotely:go-9", "remoteok:1002"], ["weworkremotely:react-7"]
     )
-    postings, pinned = digest.digest_postings(no_picks, as_of=NOW)
+    postings, pinned = exports.digest_postings(no_picks, as_of=NOW)
     assert ids(postings) == ["weworkremotely:go-9", "remoteok:1002", "remoteok:1001"]
     assert pinned == 2
-    only, _ = digest.digest_postings(no_picks, as_of=NOW, picks_only=True)
+    only, _ = exports.digest_postings(no_picks, as_of=NOW, picks_only=True)
     assert ids(only) == ["weworkremotely:go-9", "remoteok:1002"]
     markdown = digest.digest_markdown(postings, pinned, digest.window(NOW))
     assert (
@@ -91,31 +91,31 @@ def test_picks_come_first_in_the_editors_order_and_skips_are_left_out(no_picks):
 
 def test_filters_narrow_the_candidates(no_picks):
     contract = digest.DigestFilters(contract_freelance_only=True)
-    assert "weworkremotely:go-9" not in ids(digest.digest_postings(no_picks, contract, NOW)[0])
+    assert "weworkremotely:go-9" not in ids(exports.digest_postings(no_picks, contract, NOW)[0])
     legit = digest.DigestFilters(min_legitimacy=80)
-    assert ids(digest.digest_postings(no_picks, legit, NOW)[0]) == [
+    assert ids(exports.digest_postings(no_picks, legit, NOW)[0]) == [
         "remoteok:1001",
         "weworkremotely:go-9",
     ]
     react = digest.DigestFilters(skills=("react",))
-    assert ids(digest.digest_postings(no_picks, react, NOW)[0]) == ["weworkremotely:react-7"]
+    assert ids(exports.digest_postings(no_picks, react, NOW)[0]) == ["weworkremotely:react-7"]
 
 
 def test_non_republishable_postings_are_marked_candidates_but_never_in_the_digest(no_picks):
-    shown = digest.candidates(no_picks, as_of=NOW, include_unpublishable=True)
+    shown = exports.digest_candidates(no_picks, as_of=NOW, include_unpublishable=True)
     [marked] = [c for c in shown if c.posting["posting_id"] == "weworkremotely:no-repost"]
     assert marked.posting["is_republishable"] is False
     assert "weworkremotely:no-repost" not in ids(
-        c.posting for c in digest.candidates(no_picks, as_of=NOW)
+        c.posting for c in exports.digest_candidates(no_picks, as_of=NOW)
     )
     editorial.save_picks(no_picks, "ed", ["weworkremotely:no-repost"], [])
-    postings, pinned = digest.digest_postings(no_picks, as_of=NOW)
+    postings, pinned = exports.digest_postings(no_picks, as_of=NOW)
     assert "weworkremotely:no-repost" not in ids(postings) and pinned == 0
 
 
 def test_the_html_digest_uses_inline_css_and_carries_attribution(no_picks):
     editorial.save_picks(no_picks, "ed", ["remoteok:1002"], [])
-    postings, pinned = digest.digest_postings(no_picks, as_of=NOW)
+    postings, pinned = exports.digest_postings(no_picks, as_of=NOW)
     page = digest.digest_html(postings, pinned, digest.window(NOW))
     assert "<style" not in page and "<link" not in page and 'style="' in page
     assert page.index("Editor's picks") < page.index("Django API Developer")

@@ -11,7 +11,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from midtier import database, exports, taxonomy
+from midtier import database, exports, posting_display, taxonomy
 from tests.dashboards.conftest import mart_sql
 
 OPEN_UNFLAGGED = ["remoteok:1001", "weworkremotely:react-7", "remoteok:1002", "weworkremotely:go-9"]
@@ -23,10 +23,10 @@ def mart_url(make_database) -> str:
     forbidden = """
         insert into marts.fct_postings (posting_id, source, source_posting_id, url, title,
             is_flagged, first_seen_at, last_seen_at, source_name, source_attribution,
-            is_republishable)
+            is_republishable, is_publishable)
         values ('weworkremotely:no-repost', 'weworkremotely', 'no-repost',
             'https://weworkremotely.com/remote-jobs/no-repost', 'Not for re-publishing', false,
-            now(), now(), 'We Work Remotely', 'via We Work Remotely', false);
+            now(), now(), 'We Work Remotely', 'via We Work Remotely', false, false);
     """
     url = make_database("exports_test", mart_sql() + forbidden)
     database.apply_schema(url)  # the editors' picks the digest reads
@@ -153,7 +153,7 @@ def test_html_digest_escapes_and_sanitises_scraped_text(exported):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<style" not in page and 'style="' in page  # inline CSS only
     # Every posting links back and carries its attribution.
-    for posting_id, url in (("remoteok:1001", "https://remoteok.com/remote-jobs/1001"),
+    for _posting_id, url in (("remoteok:1001", "https://remoteok.com/remote-jobs/1001"),
                             ("weworkremotely:go-9", "https://weworkremotely.com/jobs/go-9")):
         assert f'href="{url}"' in page
     assert page.count("original posting on") == len(OPEN_UNFLAGGED)
@@ -235,7 +235,7 @@ def test_missing_mart_says_to_run_the_pipeline(make_database, tmp_path):
     ],
 )
 def test_budget_summary(posting, summary):
-    assert exports.budget_summary(posting) == summary
+    assert posting_display.budget_summary(posting) == summary
 
 
 FORMULAS = ["=HYPERLINK(\"https://evil.example\",\"click\")", "+cmd|' /C calc'!A0",

@@ -16,8 +16,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import queries
-from midtier import database, digest, editorial
-from midtier.exports import budget_summary
+from midtier import database, digest, editorial, exports
+from midtier.posting_display import budget_summary
 from midtier.settings import load_settings
 
 EXPORT_TYPES = {
@@ -211,7 +211,7 @@ def digest_downloads(url: str, filters: digest.DigestFilters) -> None:
         key="editor_picks_only",
         help="Off: the pinned postings first, then the week's other candidates.",
     )
-    postings, pinned = digest.digest_postings(url, filters, picks_only=picks_only)
+    postings, pinned = exports.digest_postings(url, filters, picks_only=picks_only)
     window = digest.window()
     if not postings:
         st.info(
@@ -291,7 +291,9 @@ try:
         editor = st.session_state["editor"]
         st.markdown(f"Signed in as **{editor}**.")
         filters, show_unpublishable = candidate_filters(queries.load_facets(url))
-        candidates = digest.candidates(url, filters, include_unpublishable=show_unpublishable)
+        candidates = exports.digest_candidates(
+            url, filters, include_unpublishable=show_unpublishable
+        )
         st.subheader("Candidates")
         if candidates:
             candidate_table(candidates)

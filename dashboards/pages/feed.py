@@ -9,13 +9,8 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.escaping import escape_markdown, markdown_link
-from midtier.exports import (
-    attribution,
-    budget_summary,
-    postings_csv,
-    rate_position_label,
-    safe_link,
-)
+from midtier.exports import postings_csv
+from midtier.posting_display import attribution, budget_summary, rate_position_label, safe_link
 
 DESCRIPTION_SHOWN = 1500
 POSTED_WITHIN = {"any time": 0, "1 day": 1, "3 days": 3, "7 days": 7, "14 days": 14, "30 days": 30}

@@ -205,7 +205,7 @@ def main() -> None:
     for icon in simple_icons:
         titles[icon["slug"]] = (icon["title"], icon.get("aliases", {}).get("aka", []))
 
-    for language in sorted(linguist_languages(packages["linguist-languages"]), key=lambda l: l["name"]):
+    for language in sorted(linguist_languages(packages["linguist-languages"]), key=lambda entry: entry["name"]):
         # template mixes ("HTML+ERB") and prose/data formats are not skills
         if language["type"] not in ("programming", "markup") or re.search(r"\w\+\w", language["name"]):
             continue

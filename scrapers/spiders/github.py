@@ -41,8 +41,8 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from scrapers.fields import identifier, text
 from scrapers.amounts import states_amount
+from scrapers.fields import identifier, text
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.base import MidtierSpider
 

@@ -39,8 +39,8 @@ from typing import Any
 from scrapy.http import Response
 from w3lib.html import remove_tags
 
-from scrapers.fields import whole_number_or_digits
 from scrapers.amounts import states_amount
+from scrapers.fields import whole_number_or_digits
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.base import MidtierSpider, json_text
 
@@ -81,7 +81,7 @@ class HackerNewsSpider(MidtierSpider):
         super().__init__(*args, **kwargs)
         self.months = max(1, int(months))
         self.max_stories = max(1, int(max_stories))
-        self.threads_found: dict[str, int] = {kind: 0 for kind in THREAD_TITLES}
+        self.threads_found: dict[str, int] = dict.fromkeys(THREAD_TITLES, 0)
         self.thread_ids: set[int] = set()
 
     # -- 1. the account's submissions ---------------------------------------------------------

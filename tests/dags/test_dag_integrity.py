@@ -6,7 +6,8 @@ import pytest
 
 from midtier.settings import PROJECT_ROOT
 
-EXPECTED = {"midtier_ingest", "midtier_transform", "midtier_check", "midtier_export"}
+EXPECTED = {"midtier_ingest", "midtier_transform", "midtier_check", "midtier_export",
+            "midtier_evidence"}
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +47,7 @@ def test_assets_chain_ingest_to_export(dagbag):
         return {asset.uri for asset in getattr(condition, "objects", [condition])}
 
     assert outlets("midtier_ingest") & inlets("midtier_transform")
+    assert outlets("midtier_evidence") & inlets("midtier_transform")
     assert outlets("midtier_transform") & inlets("midtier_check")
     assert outlets("midtier_check") & inlets("midtier_export")
 

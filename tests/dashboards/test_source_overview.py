@@ -54,10 +54,3 @@ def test_open_check_flags_add_the_postings_their_score_did_not_flag(overview_url
     counts = _counts(overview_url)
     assert counts["remoteok"] == (3, 3, 2)
     assert counts["weworkremotely"] == FIXTURE_COUNTS["weworkremotely"]
-
-
-def test_a_mart_built_before_the_overview_table_is_aggregated_live(make_database):
-    url = make_database("dashboards_source_overview_legacy",
-                        mart_sql() + "drop table marts.rpt_source_overview;")
-    database.apply_schema(url)
-    assert _counts(url) == FIXTURE_COUNTS

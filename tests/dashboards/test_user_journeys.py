@@ -4,6 +4,7 @@ against `midtier dashboard`'s Streamlit, on the test marts; and an axe-core scan
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -21,8 +22,11 @@ def journeys_url(make_database) -> str:
     url = make_database("dashboards_journeys", mart_sql())
     database.apply_schema(url)
     # this week's postings for the editor: first seen one to six days ago
-    run_sql(url, "update marts.fct_postings set first_seen_at = now() - interval '1 day' * "
-                 "(1 + abs(hashtext(posting_id)) % 6)")
+    run_sql(
+        url,
+        "update marts.fct_postings set first_seen_at = now() - interval '1 day' * "
+        "(1 + abs(hashtext(posting_id)) % 6)",
+    )
     return url
 
 
@@ -62,8 +66,10 @@ def switch(page, label: str) -> None:
 def cards(page) -> list[str]:
     """The text of every posting card on the Feed (each opens with its title, an h3)."""
     # the innermost block holding an h3: the card's bordered container
-    card = ("[data-testid='stMain'] [data-testid='stVerticalBlock']:has(h3)"
-            ":not(:has([data-testid='stVerticalBlock'] h3))")
+    card = (
+        "[data-testid='stMain'] [data-testid='stVerticalBlock']:has(h3)"
+        ":not(:has([data-testid='stVerticalBlock'] h3))"
+    )
     return page.locator(card).all_inner_texts()
 
 
@@ -84,8 +90,9 @@ def test_a_contractor_with_a_70_dollar_floor_sees_on_every_card_whether_it_meets
     shown = cards(page)
     assert len(shown) >= 3
     for card in shown:
-        assert re.search(r"(meets|below) your \$70 floor|no hourly rate to hold against your \$70 floor",
-                         card), card
+        assert re.search(
+            r"(meets|below) your \$70 floor|no hourly rate to hold against your \$70 floor", card
+        ), card
     assert "meets your $70 floor" in shown[0] and "below your $70 floor" in shown[1]
     assert shown[0].startswith("Senior Python Data Engineer")
 
@@ -142,9 +149,12 @@ def test_an_editor_picks_three_postings_and_downloads_exactly_those_in_markdown(
     page.wait_for_function("() => document.body.innerText.includes('Saved 3 pinned')")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download digest (Markdown)").click()
-    markdown = open(download.value.path(), encoding="utf-8").read()
-    titles = [line.removeprefix("### [").split("](", 1)[0].replace("\\", "")
-              for line in markdown.splitlines() if line.startswith("### ")]
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    titles = [
+        line.removeprefix("### [").split("](", 1)[0].replace("\\", "")
+        for line in markdown.splitlines()
+        if line.startswith("### ")
+    ]
     assert titles == ["Django API Developer", "Go Backend Engineer", "Senior Python Data Engineer"]
     assert "via remoteok" in markdown and "via weworkremotely" in markdown
     assert markdown.count("[original posting on") == 3

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-import psycopg2.extras
 import pytest
+from psycopg.rows import dict_row
 
 from midtier import database, transform
 
 CRAWL_RUN_ID = "test-run-1"
-FETCHED_AT = datetime(2025, 7, 1, 12, 0, tzinfo=timezone.utc)
+FETCHED_AT = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
 RAW_COLUMNS = (
     "source", "source_posting_id", "url", "apply_url", "title", "company", "description_text",
@@ -23,7 +23,7 @@ RAW_COLUMNS = (
 
 def insert_postings(conn, postings: list[dict]) -> None:
     """Insert raw postings (and their crawl run) the way the spiders' pipeline would."""
-    with conn, conn.cursor() as cur:
+    with conn.transaction(), conn.cursor() as cur:
         cur.execute(
             "insert into raw.crawl_runs (crawl_run_id, source, status) values (%s, 'test', 'succeeded')"
             " on conflict do nothing",
@@ -54,11 +54,11 @@ def built_postings(request, database_url) -> dict[str, dict]:
     """
     postings = request.module.POSTINGS
     with contextlib.closing(database.connect(database_url)) as conn:
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             cur.execute("truncate raw.postings, raw.rejects, raw.crawl_runs cascade")
         insert_postings(conn, postings)
         transform.build(database_url)
-        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        with conn.cursor(row_factory=dict_row) as cur:
             cur.execute("select * from marts.fct_postings")
             rows = cur.fetchall()
     return {row["source_posting_id"]: dict(row) for row in rows}
@@ -68,8 +68,10 @@ def built_postings(request, database_url) -> dict[str, dict]:
 def query(database_url):
     """Run one read-only query against the test database; returns all rows as dicts."""
     def run(sql: str, params=None) -> list[dict]:
-        with contextlib.closing(database.connect(database_url)) as conn:
-            with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-                cur.execute(sql, params)
-                return [dict(row) for row in cur.fetchall()]
+        with (
+            contextlib.closing(database.connect(database_url)) as conn,
+            conn.cursor(row_factory=dict_row) as cur,
+        ):
+            cur.execute(sql, params)
+            return [dict(row) for row in cur.fetchall()]
     return run

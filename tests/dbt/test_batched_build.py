@@ -53,7 +53,7 @@ def _drop_per_posting_tables(url: str) -> None:
 @pytest.fixture(scope="module")
 def full_build(database_url):
     with contextlib.closing(database.connect(database_url)) as conn:
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             cur.execute("truncate raw.postings, raw.rejects, raw.crawl_runs cascade")
         insert_postings(conn, ALL_POSTINGS)
     transform.build(database_url, full_refresh=True)

@@ -7,7 +7,7 @@ import hashlib
 from collections import Counter
 from decimal import Decimal
 
-import psycopg2
+import psycopg
 import pytest
 
 from midtier import database, transform
@@ -282,13 +282,13 @@ def _enriched_row_set_to(database_url, query, posting_id: str, changes: dict[str
     broken = ", ".join(f"{column} = {value}" for column, value in changes.items())
     restored = ", ".join(f"{column} = %({column})s" for column in changes)
     with contextlib.closing(database.connect(database_url)) as conn:
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             cur.execute(f"update intermediate.int_postings_enriched set {broken}"
                         " where posting_id = %s", (posting_id,))
         try:
             yield
         finally:
-            with conn, conn.cursor() as cur:
+            with conn.transaction(), conn.cursor() as cur:
                 cur.execute(f"update intermediate.int_postings_enriched set {restored}"
                             " where posting_id = %(posting_id)s", {**before, "posting_id": posting_id})
 
@@ -347,7 +347,7 @@ def test_raws_never_null_columns_and_run_reference_are_checked_in_the_catalog(
     (compiled,) = [result.node.compiled_code
                    for result in transform.run_dbt(["compile", *selected], database_url).results]
     with contextlib.closing(database.connect(database_url)) as conn:
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             cur.execute("alter table raw.postings alter column tags drop not null,"
                         " drop constraint postings_crawl_run_id_fkey")
         try:
@@ -357,7 +357,7 @@ def test_raws_never_null_columns_and_run_reference_are_checked_in_the_catalog(
             assert {row["missing_constraint"] for row in query(compiled)} == {
                 "tags is not NOT NULL", "crawl_run_id has no foreign key to raw.crawl_runs"}
         finally:
-            with conn, conn.cursor() as cur:
+            with conn.transaction(), conn.cursor() as cur:
                 cur.execute("alter table raw.postings alter column tags set not null,"
                             " add constraint postings_crawl_run_id_fkey foreign key (crawl_run_id)"
                             " references raw.crawl_runs (crawl_run_id)")
@@ -372,7 +372,7 @@ def test_a_second_row_for_one_posting_cannot_be_written(built_postings, database
     """These models' key (posting_id; a yardstick's skill and rate basis) has no unique data
     test: their unique index is the check, and fct_postings is unique by them."""
     with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
-        with pytest.raises(psycopg2.errors.UniqueViolation):
+        with pytest.raises(psycopg.errors.UniqueViolation):
             cur.execute(f"insert into intermediate.{model} select * from intermediate.{model} limit 1")
         conn.rollback()
 
@@ -394,6 +394,25 @@ def test_sources_without_recorded_terms_are_the_operators_own_imports(built_post
     scam = built_postings["scam"]  # source "telegramjobs" has no terms row
     assert (scam["source_name"], scam["source_attribution"], scam["is_republishable"]) == (
         "telegramjobs", "via telegramjobs", True)
+
+
+def test_publishable_means_open_unflagged_canonical_and_republishable(built_postings):
+    """fct_postings.is_publishable: what the exports publish, decided once in dbt."""
+    assert not built_postings["salary-text"]["is_publishable"]  # its source forbids re-publishing
+    assert not built_postings["scam"]["is_publishable"]  # flagged
+    assert built_postings["hourly-range"]["is_publishable"]
+    for key, row in built_postings.items():
+        expected = (row["closed_at"] is None and not row["is_flagged"] and row["is_canonical"]
+                    and row["is_republishable"])
+        assert row["is_publishable"] == expected, key
+
+
+def test_signal_columns_are_the_rows_of_seed_legitimacy_signals(built_postings, query):
+    [row] = query("select array_agg(signal order by signal) as signals"
+                  " from seeds.legitimacy_signals")
+    columns = sorted(column[len("has_"):] for column in next(iter(built_postings.values()))
+                     if column.startswith("has_") and column != "has_open_quality_flag")
+    assert columns == row["signals"] and len(columns) == 10
 
 
 def test_a_source_that_never_names_clients_is_not_penalised_for_it(built_postings):

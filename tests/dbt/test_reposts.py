@@ -54,10 +54,10 @@ def reposts(database_url):
         for source, posting, posted, _ in POSTINGS_DATED
     ]
     with contextlib.closing(database.connect(database_url)) as conn:
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             cur.execute("truncate raw.postings, raw.rejects, raw.crawl_runs cascade")
         insert_postings(conn, postings)
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             for _, posting, _, first_seen in POSTINGS_DATED:
                 cur.execute("update raw.postings set first_seen_at = %s, last_seen_at = %s"
                             " where source_posting_id = %s",

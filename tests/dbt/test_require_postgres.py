@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-import psycopg2
+import psycopg
 import pytest
 
 from midtier import database, transform
@@ -29,6 +29,6 @@ def test_an_older_server_stops_the_run_naming_its_version(database_url):
     with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
         cur.execute("show server_version")
         version = cur.fetchone()[0]
-    with pytest.raises(psycopg2.errors.RaiseException) as raised:
+    with pytest.raises(psycopg.errors.RaiseException) as raised:
         _execute(database_url, _hook_sql(database_url, "require_postgres(990000)"))
     assert f"Midtier needs PostgreSQL 99 or later; this server runs {version}" in str(raised.value)

@@ -1,7 +1,8 @@
-"""Hand-made raw and mart tables for the check suites, in a database of their own.
+"""Raw runs and mart rows for the check suites, in a database of their own.
 
 dbt's tests own ``marts`` in the session database, so unit tests here build a small
-``marts.fct_postings`` (and raw runs) in a separate database with Midtier's schema applied.
+``marts.fct_postings`` from its contract (and raw runs) in a separate database with
+Midtier's schema applied.
 """
 
 from __future__ import annotations
@@ -13,44 +14,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from midtier import database
+from tests.mart_contract import create_table_sql
 
 RUN_STARTED = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
-FCT_POSTINGS = """
-    create schema if not exists marts;
-    drop table if exists marts.fct_postings cascade;
-    create table marts.fct_postings (
-        posting_id          text,
-        source              text,
-        source_posting_id   text,
-        url                 text,
-        title               text,
-        company_name        text,
-        description_text    text,
-        posted_at           timestamptz,
-        engagement_type     text,
-        budget_currency     text,
-        budget_min          numeric,
-        budget_max          numeric,
-        budget_period       text,
-        hourly_usd_min      numeric(14, 2),
-        hourly_usd_max      numeric(14, 2),
-        hourly_usd_mid      numeric(14, 2),
-        fixed_usd_min       numeric(14, 2),
-        fixed_usd_max       numeric(14, 2),
-        skills              text[],
-        legitimacy_score    integer,
-        legitimacy_reasons  text[],
-        is_score_flagged    boolean,
-        is_flagged          boolean
-    );
-"""
+# The mart's table as its dbt contract defines it (tests/mart_contract.py), so these tests
+# cannot drift from the real mart; rows fill the columns the suites read, the rest stay null.
+FCT_POSTINGS = create_table_sql()
 
 MART_COLUMNS = (
     "posting_id", "source", "source_posting_id", "url", "title", "engagement_type",
     "budget_currency", "budget_min", "budget_max", "budget_period",
     "hourly_usd_min", "hourly_usd_max", "hourly_usd_mid", "fixed_usd_min", "fixed_usd_max",
     "skills", "legitimacy_score", "legitimacy_reasons", "is_score_flagged", "is_flagged",
+    "is_publishable",
 )
 
 EMPTY_QUALITY = """
@@ -84,6 +61,7 @@ def posting(posting_id: str, **overrides) -> dict:
         "legitimacy_reasons": [],
         "is_score_flagged": False,
         "is_flagged": False,
+        "is_publishable": True,
     }
     row.update(overrides)
     return row
@@ -154,13 +132,16 @@ class CheckDatabase:
                     posted_at, payload, content_hash, fetched_at, first_seen_at, last_seen_at,
                     crawl_run_id)
                 values (%(source)s, %(id)s, %(url)s, %(title)s, %(budget_text)s, %(posted_at)s,
-                    %(payload)s, md5(%(payload)s), %(at)s, %(at)s, %(at)s, %(run)s)
+                    %(payload)s, md5(%(payload_text)s), %(at)s, %(at)s, %(at)s, %(run)s)
                 on conflict (source, source_posting_id) do update set
                     url = excluded.url, title = excluded.title, posted_at = excluded.posted_at,
                     payload = excluded.payload, last_seen_at = excluded.last_seen_at,
                     crawl_run_id = excluded.crawl_run_id
                 """,
+                # One parameter is one type server-side: the jsonb value and the hashed text
+                # are passed apart.
                 {**item, "source": source, "payload": json.dumps(item["payload"]),
+                 "payload_text": json.dumps(item["payload"]),
                  "at": started_at + timedelta(seconds=30), "run": run_id},
             )
         return run_id

@@ -143,7 +143,7 @@ def test_genuine_postings_in_the_same_batch_are_not_flagged(pipeline):
 def test_flagged_postings_are_is_flagged_in_the_mart(pipeline):
     flagged_in_mart = dict(query(pipeline["url"], "select source_posting_id, is_flagged "
                                                   "from marts.fct_postings where source = 'community'"))
-    assert {key: flagged_in_mart[key] for key in SCAMS} == {key: True for key in SCAMS}
+    assert {key: flagged_in_mart[key] for key in SCAMS} == dict.fromkeys(SCAMS, True)
 
 
 def test_half_volume_with_empty_titles_degrades_that_source_only(pipeline):

@@ -57,18 +57,6 @@ def test_the_suite_has_no_threshold_of_its_own(empty_checks_db):
     assert open_flags(empty_checks_db) == {}
 
 
-def test_a_mart_without_dbts_verdict_is_recorded_as_skipped(empty_checks_db):
-    empty_checks_db.load_mart(GOOD_ROWS)
-    empty_checks_db.execute("alter table marts.fct_postings drop column is_score_flagged")
-
-    [suite] = legitimacy(empty_checks_db).suites
-
-    assert "is_score_flagged" in dict(suite.skipped)["legitimacy_score"]
-    [(stored,)] = empty_checks_db.execute(
-        "select skipped from quality.validation_results where suite_name = 'client_legitimacy'")
-    assert stored[0]["check"] == "legitimacy_score"
-
-
 def test_flags_clear_when_dbt_no_longer_flags_and_reopen_when_it_does_again(empty_checks_db):
     empty_checks_db.load_mart([*GOOD_ROWS, *SCAMS])
     legitimacy(empty_checks_db)

@@ -127,7 +127,9 @@ def test_unread_budgets_per_source_are_reported_without_blocking_publication(emp
 def test_flagged_postings_and_degraded_sources_cannot_block_publication(empty_checks_db):
     empty_checks_db.load_mart([
         *GOOD_ROWS,
-        posting("remoteok:8", hourly_usd_mid=5000.0, hourly_usd_max=5000.0),
+        # the mart's view reads the open flag below: flagged, so not publishable
+        posting("remoteok:8", hourly_usd_mid=5000.0, hourly_usd_max=5000.0, is_flagged=True,
+                is_publishable=False),
         posting("broken:1", title=None, engagement_type="retainer"),
     ])
     empty_checks_db.execute(

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from expectations.publication import PublicationBlocked
+from expectations.runner import run_checks
 from midtier import cli, steps
+from midtier.publication import PublicationBlocked
 from tests.expectations.conftest import GOOD_ROWS, posting
 
 
@@ -63,7 +64,7 @@ def test_critical_failure_blocks_export_keeps_old_files_and_records_why(gate_db,
 
 def test_export_step_raises_when_blocked(gate_db, previous_exports):
     gate_db.load_mart([])
-    steps.check()
+    steps.check(run_checks)
 
     with pytest.raises(PublicationBlocked, match="fct_postings_integrity"):
         steps.export(previous_exports)
@@ -71,7 +72,7 @@ def test_export_step_raises_when_blocked(gate_db, previous_exports):
 
 def test_force_publishes_anyway_and_says_so(gate_db, previous_exports):
     gate_db.load_mart([])
-    steps.check()
+    steps.check(run_checks)
 
     assert cli.main(["export", "--out", str(previous_exports), "--force"]) == 0
 
@@ -98,8 +99,8 @@ def test_passing_checks_publish_and_the_publication_is_logged(gate_db, previous_
 
 def test_a_later_passing_validation_lifts_the_block(gate_db, previous_exports):
     gate_db.load_mart([])
-    steps.check()
+    steps.check(run_checks)
     gate_db.load_mart(GOOD_ROWS)
-    steps.check()
+    steps.check(run_checks)
 
     assert [path.name for path in steps.export(previous_exports)] == ["postings.csv"]

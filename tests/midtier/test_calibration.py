@@ -36,7 +36,7 @@ def test_calibrate_twice_on_the_same_file_writes_identical_weights(database_url,
     # weights set by argument are kept as they are
     kept = [row for row in _rows(SEEDS / "legitimacy_weights.csv") if row["is_fitted"] == "false"]
     assert kept and all(row in weights for row in kept)
-    facts = dict((row["fact"], row["value"]) for row in _rows(tmp_path / "first" / "legitimacy_model.csv"))
+    facts = {row["fact"]: row["value"] for row in _rows(tmp_path / "first" / "legitimacy_model.csv")}
     assert 0.5 < float(facts["cv_roc_auc"]) <= 1
     assert {"fitted_on", "fitted_at", "cv_precision", "cv_recall", "flag_score_threshold"} <= set(facts)
 

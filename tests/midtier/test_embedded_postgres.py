@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import psycopg2
+import psycopg
 import pytest
 
 from midtier import database
@@ -65,7 +65,7 @@ def test_a_server_starts_below_a_private_directory_and_changes_no_mode_above_it(
 
     server, url = server_in(home)
 
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute("select 1")
         assert cur.fetchone() == (1,)
     assert _modes_above(home) == before
@@ -91,9 +91,9 @@ def test_remove_deletes_the_cluster_and_leaves_the_system_dir(private_dir, serve
 def test_connecting_without_the_password_fails(private_dir, server_in):
     server, url = server_in(private_dir / "home")
     for password in (None, "guess"):
-        with pytest.raises(psycopg2.OperationalError, match="password"):
-            psycopg2.connect(host="127.0.0.1", port=server.port, user=database.SUPERUSER,
-                             password=password, dbname=database.DATABASE_NAME)
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(host="127.0.0.1", port=server.port, user=database.SUPERUSER,
+                            password=password, dbname=database.DATABASE_NAME)
 
 
 def test_a_cluster_made_with_trust_auth_gets_a_password_on_its_next_start(server_in):
@@ -115,10 +115,10 @@ def test_a_cluster_made_with_trust_auth_gets_a_password_on_its_next_start(server
 
         assert server.data_dir == home / "postgres" / "data"
         assert "scram-sha-256" in (server.data_dir / "pg_hba.conf").read_text()
-        with pytest.raises(psycopg2.OperationalError, match="password"):
-            psycopg2.connect(host="127.0.0.1", port=server.port, user=database.SUPERUSER,
-                             dbname=database.DATABASE_NAME)
-        psycopg2.connect(url).close()
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(host="127.0.0.1", port=server.port, user=database.SUPERUSER,
+                            dbname=database.DATABASE_NAME)
+        psycopg.connect(url).close()
         server.remove()
 
 

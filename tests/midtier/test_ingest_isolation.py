@@ -40,7 +40,7 @@ def _site(root: Path, files: dict[str, Path]) -> Path:
 
 
 def _rows(db, sql):
-    with db, db.cursor() as cur:
+    with db.transaction(), db.cursor() as cur:
         cur.execute(sql)
         return cur.fetchall()
 

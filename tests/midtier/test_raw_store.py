@@ -4,12 +4,12 @@ the same source must take turns; exact counts and one row per posting either way
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from midtier.loading import prepare_posting
 from midtier.raw_store import RawStore
-from scrapers.pipelines import prepare_posting
 
-FETCHED_AT = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+FETCHED_AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def _rows(run_id: str, numbers: range, *, title: str = "Backend engineer") -> list[dict]:

@@ -144,11 +144,7 @@ def bad_jsonl_lines() -> list[bytes]:
 
 
 # -- the hostile pipeline corpus (tests/resilience/test_hostile_pipeline.py) ---------------
-_WORDS = ("api backend schema queue cache deploy metrics invoice ledger billing search index "
-          "report export import sync webhook audit tenant session upload storage cluster shard "
-          "replica migration dashboard chart alert retry batch stream parser validator scheduler "
-          "worker gateway token rollout feature legacy refactor latency throughput payment "
-          "customer inventory catalog pricing checkout warehouse shipment forecast model").split()
+_WORDS = ["api", "backend", "schema", "queue", "cache", "deploy", "metrics", "invoice", "ledger", "billing", "search", "index", "report", "export", "import", "sync", "webhook", "audit", "tenant", "session", "upload", "storage", "cluster", "shard", "replica", "migration", "dashboard", "chart", "alert", "retry", "batch", "stream", "parser", "validator", "scheduler", "worker", "gateway", "token", "rollout", "feature", "legacy", "refactor", "latency", "throughput", "payment", "customer", "inventory", "catalog", "pricing", "checkout", "warehouse", "shipment", "forecast", "model"]
 _SKILLS = (("Python", "python"), ("React", "react"), ("Go", "golang"))
 
 

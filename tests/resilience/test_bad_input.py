@@ -7,10 +7,10 @@ posting in raw.postings or a row in raw.rejects.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 import base64
 import json
 import random
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,9 +19,10 @@ import scrapy
 from scrapy.http import TextResponse, XmlResponse
 
 from midtier.importer import import_file
+from midtier.loading import FIELD_LIMITS, PostingLoader
 from midtier.raw_store import RawStore
 from scrapers.items import PostingItem, RejectItem
-from scrapers.pipelines import FIELD_LIMITS, RawPostingPipeline
+from scrapers.pipelines import RawPostingPipeline
 from scrapers.spiders.arbeitnow import ArbeitnowSpider
 from scrapers.spiders.freelancer import FreelancerSpider
 from scrapers.spiders.github import GithubSpider
@@ -33,7 +34,10 @@ from scrapers.spiders.remotive import RemotiveSpider
 from scrapers.spiders.rss import RssSpider
 from scrapers.spiders.weworkremotely import WeWorkRemotelySpider
 from tests.resilience.corpus import (
-    NOT_JSON_BODIES, bad_jsonl_lines, poisoned_json_bodies, poisoned_xml_bodies,
+    NOT_JSON_BODIES,
+    bad_jsonl_lines,
+    poisoned_json_bodies,
+    poisoned_xml_bodies,
 )
 
 ROOT = Path(__file__).parents[2]
@@ -103,11 +107,12 @@ def _bodies(reader: Reader) -> dict[str, bytes]:
 
 def _load(items: Iterable, url: str, source: str):
     """Everything a spider yielded, through the real pipeline; the run's summary."""
-    pipeline = RawPostingPipeline(url)
-    pipeline.open(source, kind="crawl")
+    loader = PostingLoader(url)
+    pipeline = RawPostingPipeline(loader, crawler=None)
+    loader.open(source, kind="crawl")
     for item in items:
         pipeline.process_item(item)
-    return pipeline.close()
+    return loader.close()
 
 
 def _one(db, sql, params=()):

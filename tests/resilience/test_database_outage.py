@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-import psycopg2
+import psycopg
 import pytest
 
 from bench.generate import write_jsonl
@@ -51,7 +51,7 @@ def test_a_load_cut_by_a_database_stop_fails_then_reruns_exactly_once(server, tm
         if records_read == 2000:
             pg.stop()
 
-    with pytest.raises((psycopg2.Error, database.DatabaseError)):
+    with pytest.raises((psycopg.Error, database.DatabaseError)):
         import_file(path, "bench", url=url, progress=stop_midway)
 
     pg.start()

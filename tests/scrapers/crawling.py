@@ -17,6 +17,6 @@ def crawl(source: str, base_url: str, *args: str, env: dict | None = None) -> su
 
 def rows(db, sql: str) -> list[tuple]:
     """Read, then end the transaction: an open one would block the next crawl's schema check."""
-    with db, db.cursor() as cur:
+    with db.transaction(), db.cursor() as cur:
         cur.execute(sql)
         return cur.fetchall()

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from midtier.demo_server import serve_directory
-from tests.scrapers.crawling import crawl, rows as _rows
+from tests.scrapers.crawling import crawl
+from tests.scrapers.crawling import rows as _rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "remoteok"
 

@@ -1,4 +1,5 @@
-"""FreelancerSpider on recorded Projects API responses (tests/scrapers/fixtures/freelancer/).
+"""FreelancerSpider on recorded Projects API responses (the demo's, midtier/demo_data/freelancer/,
+plus broken ones in tests/scrapers/fixtures/freelancer/).
 
 The served page lives at ``api/projects/0.1/projects/active/index.html``: the API path ends in
 ``/``, and the loopback server answers a directory path with its ``index.html``.
@@ -17,11 +18,12 @@ from scrapy.http import TextResponse
 from midtier.demo_server import serve_directory
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.freelancer import FreelancerSpider
-from tests.scrapers.crawling import crawl, rows as _rows
+from tests.scrapers.crawling import crawl
+from tests.scrapers.crawling import rows as _rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "freelancer"
 DEMO = Path(__file__).parents[2] / "midtier" / "demo_data" / "freelancer"
-PAGE = FIXTURES / "api" / "projects" / "0.1" / "projects" / "active" / "index.html"
+PAGE = DEMO / "api" / "projects" / "0.1" / "projects" / "active" / "index.html"
 API_URL = ("https://www.freelancer.com/api/projects/0.1/projects/active/"
            "?compact=true&job_details=true&full_description=true&limit=50&offset=0")
 
@@ -175,7 +177,7 @@ def test_bad_projects_are_rejected_one_by_one_and_the_rest_go_on(spider):
 
 
 def test_the_demo_page_parses_without_rejects(spider):
-    items = list(spider.parse(recorded(DEMO / "api" / "projects" / "0.1" / "projects" / "active" / "index.html")))
+    items = list(spider.parse(recorded(PAGE)))
     assert 8 <= len(items) <= 20
     assert all(isinstance(item, PostingItem) for item in items)
 
@@ -188,7 +190,7 @@ def _crawl(base_url: str) -> subprocess.CompletedProcess:
 
 def test_crawl_loads_every_project_and_a_second_crawl_adds_none(db):
     expected = {str(project["id"]) for project in projects()}
-    with serve_directory(FIXTURES) as base_url:
+    with serve_directory(DEMO) as base_url:
         first = _crawl(base_url)
         assert first.returncode == 0, first.stderr
         assert {row[0] for row in _rows(db, "select source_posting_id from raw.postings")} == expected

@@ -1,4 +1,5 @@
-"""GithubSpider on recorded REST API responses (tests/scrapers/fixtures/github/)."""
+"""GithubSpider on recorded REST API responses (the demo's, midtier/demo_data/github/, plus
+the test-only ones in tests/scrapers/fixtures/github/)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,15 @@ from twisted.python.failure import Failure
 from midtier.demo_server import serve_directory
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.github import GithubSpider
-from tests.scrapers.crawling import crawl, rows as _rows
+from tests.scrapers.crawling import crawl
+from tests.scrapers.crawling import rows as _rows
+from tests.scrapers.recordings import replay_tree
 
-FIXTURES = Path(__file__).parent / "fixtures" / "github"
+FIXTURES = replay_tree("github")  # the demo recordings and the test-only ones
 DEMO = Path(__file__).parents[2] / "midtier" / "demo_data" / "github"
 SEARCH_URL = "https://api.github.com/search/issues?q=label%3Abounty%20state%3Aopen%20type%3Aissue&per_page=50"
 REPO_URL = "https://api.github.com/repos/tidewater-oss/pgsync/issues?labels=bounty&state=open&per_page=50"
-SEARCH = FIXTURES / "search" / "issues"
+SEARCH = DEMO / "search" / "issues"
 ISSUES = ["3615529001", "3618830412", "3620014877", "3622190345", "3624405512", "3625001122",
           "3626110099", "3627650021", "3628100733"]  # the recorded page minus its pull request
 

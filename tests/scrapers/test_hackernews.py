@@ -1,4 +1,5 @@
-"""HackerNewsSpider on recorded Firebase API items (tests/scrapers/fixtures/hackernews/).
+"""HackerNewsSpider on recorded Firebase API items (the demo's, midtier/demo_data/hackernews/,
+with the test-only items of tests/scrapers/fixtures/hackernews/ laid over them).
 
 The fixture tree mirrors the API's paths (``v0/user/whoishiring.json``, ``v0/item/<id>.json``);
 ``replay`` answers the spider's requests from it, the way the loopback server does in a crawl.
@@ -19,9 +20,11 @@ from scrapy.http import TextResponse
 from midtier.demo_server import serve_directory
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.hackernews import HackerNewsSpider
-from tests.scrapers.crawling import crawl, rows as _rows
+from tests.scrapers.crawling import crawl
+from tests.scrapers.crawling import rows as _rows
+from tests.scrapers.recordings import replay_tree
 
-FIXTURES = Path(__file__).parent / "fixtures" / "hackernews"
+FIXTURES = replay_tree("hackernews")  # the demo recordings and the test-only ones
 DEMO = Path(__file__).parents[2] / "midtier" / "demo_data" / "hackernews"
 USER_URL = "https://hacker-news.firebaseio.com/v0/user/whoishiring.json"
 HIRING_POSTINGS = ["51433012", "51433120", "51433244", "51433301", "51433388", "51433610",

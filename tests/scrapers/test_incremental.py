@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import pytest
 
+from midtier.loading import PostingLoader
 from scrapers.items import PostingItem
 from scrapers.pipelines import RawPostingPipeline
 
 
 def _crawl(database_url, postings: dict[str, str], *, full_listing: bool = True):
     """One spider run's worth of items through the real pipeline (id -> title)."""
-    pipeline = RawPostingPipeline(database_url)
-    pipeline.open("remoteok")
-    pipeline.full_listing = full_listing
+    loader = PostingLoader(database_url)
+    pipeline = RawPostingPipeline(loader, crawler=None)
+    loader.open("remoteok")
+    loader.full_listing = full_listing
     for source_posting_id, title in postings.items():
         pipeline.process_item(PostingItem(source="remoteok", source_posting_id=source_posting_id,
                                           title=title, payload={"id": source_posting_id, "t": title}))
-    return pipeline.close()
+    return loader.close()
 
 
 def _postings(db):
-    with db, db.cursor() as cur:
+    with db.transaction(), db.cursor() as cur:
         cur.execute("select source_posting_id, title, missed_crawls, closed_at is not null "
                     "from raw.postings order by 1")
         return cur.fetchall()

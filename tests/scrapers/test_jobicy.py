@@ -13,7 +13,8 @@ from scrapy.http import TextResponse
 from midtier.demo_server import serve_directory
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.jobicy import JobicySpider
-from tests.scrapers.crawling import crawl, rows as _rows
+from tests.scrapers.crawling import crawl
+from tests.scrapers.crawling import rows as _rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "jobicy"
 DEMO = Path(__file__).parents[2] / "midtier" / "demo_data" / "jobicy"

@@ -15,7 +15,8 @@ from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 from midtier.demo_server import serve_directory
 from scrapers.items import PostingItem, RejectItem
 from scrapers.spiders.rss import ConfiguredFeed, RssSpider, read_feeds_file
-from tests.scrapers.crawling import crawl, rows as _rows
+from tests.scrapers.crawling import crawl
+from tests.scrapers.crawling import rows as _rows
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rss"
 PROJECT = Path(__file__).parents[2]

@@ -172,13 +172,14 @@
     cannot tell from an anti-join's output how few rows it holds; a lateral sub-select
     (offset 0 keeps PostgreSQL from flattening it into that join) is one index lookup per
     posting. -#}
-{% macro postings_by_id(ids, alias, column='posting_id') -%}
-    cross join lateral (
+{% macro postings_by_id(ids, alias, column='posting_id', join_using=none) -%}
+    {{ 'inner join' if join_using else 'cross join' }} lateral (
         select by_id.*
         from {{ ref('stg_raw__postings') }} as by_id
         where by_id.posting_id = {{ ids }}.{{ column }}
         offset 0
     ) as {{ alias }}
+    {%- if join_using %} using ({{ join_using }}){% endif %}
 {%- endmacro %}
 
 

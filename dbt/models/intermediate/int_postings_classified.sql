@@ -1,10 +1,11 @@
 {#
     Role, place and timeline, one row per posting.
 
-    seniority, employment_type, is_remote and region come from the classification_rules
-    seed (one set-based join of every rule with every posting; per attribute the matching
-    rule with the lowest priority wins). Remote postings without a recognisable region are
-    'worldwide'; the rest without one are 'unknown'.
+    seniority, employment_type, is_remote, region and any other attribute of the
+    classification_rules seed are its columns (one set-based join of every rule with every
+    posting; per attribute the matching rule with the lowest priority wins). An attribute no
+    rule matched is 'unknown', is_remote false; remote postings without a recognisable
+    region are 'worldwide'.
 
     Timeline, read from title + budget text + description:
       duration_weeks  "3-month contract" -> 13, "6 weeks" -> 6, "about 40 hours" -> 40 h / basis
@@ -66,14 +67,14 @@ rule_matches as (
 
 ),
 
+-- one column per attribute of the seed (macro classified_attributes)
 attributes as (
 
     select
-        posting_id,
-        max(value) filter (where attribute = 'seniority') as seniority,
-        max(value) filter (where attribute = 'employment_type') as employment_type,
-        max(value) filter (where attribute = 'remote')::boolean as is_remote,
-        max(value) filter (where attribute = 'region') as region
+        {%- for attribute in classified_attributes() %}
+        max(value) filter (where attribute = '{{ attribute }}') as {{ attribute }},
+        {%- endfor %}
+        posting_id
     from rule_matches
     group by posting_id
 
@@ -175,12 +176,15 @@ final as (
 
     select
         postings.posting_id,
-        coalesce(attributes.seniority, 'unknown') as seniority,
-        coalesce(attributes.employment_type, 'unknown') as employment_type,
-        coalesce(attributes.is_remote, false) as is_remote,
+        -- an attribute no rule matched is 'unknown'; but is_remote (false), and region:
+        -- 'worldwide' for remote work
+        {%- for attribute in classified_attributes() if attribute not in ('is_remote', 'region') %}
+        coalesce(attributes.{{ attribute }}, 'unknown') as {{ attribute }},
+        {%- endfor %}
+        coalesce(attributes.is_remote::boolean, false) as is_remote,
         coalesce(
             attributes.region,
-            case when coalesce(attributes.is_remote, false) then 'worldwide' else 'unknown' end
+            case when coalesce(attributes.is_remote::boolean, false) then 'worldwide' else 'unknown' end
         ) as region,
         round(
             coalesce(

@@ -93,13 +93,14 @@ derived as (
 
     select
         postings.posting_id,
-        postings.content_hash,
-        postings.crawl_run_id,
-        postings.fetched_at,
-        postings.first_seen_at,
-        postings.last_seen_at,
-        postings.closed_at,
-        postings.feed_allows_republishing,
+        -- the posting's own columns that move without a new version (a sighting, closing,
+        -- the feed's terms), hashed: the whole row is joined back to the changed ones only
+        hash_record_extended(
+            (postings.content_hash, postings.crawl_run_id, postings.fetched_at,
+             postings.first_seen_at, postings.last_seen_at, postings.closed_at,
+             postings.feed_allows_republishing),
+            0
+        ) as posting_hash,
         budgets.engagement_type,
         budgets.budget_currency,
         budgets.budget_min,
@@ -117,10 +118,7 @@ derived as (
         budgets.pay_plausibility_reason,
         skills.skills,
         skills.primary_skill,
-        classified.seniority,
-        classified.employment_type as employment_type_normalised,
-        classified.is_remote,
-        classified.region,
+        {{- classified_columns('classified') }}
         classified.duration_weeks,
         classified.hours_per_week,
         classified.start,
@@ -141,16 +139,9 @@ derived as (
         duplicates.group_first_seen_at,
         scores.legitimacy_score,
         scores.legitimacy_reasons,
-        scores.has_off_platform_contact,
-        scores.has_free_mail_contact,
-        scores.has_pay_to_apply,
-        scores.has_equipment_purchase,
-        scores.has_unusual_payment,
-        scores.has_personal_details_request,
-        scores.has_unpaid_test_work,
-        scores.has_urgency_pressure,
-        scores.has_missing_client_identity,
-        scores.has_too_good_to_be_true,
+        {%- for signal in legitimacy_signals() %}
+        scores.has_{{ signal }},
+        {%- endfor %}
         scores.client_posting_velocity,
         scores.budget_scope_ratio,
         -- Sources without recorded terms are the operator's own imports.
@@ -207,68 +198,17 @@ changed as (
 
 ),
 
+-- every column named once: the changed postings' derived columns (above) and their
+-- whole raw row (stg_raw__postings), joined on posting_id
 joined as (
 
-    select
-        postings.*,
-        changed.engagement_type,
-        changed.budget_currency,
-        changed.budget_min,
-        changed.budget_max,
-        changed.budget_period,
-        changed.is_budget_stated,
-        changed.hourly_usd_min,
-        changed.hourly_usd_max,
-        changed.hourly_usd_mid,
-        changed.fixed_usd_min,
-        changed.fixed_usd_max,
-        changed.rate_basis,
-        changed.usd_mid,
-        changed.pay_is_plausible,
-        changed.pay_plausibility_reason,
-        changed.skills,
-        changed.primary_skill,
-        changed.seniority,
-        changed.employment_type_normalised,
-        changed.is_remote,
-        changed.region,
-        changed.duration_weeks,
-        changed.hours_per_week,
-        changed.start,
-        changed.start_on,
-        changed.project_value_usd_est,
-        changed.duplicate_group_id,
-        changed.duplicate_group_size,
-        changed.is_canonical,
-        changed.also_seen_on,
-        changed.group_first_seen_at,
-        changed.legitimacy_score,
-        changed.legitimacy_reasons,
-        changed.has_off_platform_contact,
-        changed.has_free_mail_contact,
-        changed.has_pay_to_apply,
-        changed.has_equipment_purchase,
-        changed.has_unusual_payment,
-        changed.has_personal_details_request,
-        changed.has_unpaid_test_work,
-        changed.has_urgency_pressure,
-        changed.has_missing_client_identity,
-        changed.has_too_good_to_be_true,
-        changed.client_posting_velocity,
-        changed.budget_scope_ratio,
-        changed.source_name,
-        changed.source_attribution,
-        changed.requires_link_back,
-        changed.source_terms_url,
-        changed.is_republishable,
-        changed.input_hash
+    select *
     from changed
     {%- if incremental_with('input_hash') %}
     -- the few changed postings, each through raw's posting-id index
-    {{ postings_by_id('changed', 'postings') }}
+    {{ postings_by_id('changed', 'postings', join_using='posting_id') }}
     {%- else %}
-    inner join postings
-        on changed.posting_id = postings.posting_id
+    inner join postings using (posting_id)
     {%- endif %}
 
 ),

@@ -33,8 +33,9 @@
     and pay_rule_yardstick, null unless it fired), so a market move re-scores only the
     postings whose pay rule it changes.
 
-    The signals are kept as columns (has_off_platform_contact, has_pay_to_apply, ...) for the
-    feed and analyses. Flagging happens in fct_postings (var flag_score_threshold).
+    The signals of seed legitimacy_signals are kept as has_<signal> columns
+    (has_off_platform_contact, has_pay_to_apply, ...) for the feed and analyses. Flagging
+    happens in fct_postings (var flag_score_threshold).
 #}
 
 {#- Incremental: a run scores again only the postings one of its inputs moved under (new
@@ -344,16 +345,10 @@ final as (
         round(100 * (1 - 1 / (1 + exp(-scores.logit))))::integer as legitimacy_score,
         coalesce(scores.legitimacy_reasons, '{}'::text[]) as legitimacy_reasons,
         coalesce(scores.legitimacy_rule_ids, '{}'::text[]) as legitimacy_rule_ids,
-        coalesce('off_platform_contact' = any(scores.signals), false) as has_off_platform_contact,
-        coalesce('free_mail_contact' = any(scores.signals), false) as has_free_mail_contact,
-        coalesce('pay_to_apply' = any(scores.signals), false) as has_pay_to_apply,
-        coalesce('equipment_purchase' = any(scores.signals), false) as has_equipment_purchase,
-        coalesce('unusual_payment' = any(scores.signals), false) as has_unusual_payment,
-        coalesce('personal_details_request' = any(scores.signals), false) as has_personal_details_request,
-        coalesce('unpaid_test_work' = any(scores.signals), false) as has_unpaid_test_work,
-        coalesce('urgency_pressure' = any(scores.signals), false) as has_urgency_pressure,
-        coalesce('missing_client_identity' = any(scores.signals), false) as has_missing_client_identity,
-        coalesce('too_good_to_be_true' = any(scores.signals), false) as has_too_good_to_be_true,
+        -- one column per signal of seed legitimacy_signals
+        {%- for signal in legitimacy_signals() %}
+        coalesce('{{ signal }}' = any(scores.signals), false) as has_{{ signal }},
+        {%- endfor %}
         metrics.client_posting_velocity,
         metrics.budget_scope_ratio,
         -- what the pay rule was judged on, null unless it fired: a run re-scores the

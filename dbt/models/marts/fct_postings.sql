@@ -17,6 +17,9 @@
     posting per page instead of a short index walk; see BENCHMARKS.md, Serve).
 #}
 
+{%- set is_score_flagged = 'postings.legitimacy_score < ' ~ var('flag_score_threshold') %}
+{%- set is_flagged = is_score_flagged ~ ' or flag_reasons.posting_id is not null' %}
+
 select
     postings.posting_id::text as posting_id,
     postings.source::text as source,
@@ -52,19 +55,21 @@ select
     (postings.legitimacy_reasons || coalesce(flag_reasons.reasons, '{}'::text[]))::text[]
         as legitimacy_reasons,
     -- the flag decision, in one place
-    (postings.legitimacy_score < {{ var('flag_score_threshold') }})::boolean as is_score_flagged,
-    (postings.legitimacy_score < {{ var('flag_score_threshold') }}
-        or flag_reasons.posting_id is not null)::boolean as is_flagged,
+    ({{ is_score_flagged }})::boolean as is_score_flagged,
+    ({{ is_flagged }})::boolean as is_flagged,
+    -- what Midtier publishes (the exports; the integrity check gates these rows): open, not
+    -- flagged, the one copy of a duplicate group, and the source's terms allow re-publishing
+    (postings.closed_at is null
+        and not ({{ is_flagged }})
+        and coalesce(postings.is_canonical, true)
+        and postings.is_republishable)::boolean as is_publishable,
     postings.source_name::text as source_name,
     postings.source_attribution::text as source_attribution,
     postings.requires_link_back::boolean as requires_link_back,
     postings.source_terms_url::text as source_terms_url,
     postings.is_republishable::boolean as is_republishable,
-    -- role, place, timeline
-    postings.seniority::text as seniority,
-    postings.employment_type_normalised::text as employment_type,
-    postings.is_remote::boolean as is_remote,
-    postings.region::text as region,
+    -- role and place (one column per attribute of seed classification_rules), timeline
+    {{- classified_columns('postings', for_mart=true) }}
     postings.duration_weeks::numeric(8, 1) as duration_weeks,
     postings.hours_per_week::numeric(6, 1) as hours_per_week,
     postings.start::text as start,
@@ -82,17 +87,10 @@ select
     postings.duplicate_group_size::integer as duplicate_group_size,
     postings.is_canonical::boolean as is_canonical,
     postings.also_seen_on::text[] as also_seen_on,
-    -- legitimacy signals (the data-quality checks set expectations on these)
-    postings.has_off_platform_contact::boolean as has_off_platform_contact,
-    postings.has_free_mail_contact::boolean as has_free_mail_contact,
-    postings.has_pay_to_apply::boolean as has_pay_to_apply,
-    postings.has_equipment_purchase::boolean as has_equipment_purchase,
-    postings.has_unusual_payment::boolean as has_unusual_payment,
-    postings.has_personal_details_request::boolean as has_personal_details_request,
-    postings.has_unpaid_test_work::boolean as has_unpaid_test_work,
-    postings.has_urgency_pressure::boolean as has_urgency_pressure,
-    postings.has_missing_client_identity::boolean as has_missing_client_identity,
-    postings.has_too_good_to_be_true::boolean as has_too_good_to_be_true,
+    -- legitimacy signals, one per row of seed legitimacy_signals
+    {%- for signal in legitimacy_signals() %}
+    postings.has_{{ signal }}::boolean as has_{{ signal }},
+    {%- endfor %}
     postings.client_posting_velocity::integer as client_posting_velocity,
     {{ pay_vs_market_ratio('postings.rate_basis', 'postings.usd_mid') }}::numeric(10, 2)
         as pay_vs_market_ratio,

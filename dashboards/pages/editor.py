@@ -204,7 +204,7 @@ def picks_form(url: str, editor: str, candidates: list[digest.Candidate]) -> Non
 
 
 def digest_downloads(url: str, filters: digest.DigestFilters) -> None:
-    st.subheader("This week's digest")
+    st.header("This week's digest")
     picks_only = st.toggle(
         "Only my pinned postings",
         value=True,
@@ -245,7 +245,7 @@ def digest_downloads(url: str, filters: digest.DigestFilters) -> None:
 
 
 def export_downloads() -> None:
-    st.subheader("Published exports")
+    st.header("Published exports")
     folder = load_settings().exports_dir
     files = (
         sorted(
@@ -294,7 +294,7 @@ try:
         candidates = exports.digest_candidates(
             url, filters, include_unpublishable=show_unpublishable
         )
-        st.subheader("Candidates")
+        st.header("Candidates")
         if candidates:
             candidate_table(candidates)
             picks_form(url, editor, candidates)

@@ -140,7 +140,7 @@ def suppressed_table(suppressed: pd.DataFrame) -> None:
 def skill_panel(
     rates: pd.DataFrame, skill: str, engagement_type: str, region: str, domain: tuple[float, float]
 ) -> None:
-    st.subheader(skill)
+    st.header(skill)
     mine = rates[rates["skill"] == skill]
     trend = mine[mine["region"] == region]
     shown = trend.dropna(subset=["p50"])

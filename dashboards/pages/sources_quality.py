@@ -74,7 +74,7 @@ except queries.DataUnavailable as error:
     st.error(str(error), icon=":material/database_off:")
     st.stop()
 
-st.subheader("Sources")
+st.header("Sources")
 if not overview:
     st.info("No source has been crawled yet: run `midtier run`.")
 else:
@@ -84,7 +84,7 @@ else:
         "run's outcome. Terms come from each source's published API or feed terms."
     )
 
-st.subheader("Latest validation results")
+st.header("Latest validation results")
 if not validations:
     st.info("No validation has run yet: `midtier check` runs the data-quality suites.")
 else:

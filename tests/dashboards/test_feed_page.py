@@ -22,8 +22,8 @@ def shown_titles(app: AppTest) -> list[str]:
     """Posting titles in page order, unescaped from their Markdown links."""
     titles = []
     for element in app.markdown:
-        if element.value.startswith("### "):
-            label = element.value.removeprefix("### [").split("](", 1)[0]
+        if element.value.startswith("## "):
+            label = element.value.removeprefix("## [").split("](", 1)[0]
             titles.append(label.replace("\\", ""))
     return titles
 

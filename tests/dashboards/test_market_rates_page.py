@@ -19,7 +19,7 @@ def charts(app) -> list:
 
 
 def test_shows_a_chart_and_sample_sizes(app):
-    assert app.subheader[0].value == "python"
+    assert app.header[0].value == "python"
     assert len(charts(app)) == 3  # rate trend, posting volume beside it, region split
     table = app.dataframe[0].value
     assert list(table.columns) == ["month", "region", "n", "p10", "p25", "p50", "p75", "p90"]
@@ -31,7 +31,7 @@ def test_shows_a_chart_and_sample_sizes(app):
 
 def test_two_skills_side_by_side(app):
     app.selectbox(key="skill_b").set_value("react").run()
-    assert [header.value for header in app.subheader] == ["python", "react"]
+    assert [header.value for header in app.header] == ["python", "react"]
     assert len(charts(app)) == 6
     assert len(app.metric) == 2
 

@@ -64,11 +64,11 @@ def switch(page, label: str) -> None:
 
 
 def cards(page) -> list[str]:
-    """The text of every posting card on the Feed (each opens with its title, an h3)."""
-    # the innermost block holding an h3: the card's bordered container
+    """The text of every posting card on the Feed (each opens with its title, an h2)."""
+    # the innermost block holding an h2: the card's bordered container
     card = (
-        "[data-testid='stMain'] [data-testid='stVerticalBlock']:has(h3)"
-        ":not(:has([data-testid='stVerticalBlock'] h3))"
+        "[data-testid='stMain'] [data-testid='stVerticalBlock']:has(h2)"
+        ":not(:has([data-testid='stVerticalBlock'] h2))"
     )
     return page.locator(card).all_inner_texts()
 
@@ -160,7 +160,7 @@ def test_an_editor_picks_three_postings_and_downloads_exactly_those_in_markdown(
     assert markdown.count("[original posting on") == 3
 
 
-PAGES = ["", "market-rates", "editor", "rate-floors", "sources"]
+PAGES = ["", "market-rates", "editor", "rate-floors", "sources", "developers"]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -40,7 +40,8 @@ FACETS = "marts.rpt_feed_facets"
 SOURCE_OVERVIEW = "marts.rpt_source_overview"
 DEVELOPER_PROFILES = "marts.fct_developer_profiles"
 DEVELOPER_SKILLS = "marts.fct_developer_skills"
-DEVELOPERS_TTL_SECONDS = 60
+# The directory lists a withdrawn developer for at most this long.
+DEVELOPERS_TTL_SECONDS = 10
 # Per source, as fct_postings.is_flagged counts: dbt's score-flagged count plus the postings
 # flagged since by an open data-quality check whose score alone does not flag them.
 SOURCE_POSTINGS = f"""
@@ -498,8 +499,8 @@ def load_rates(url: str, skills: tuple[str, ...], engagement_type: str) -> list[
     return fetch_rates(url, skills, engagement_type)
 
 
-@st.cache_data(ttl=DEVELOPERS_TTL_SECONDS, show_spinner=False)
 def load_developer_profile(url: str, handle: str) -> dict | None:
+    # Not cached: a withdrawn profile must vanish at once (one indexed row is cheap).
     return fetch_developer_profile(url, handle)
 
 

@@ -78,6 +78,9 @@ def cmd_crawl(args) -> int:
         known = ", ".join(sorted([*SOURCES, *EVIDENCE_SPIDERS]))
         print(f"unknown source {args.source!r}; known: {known}", file=sys.stderr)
         return 2
+    if args.offline and args.source in EVIDENCE_SPIDERS:
+        print(f"{args.source} has no recorded demo responses; use --base-url", file=sys.stderr)
+        return 2
     if args.url and args.source != "rss":
         print("--url is only for the rss source", file=sys.stderr)
         return 2

@@ -285,12 +285,15 @@ st.caption(
 
 try:
     url = queries.connection_url()
+    facets = queries.load_facets(
+        url
+    )  # also says at once, like every page, when the database is down
     if "editor" not in st.session_state:
         sign_in_form(url)
     else:
         editor = st.session_state["editor"]
         st.markdown(f"Signed in as **{editor}**.")
-        filters, show_unpublishable = candidate_filters(queries.load_facets(url))
+        filters, show_unpublishable = candidate_filters(facets)
         candidates = exports.digest_candidates(
             url, filters, include_unpublishable=show_unpublishable
         )

@@ -25,8 +25,11 @@ from midtier.exports import MART
 # read these names from here, with the rest of their queries.
 from midtier.feed_query import (  # noqa: F401
     DURATIONS,
+    FEED_COLUMNS,
+    HOURLY_PAY,
     NEWEST_CRAWL,
     NO_PROFILE,
+    SALARIED,
     SORTS,
     PostingFilters,
     Profile,
@@ -70,6 +73,11 @@ SOURCE_POSTINGS = f"""
     ) as checked
         on checked.source = overview.source
 """
+# What every page says when the database cannot be reached (the details go to the log).
+UNREACHABLE = ("Cannot reach the database right now. If you run this dashboard, start it with "
+               "`midtier db up` (or check DATABASE_URL); the details are in its log.")
+
+
 class DataUnavailable(RuntimeError):
     """The database cannot be reached or the mart is missing; the message says what to do."""
 
@@ -106,11 +114,15 @@ def fetch_facets(url: str) -> dict[str, list[str]]:
         for facet in ("skill", "engagement_type", "region")
     )
     as_of = _query(url, f"select {NEWEST_CRAWL} as as_of")[0]["as_of"]
+    # dbt's var flag_score_threshold, as the build that flagged the postings used it
+    threshold = _query(url, f"select max(flag_score_threshold) as threshold from {SOURCE_OVERVIEW}",
+                       table=SOURCE_OVERVIEW)[0]["threshold"]
     return {
         "skills": skills,
         "engagement_types": engagement_types,
         "regions": regions,
         "as_of": as_of,
+        "flag_score_threshold": threshold,
     }
 
 
@@ -149,7 +161,7 @@ def fetch_rates(url: str, skills: tuple[str, ...], engagement_type: str) -> list
         f"""
         select skill, engagement_type, region, month, rate_unit, n,
                p10::float as p10, p25::float as p25, p50::float as p50, p75::float as p75,
-               p90::float as p90
+               p90::float as p90, is_suppressed, suppressed_reason
         from {RATES}
         where skill = any(%s::text[]) and engagement_type = %s
         order by skill, region, month
@@ -407,10 +419,7 @@ def _pool(url: str) -> ConnectionPool:
 def _unreachable(url: str, error: Exception) -> DataUnavailable:
     # the address and the driver's words go to the log; the page says what to do
     log.warning("cannot reach the database at %s: %s", database.redact(url), str(error).strip())
-    return DataUnavailable(
-        "Cannot reach the database right now. If you run this dashboard, start it with "
-        "`midtier db up` (or check DATABASE_URL); the details are in its log."
-    )
+    return DataUnavailable(UNREACHABLE)
 
 
 def close_idle_connections() -> None:

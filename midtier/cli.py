@@ -173,6 +173,28 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_editor(args) -> int:
+    from midtier import editorial, steps
+
+    if args.action != "list" and not args.name:
+        print(f"`midtier editor {args.action}` needs the editor's NAME", file=sys.stderr)
+        return 2
+    url = steps.prepare_database()
+    if args.action == "add":
+        token = editorial.add_editor(url, args.name)
+        print(f"editor {args.name!r} added. Their token (shown only now, stored hashed):\n{token}")
+    elif args.action == "revoke":
+        if not editorial.revoke_editor(url, args.name):
+            print(f"no active editor named {args.name!r}", file=sys.stderr)
+            return 1
+        print(f"editor {args.name!r} revoked")
+    else:
+        for name, created_at, revoked_at in editorial.list_editors(url):
+            state = f"revoked {revoked_at:%Y-%m-%d}" if revoked_at else "active"
+            print(f"{name}\tadded {created_at:%Y-%m-%d}\t{state}")
+    return 0
+
+
 def cmd_run(args) -> int:
     from midtier import orchestration
 
@@ -364,6 +386,11 @@ def build_parser() -> argparse.ArgumentParser:
     airflow.add_argument("--timeout", type=float, default=900, metavar="SECONDS",
                          help="trigger: how long to follow the runs (default 900)")
     airflow.set_defaults(handler=cmd_airflow)
+
+    editor = commands.add_parser("editor", help="newsletter editors: add (prints a token once), revoke, list")
+    editor.add_argument("action", choices=["add", "revoke", "list"])
+    editor.add_argument("name", nargs="?", help="the editor's name (add, revoke)")
+    editor.set_defaults(handler=cmd_editor)
 
     dashboard = commands.add_parser("dashboard", help="serve the Streamlit dashboard")
     dashboard.add_argument("--address", default="127.0.0.1", help="bind address (default 127.0.0.1)")

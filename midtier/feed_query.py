@@ -14,19 +14,33 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from midtier.exports import JSON_COLUMNS, MART
+from midtier.exports import CONTRACT_EMPLOYMENT, JSON_COLUMNS, MART
 
-FEED_COLUMNS = (*JSON_COLUMNS, "is_canonical", "duplicate_group_size", "is_republishable")
+FEED_COLUMNS = tuple(dict.fromkeys((
+    *JSON_COLUMNS, "is_canonical", "duplicate_group_size", "is_republishable", "is_salaried",
+    "rate_yardstick",
+)))
 # max(last_seen_at), spelled so that PostgreSQL can read it off an index on last_seen_at
 # through the mart view: its min/max shortcut does not apply across the view's join.
 NEWEST_CRAWL = (
     f"(select last_seen_at from {MART} where last_seen_at is not null "
     "order by last_seen_at desc limit 1)"
 )
-# Freshest first, then by id: a total order, so a cursor (the last row's two keys) resumes
-# exactly where a page ended.
 POSTED = "coalesce(posted_at, first_seen_at)"
-ORDER_BY = f"{POSTED} desc nulls last, posting_id"
+# The pay a posting is sorted by and held against a floor: its top hourly USD figure.
+HOURLY_PAY = "coalesce(hourly_usd_max, hourly_usd_min)"
+# The employment filter's value for salaried work (fct_postings.is_salaried); its other values
+# are fct_postings.employment_type's.
+SALARIED = "salaried"
+# Contract and freelance work (exports.CONTRACT_EMPLOYMENT), the platform's focus.
+CONTRACT_WORK = (
+    "coalesce(employment_type in ({}) and not coalesce(is_salaried, false), false)".format(
+        ", ".join(f"'{kind}'" for kind in CONTRACT_EMPLOYMENT)
+    )
+)
+# The default order: contract and freelance work first, then freshest first, then by id: a
+# total order, so a cursor (the last row's three keys) resumes exactly where a page ended.
+ORDER_BY = f"{CONTRACT_WORK} desc, {POSTED} desc nulls last, posting_id"
 
 # Duration bands for the feed (weeks, lower bound inclusive, upper exclusive; None = open).
 DURATIONS = {
@@ -36,7 +50,7 @@ DURATIONS = {
     "3–6 months": (13, 26),
     "6 months or more": (26, None),
 }
-SORTS = ("freshness", "match")
+SORTS = ("freshness", "match", "pay", "legitimacy")
 
 
 class BadCursor(ValueError):
@@ -60,6 +74,10 @@ class PostingFilters:
     duration: str = "any"
     mid_market_only: bool = False
     sort: str = "freshness"
+    # employment_type values, and SALARIED for salaried work; empty: every kind but salaried,
+    # unless include_salaried
+    employment: tuple[str, ...] = ()
+    include_salaried: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +86,8 @@ class Profile:
 
     skills: tuple[str, ...] = ()
     min_hourly_usd: float = 0.0
+    # False: postings paying under the floor stay, marked as such (meets_floor)
+    hide_below_floor: bool = True
 
     @property
     def is_set(self) -> bool:
@@ -111,14 +131,11 @@ def conditions(filters: PostingFilters, profile: Profile) -> tuple[str, list]:
             clauses.append(("duration_weeks < %s", (high,)))
     if filters.mid_market_only:
         clauses.append(("coalesce(is_mid_market, false)", ()))
-    if profile.min_hourly_usd > 0:
+    if profile.min_hourly_usd > 0 and profile.hide_below_floor:
         clauses.append(
-            (
-                "(coalesce(hourly_usd_max, hourly_usd_min) is null "
-                "or coalesce(hourly_usd_max, hourly_usd_min) >= %s)",
-                (profile.min_hourly_usd,),
-            )
+            (f"({HOURLY_PAY} is null or {HOURLY_PAY} >= %s)", (profile.min_hourly_usd,))
         )
+    clauses.append(_employment_condition(filters))
     if filters.skills:
         clauses.append(("skills && %s::text[]", (list(filters.skills),)))
     if filters.min_hourly_usd > 0:
@@ -145,6 +162,29 @@ def conditions(filters: PostingFilters, profile: Profile) -> tuple[str, list]:
     return where, [value for _, values in clauses for value in values]
 
 
+def _employment_condition(filters: PostingFilters) -> tuple[str, tuple]:
+    """Salaried work only when asked for; otherwise the chosen employment types, or all."""
+    salaried = filters.include_salaried or SALARIED in filters.employment
+    kinds = [kind for kind in filters.employment if kind != SALARIED]
+    if not kinds:
+        if filters.employment and not filters.include_salaried:
+            return "coalesce(is_salaried, false)", ()
+        return ("true", ()) if salaried else ("not coalesce(is_salaried, false)", ())
+    chosen = "(not coalesce(is_salaried, false) and employment_type = any(%s::text[]))"
+    return (f"({chosen} or coalesce(is_salaried, false))" if salaried else chosen), (kinds,)
+
+
+def _order(filters: PostingFilters, match_skills: list[str]) -> str | None:
+    """The chosen sort ahead of the default order; None for the default (freshness) order."""
+    if filters.sort == "match" and match_skills:
+        return "match_score desc, " + ORDER_BY
+    if filters.sort == "pay":
+        return f"{HOURLY_PAY} desc nulls last, " + ORDER_BY
+    if filters.sort == "legitimacy":
+        return "legitimacy_score desc nulls last, " + ORDER_BY
+    return None
+
+
 def postings_query(
     filters: PostingFilters,
     *,
@@ -156,8 +196,10 @@ def postings_query(
     """The Feed's SELECT for ``filters``: at most ``limit`` rows, in the Feed's order.
 
     Each row carries ``match_score``: the share of the profile's skills (or else the filtered
-    skills) the posting asks for, 0–100, or None when there are no skills to match.
-    ``after`` (from ``cursor_keys``) resumes freshest-first order after that row.
+    skills) the posting asks for, 0–100, or None when there are no skills to match; and
+    ``meets_floor``: the profile's floor against the posting's top hourly figure, null without
+    a floor or without an hourly figure. ``after`` (from ``cursor_keys``) resumes the default
+    order after that row.
     """
     where, parameters = conditions(filters, profile)
     match_skills = list(profile.skills or filters.skills)
@@ -165,20 +207,21 @@ def postings_query(
         "round(100.0 * cardinality(array(select unnest(skills) intersect "
         "select unnest(%s::text[]))) / %s)::integer"
     )
-    order = ORDER_BY
-    by_match = filters.sort == "match" and bool(match_skills)
-    if by_match:
-        order = "match_score desc, " + order
+    sorted_by = _order(filters, match_skills)
     page = ""
     if after is not None:
-        if by_match:
-            raise BadCursor("a cursor pages the freshest-first order only")
+        if sorted_by is not None:
+            raise BadCursor("a cursor pages the default order only")
         page, page_parameters = _after(after)
         parameters += page_parameters
+    order = (sorted_by or ORDER_BY).replace(CONTRACT_WORK, "feed_contract_work")
+    floor = profile.min_hourly_usd
     sql = f"""
         select * from (
             select {", ".join(select)}, {POSTED} as feed_posted_at,
-                   {match if match_skills else "null::integer"} as match_score
+                   {CONTRACT_WORK} as feed_contract_work,
+                   {match if match_skills else "null::integer"} as match_score,
+                   {f"{HOURLY_PAY} >= %s" if floor > 0 else "null::boolean"} as meets_floor
             from {MART}
             where {where} {page}
         ) as matched
@@ -186,7 +229,8 @@ def postings_query(
         limit %s
     """
     match_parameters = [match_skills, len(match_skills)] if match_skills else []
-    return sql, match_parameters + parameters + [limit]
+    floor_parameters = [floor] if floor > 0 else []
+    return sql, match_parameters + floor_parameters + parameters + [limit]
 
 
 def count_query(
@@ -203,31 +247,42 @@ def count_query(
 
 
 def _after(keys: tuple) -> tuple[str, list]:
-    """Rows after (posted, posting_id) in ``ORDER_BY`` (posted descending, nulls last)."""
-    posted, posting_id = keys
+    """Rows after (contract work, posted, posting_id) in ``ORDER_BY`` (contract work first,
+    then posted descending with nulls last, then by id)."""
+    contract_work, posted, posting_id = keys
     if posted is None:
-        return f"and {POSTED} is null and posting_id > %s", [posting_id]
+        same_kind = f"{POSTED} is null and posting_id > %s"
+        same_parameters = [posting_id]
+    else:
+        same_kind = f"{POSTED} < %s or ({POSTED} = %s and posting_id > %s) or {POSTED} is null"
+        same_parameters = [posted, posted, posting_id]
     return (
-        f"and ({POSTED} < %s or ({POSTED} = %s and posting_id > %s) or {POSTED} is null)",
-        [posted, posted, posting_id],
+        f"and ({CONTRACT_WORK} < %s or ({CONTRACT_WORK} = %s and ({same_kind})))",
+        [contract_work, contract_work, *same_parameters],
     )
 
 
 def cursor_after(row: dict) -> str:
     """An opaque cursor naming ``row`` (a row of ``postings_query``) as the last one seen."""
     posted = row.get("feed_posted_at")
-    keys = [posted.isoformat() if posted is not None else None, row["posting_id"]]
+    keys = [
+        bool(row.get("feed_contract_work")),
+        posted.isoformat() if posted is not None else None,
+        row["posting_id"],
+    ]
     return base64.urlsafe_b64encode(json.dumps(keys).encode()).decode().rstrip("=")
 
 
 def cursor_keys(cursor: str) -> tuple:
-    """The (posted, posting_id) a cursor from ``cursor_after`` names; ``BadCursor`` otherwise."""
+    """The (contract work, posted, posting_id) a cursor from ``cursor_after`` names;
+    ``BadCursor`` otherwise."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        posted, posting_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(posting_id, str):
+        contract_work, posted, posting_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(posting_id, str) or not isinstance(contract_work, bool):
             raise TypeError(posting_id)
-        return (datetime.fromisoformat(posted) if posted is not None else None, posting_id)
+        posted_at = datetime.fromisoformat(posted) if posted is not None else None
+        return (contract_work, posted_at, posting_id)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as error:
         raise BadCursor("not a cursor this API wrote") from error
 

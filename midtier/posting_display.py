@@ -105,7 +105,7 @@ def budget_summary(posting: Mapping) -> str | None:
     return summary
 
 
-RATE_POSITIONS = allowed_values.labels("rate_position")  # e.g. "under market"
+RATE_POSITIONS = allowed_values.labels("rate_position")  # e.g. "below market p10"
 
 
 def floors_summary(posting: Mapping) -> str | None:
@@ -120,9 +120,18 @@ def floors_summary(posting: Mapping) -> str | None:
 
 
 def rate_position_label(posting: Mapping) -> str | None:
-    """The posting's pay against the skill's market ("under market"); None when unknown."""
+    """The posting's pay against the market it was judged by (fct_postings.rate_yardstick):
+    "below market p10 for Django", "within market p25–p75 of the whole market"; None when
+    unknown."""
     position = posting.get("rate_position")
-    return RATE_POSITIONS.get(position, position) if position else None
+    if not position:
+        return None
+    label = RATE_POSITIONS.get(position, position)
+    yardstick = posting.get("rate_yardstick")
+    if not yardstick:
+        return label
+    skill = taxonomy.load_skills().get(yardstick)
+    return f"{label} for {skill.name}" if skill else f"{label} of {yardstick}"
 
 
 def _range(low, high, prefix: str = "") -> str | None:

@@ -23,6 +23,14 @@ from midtier.settings import PROJECT_ROOT, load_settings
 log = logging.getLogger(__name__)
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+
+
+def project_var(name: str):
+    """A var as dbt_project.yml sets it (the one place each is set), for pages and tools that
+    explain what dbt did with it."""
+    import yaml
+
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"][name]
 # Fills the profile for commands that never connect (parse) when no server is known.
 PARSE_ONLY_URL = "postgresql://postgres@127.0.0.1:5432/midtier"
 

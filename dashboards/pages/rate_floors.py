@@ -35,7 +35,7 @@ def show_problems(error: registry.RegistryError) -> None:
 def public_view(url: str, skills: list[str]) -> None:
     k = registry.min_cell_size()
     aggregates = registry.skill_aggregates(url)
-    st.subheader("Published floors per skill")
+    st.header("Published floors per skill")
     if not aggregates:
         st.info("No rate floors published yet. Be the first: use the Publish tab.")
     else:
@@ -55,7 +55,7 @@ def public_view(url: str, skills: list[str]) -> None:
                    f"rates are rounded to ${registry.PERCENTILE_STEP_USD}, so no one's rate can be "
                    "read off.")
 
-    st.subheader("Does a budget meet developers' floors?")
+    st.header("Does a budget meet developers' floors?")
     budget_column, skill_column, region_column = st.columns(3)
     budget = budget_column.number_input("Client budget (whole USD per hour)", min_value=0, max_value=1000,
                                         value=75, step=5, key="budget_usd")
@@ -81,7 +81,7 @@ def public_list(url: str) -> None:
     public, total = registry.public_entries(url, page)
     if not total:
         return
-    st.subheader("Developers who chose to show their handle")
+    st.header("Developers who chose to show their handle")
     pages = -(-total // registry.PUBLIC_PAGE_SIZE)
     if pages > 1:
         st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="public_page")
@@ -270,6 +270,5 @@ except queries.DataUnavailable as error:
 except database.DatabaseError as error:
     # its words name the database's address: for the operator's log only
     logging.getLogger(__name__).warning("rate floors: %s", error)
-    st.error("The registry is unavailable right now; please try again in a few minutes.",
-             icon=":material/database_off:")
+    st.error(queries.UNREACHABLE, icon=":material/database_off:")
     st.stop()

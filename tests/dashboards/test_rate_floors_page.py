@@ -121,7 +121,7 @@ def test_an_unreachable_database_shows_no_address(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/midtier")
     app = run_page("rate_floors")
     assert not app.exception
-    assert "unavailable right now" in app.error[0].value
+    assert "Cannot reach the database right now" in app.error[0].value
     shown = " ".join(element.value for element in [*app.error, *app.markdown])
     assert str(port) not in shown and "postgresql://" not in shown
 

@@ -215,6 +215,16 @@ def prepare_posting(fields: dict, *, source: str, crawl_run_id: str, fetched_at:
     return {name: row[name] for name in POSTING_COLUMNS}
 
 
+def check(fields: dict, *, source: str, crawl_run_id: str) -> dict | tuple:
+    """The raw.postings row for a posting, or (error, payload, url) for raw.rejects."""
+    try:
+        return prepare_posting(fields, source=source, crawl_run_id=crawl_run_id,
+                               fetched_at=datetime.now(UTC))
+    except (InvalidPosting, ArithmeticError, TypeError, UnicodeError) as error:
+        # Anything a field can do to the conversions rejects the posting, never the run.
+        return str(error), fields.get("payload") or fields, fields.get("url")
+
+
 def _payload_text(value) -> str | None:
     if value is None:
         return None
@@ -257,15 +267,15 @@ class PostingLoader:
     def add(self, fields: dict) -> None:
         """Queue one posting (names from ``POSTING_FIELDS``); one that cannot be a raw
         posting goes to raw.rejects with the reason instead."""
-        try:
-            row = prepare_posting(fields, source=self.summary.source,
-                                  crawl_run_id=self.summary.crawl_run_id,
-                                  fetched_at=datetime.now(UTC))
-        except (InvalidPosting, ArithmeticError, TypeError, UnicodeError) as error:
-            # Anything a field can do to the conversions rejects the posting, never the run.
-            self.reject(str(error), fields.get("payload") or fields, fields.get("url"))
+        self.add_checked(check(fields, source=self.summary.source,
+                               crawl_run_id=self.summary.crawl_run_id))
+
+    def add_checked(self, checked: dict | tuple) -> None:
+        """Queue what ``check`` made of a posting (possibly in another process)."""
+        if isinstance(checked, tuple):
+            self.reject(*checked)
             return
-        self._postings.append(row)
+        self._postings.append(checked)
         if len(self._postings) >= self.batch_size:
             self.flush()
 

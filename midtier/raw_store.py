@@ -8,12 +8,12 @@ batch is applied whole or not at all, and re-running the same crawl adds nothing
 
 from __future__ import annotations
 
-import io
-import json
 import uuid
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
+
+import psycopg
 
 from midtier.database import connect
 
@@ -235,10 +235,24 @@ class RawStore:
         if not rows:
             return counts
         latest = _latest_per_posting(rows)
+        try:
+            new, changed, unchanged = self._merge(latest)
+        except (UnicodeEncodeError, psycopg.DataError):
+            # Text PostgreSQL cannot hold fails the COPY before anything is written; such
+            # text is rare, so it is looked for only then, and the batch merged again without it.
+            if not _unwritable(latest):
+                raise
+            latest = [{name: _writable(value) for name, value in row.items()} for row in latest]
+            new, changed, unchanged = self._merge(latest)
+        counts.new, counts.updated, counts.unchanged = len(new), len(changed), len(unchanged)
+        return counts
+
+    def _merge(self, rows: list[dict]) -> tuple[list[dict], list[dict], list[dict]]:
+        """(new, changed, unchanged) rows of the batch, merged in one transaction."""
         with self.conn.transaction(), self.conn.cursor() as cur:
             self._create_staging(cur)
-            _lock_sources(cur, {row["source"] for row in latest})
-            new, changed, unchanged = _classify(latest, _stored_hashes(cur, latest))
+            _lock_sources(cur, {row["source"] for row in rows})
+            new, changed, unchanged = _classify(rows, _stored_hashes(cur, rows))
             _copy(cur, "raw.postings", new)
             if changed:
                 _copy(cur, "batch_postings", changed)
@@ -247,8 +261,7 @@ class RawStore:
                 _copy(cur, "batch_sightings", unchanged, SIGHTING_COLUMNS)
                 cur.execute(MARK_SEEN)
         self._staging_ready = True  # only once a transaction that created it has committed
-        counts.new, counts.updated, counts.unchanged = len(new), len(changed), len(unchanged)
-        return counts
+        return new, changed, unchanged
 
     def _create_staging(self, cur) -> None:
         if self._staging_ready:
@@ -337,132 +350,45 @@ def _classify(rows: list[dict], stored: dict[tuple[str, str], str]):
 
 
 def _copy(cur, table: str, rows: list[dict], columns: tuple[str, ...] = POSTING_COLUMNS) -> None:
+    """Stream ``rows`` into ``table`` with COPY; psycopg encodes each row (text format)."""
     if not rows:
         return
-    stream = CopyStream(copy_lines(rows, columns))
+    values = itemgetter(*columns)
     with cur.copy(f"copy {table} ({', '.join(columns)}) from stdin") as copy:
-        while chunk := stream.read(COPY_CHUNK_BYTES):
-            copy.write(chunk)
+        write_row = copy.write_row
+        for row in rows:
+            write_row(values(row))
 
 
-# -- COPY encoding -------------------------------------------------------------------------
-# PostgreSQL's COPY text format: one line per row, tab between columns, \N for NULL, and
-# backslash, newline, carriage return and tab escaped. NUL cannot be stored in text at all.
-COPY_CHUNK_BYTES = 256 * 1024
+def _unwritable(rows: list[dict]) -> bool:
+    """Whether a text value holds what PostgreSQL's text cannot: NUL, or a lone surrogate
+    (from a ``\\ud800`` escape) that has no UTF-8 form."""
+    return any(_unwritable_text(value) for row in rows for value in row.values())
 
 
-def _escape(text: str) -> str:
-    # Chained str.replace runs in C; str.translate with a dict is per character in Python.
-    if "\\" in text:
-        text = text.replace("\\", "\\\\")
-    if "\n" in text:
-        text = text.replace("\n", "\\n")
-    if "\r" in text:
-        text = text.replace("\r", "\\r")
-    if "\t" in text:
-        text = text.replace("\t", "\\t")
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    return text
-
-
-def _array_item(item) -> str:
-    if item is None:
-        return "NULL"
-    text = str(item).replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + text + '"'
-
-
-def _copy_field(value) -> str:
-    if value is None:
-        return "\\N"
+def _unwritable_text(value) -> bool:
     if isinstance(value, str):
-        return _escape(value)
-    if isinstance(value, dict):
-        return _escape(json.dumps(value, ensure_ascii=False))
-    if isinstance(value, (list, tuple)):
-        return _escape("{" + ",".join(map(_array_item, value)) + "}")
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return _escape(str(value))
+        return "\x00" in value or (not value.isascii() and not _encodes(value))
+    if isinstance(value, list):
+        return any(_unwritable_text(item) for item in value)
+    return False
 
 
-def _copy_text(value) -> str:
-    if value.__class__ is str:
-        return _escape(value)
-    return _copy_field(value)
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
-def _copy_time(value) -> str:
-    if value.__class__ is datetime:
-        return value.isoformat()
-    return _copy_field(value)
-
-
-def _copy_seen_time():
-    """An encoder for the fetched / first seen / last seen columns. prepare_posting gives all
-    three the same datetime object, so formatting it once per row is enough."""
-    last, text = None, ""
-
-    def encode(value) -> str:
-        nonlocal last, text
-        if value is not last:
-            last, text = value, _copy_time(value)
-        return text
-
-    return encode
-
-
-# Per-column fast paths for the types prepare_posting produces (payload is JSON text already);
-# anything else is handled by the general _copy_field.
-_COLUMN_ENCODERS = {
-    **dict.fromkeys(POSTING_COLUMNS, _copy_text),
-    "salary_min": _copy_field, "salary_max": _copy_field, "tags": _copy_field,
-    "posted_at": _copy_time,
-}
-SEEN_TIME_COLUMNS = ("fetched_at", "first_seen_at", "last_seen_at")
-
-
-def copy_lines(rows: Iterable[dict], columns: tuple[str, ...] = POSTING_COLUMNS) -> Iterator[str]:
-    """COPY text lines (with their newline) for prepared rows, in ``columns`` order."""
-    encoders = {**_COLUMN_ENCODERS, **dict.fromkeys(SEEN_TIME_COLUMNS, _copy_seen_time())}
-    fields = [(name, encoders.get(name, _copy_field)) for name in columns]
-    null = "\\N"
-    for row in rows:
-        yield "\t".join([null if (value := row[name]) is None else encode(value)
-                         for name, encode in fields]) + "\n"
-
-
-class CopyStream(io.RawIOBase):
-    """A read-only file over an iterator of text lines, for ``copy``: the batch is
-    encoded chunk by chunk as PostgreSQL reads it, never as one big string.
-
-    Text that cannot be UTF-8 (lone surrogates from ``\\ud800`` escapes) becomes ``?``.
-    """
-
-    def __init__(self, lines: Iterable[str]):
-        self._lines = iter(lines)
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        parts, have = [self._pending], len(self._pending)
-        for line in self._lines:
-            encoded = line.encode("utf-8", "replace") if not line.isascii() else line.encode("ascii")
-            parts.append(encoded)
-            have += len(encoded)
-            if 0 <= size <= have:
-                break
-        data = b"".join(parts)
-        if size < 0 or len(data) <= size:
-            self._pending = b""
-            return data
-        self._pending = data[size:]
-        return data[:size]
+def _writable(value):
+    """The value with NUL dropped and lone surrogates as ``?``: what is kept of such text."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list):
+        return [_writable(item) for item in value]
+    return value
 
 
 def _storable(text: str | None) -> str | None:

@@ -120,3 +120,36 @@ def test_csv_files_load_the_same_way(db, tmp_path, database_url):
 def test_missing_or_unknown_files_give_a_clear_error(tmp_path, database_url):
     with pytest.raises(ImportFileError, match="no such file"):
         import_file(tmp_path / "missing.jsonl", "x", url=database_url)
+
+
+def _stored(db) -> tuple[list, list]:
+    with db.cursor() as cur:
+        cur.execute("select source_posting_id, title, description_text, tags, content_hash"
+                    " from raw.postings order by 1")
+        postings = cur.fetchall()
+        cur.execute("select error from raw.rejects order by rejected_at, error")
+        return postings, [error for (error,) in cur.fetchall()]
+
+
+def test_a_large_file_checked_by_worker_processes_loads_as_one_checked_here(
+        db, tmp_path, database_url, monkeypatch):
+    """Workers check chunks of a large file while the import loads; what lands in raw (rows,
+    rejects, counts) is what checking it in this process gives."""
+    import midtier.importer as importer
+
+    rows = [{**ROWS[number % 2], "source_posting_id": f"p{number}",
+             "description": f"<p>Role {number}</p><ul><li>Go</li></ul>"} for number in range(1200)]
+    rows[7]["salary_min"] = "-5"  # refused when checked: negative pay
+    path = _write_jsonl(tmp_path / "big.jsonl", rows, extra_lines=["{not json", "[1, 2]"])
+    monkeypatch.setattr(importer, "CHUNK_LINES", 100)
+
+    sequential = import_file(path, "community", url=database_url)
+    expected = _stored(db)
+    with db.cursor() as cur:
+        cur.execute("truncate raw.postings, raw.rejects, raw.crawl_runs cascade")
+    monkeypatch.setattr(importer, "PARALLEL_MIN_BYTES", 0)
+    parallel = import_file(path, "community", url=database_url)
+
+    assert (parallel.counts.seen, parallel.counts.new, parallel.counts.rejected) == (1199, 1199, 3)
+    assert (sequential.counts.seen, sequential.counts.rejected) == (1199, 3)
+    assert _stored(db) == expected

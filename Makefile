@@ -16,10 +16,16 @@ $(STAMP):
 	$(BIN)/pip install --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
-# Debian's chromium, for the headless screenshot tests.
+# Debian's chromium, for the headless screenshot and Playwright tests, and axe-core (npm) for
+# their accessibility scans, kept in the venv.
+AXE_CORE := axe-core@4.14.1
 browser:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && \
 		$(SUDO) apt-get install -y --no-install-recommends chromium; }
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update && \
+		$(SUDO) apt-get install -y --no-install-recommends npm; }
+	@test -f $(VENV)/node/node_modules/axe-core/axe.min.js || \
+		npm install --no-save --no-audit --no-fund --prefix $(VENV)/node $(AXE_CORE)
 
 demo: install
 	$(BIN)/midtier run --offline

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -19,8 +18,23 @@ import streamlit as st
 from psycopg import errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from midtier import database
-from midtier.exports import JSON_COLUMNS, MART
+from midtier import database, feed_query
+from midtier.exports import MART
+
+# The Feed's filters live in midtier.feed_query, shared with the API and delivery; the pages
+# read these names from here, with the rest of their queries.
+from midtier.feed_query import (  # noqa: F401
+    DURATIONS,
+    FEED_COLUMNS,
+    HOURLY_PAY,
+    NEWEST_CRAWL,
+    NO_PROFILE,
+    SALARIED,
+    SORTS,
+    PostingFilters,
+    Profile,
+    visitor_text,
+)
 from midtier.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -40,7 +54,8 @@ FACETS = "marts.rpt_feed_facets"
 SOURCE_OVERVIEW = "marts.rpt_source_overview"
 DEVELOPER_PROFILES = "marts.fct_developer_profiles"
 DEVELOPER_SKILLS = "marts.fct_developer_skills"
-DEVELOPERS_TTL_SECONDS = 60
+# The directory lists a withdrawn developer for at most this long.
+DEVELOPERS_TTL_SECONDS = 10
 # Per source, as fct_postings.is_flagged counts: dbt's score-flagged count plus the postings
 # flagged since by an open data-quality check whose score alone does not flag them.
 SOURCE_POSTINGS = f"""
@@ -58,56 +73,13 @@ SOURCE_POSTINGS = f"""
     ) as checked
         on checked.source = overview.source
 """
-FEED_COLUMNS = (*JSON_COLUMNS, "is_canonical", "duplicate_group_size")
-# max(last_seen_at), spelled so that PostgreSQL can read it off an index on last_seen_at
-# through the mart view: its min/max shortcut does not apply across the view's join.
-NEWEST_CRAWL = (f"(select last_seen_at from {MART} where last_seen_at is not null "
-                "order by last_seen_at desc limit 1)")
-
-# Duration bands for the feed (weeks, lower bound inclusive, upper exclusive; None = open).
-DURATIONS = {
-    "any": None,
-    "under 1 month": (0, 4),
-    "1–3 months": (4, 13),
-    "3–6 months": (13, 26),
-    "6 months or more": (26, None),
-}
-SORTS = ("freshness", "match")
+# What every page says when the database cannot be reached (the details go to the log).
+UNREACHABLE = ("Cannot reach the database right now. If you run this dashboard, start it with "
+               "`midtier db up` (or check DATABASE_URL); the details are in its log.")
 
 
 class DataUnavailable(RuntimeError):
     """The database cannot be reached or the mart is missing; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class PostingFilters:
-    """What the feed page asks for. Empty tuples and zeros mean "no filter"."""
-
-    skills: tuple[str, ...] = ()
-    min_hourly_usd: float = 0.0
-    engagement_types: tuple[str, ...] = ()
-    min_legitimacy: int = 0
-    show_flagged: bool = False
-    search: str = ""
-    open_only: bool = True
-    remote_only: bool = False
-    regions: tuple[str, ...] = ()
-    posted_within_days: int = 0
-    duration: str = "any"
-    mid_market_only: bool = False
-    sort: str = "freshness"
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A developer's own skills and minimum rate: ranks the feed by match, hides what pays less."""
-
-    skills: tuple[str, ...] = ()
-    min_hourly_usd: float = 0.0
-
-    @property
-    def is_set(self) -> bool:
-        return bool(self.skills) or self.min_hourly_usd > 0
 
 
 def connection_url() -> str:
@@ -121,11 +93,6 @@ def connection_url() -> str:
             "The database is not running. Start it with `midtier db up`, then run `midtier run` "
             "to build the marts."
         ) from error
-
-
-def visitor_text(text: str | None) -> str:
-    """What a visitor typed, as a query may take it: PostgreSQL text cannot hold NUL."""
-    return (text or "").replace("\x00", "")
 
 
 # -- plain queries ---------------------------------------------------------------------------
@@ -147,106 +114,32 @@ def fetch_facets(url: str) -> dict[str, list[str]]:
         for facet in ("skill", "engagement_type", "region")
     )
     as_of = _query(url, f"select {NEWEST_CRAWL} as as_of")[0]["as_of"]
+    # dbt's var flag_score_threshold, as the build that flagged the postings used it
+    threshold = _query(url, f"select max(flag_score_threshold) as threshold from {SOURCE_OVERVIEW}",
+                       table=SOURCE_OVERVIEW)[0]["threshold"]
     return {
         "skills": skills,
         "engagement_types": engagement_types,
         "regions": regions,
         "as_of": as_of,
+        "flag_score_threshold": threshold,
     }
 
 
-def _feed_conditions(filters: PostingFilters, profile: Profile) -> tuple[str, list]:
-    """The feed's WHERE clause for ``filters`` and the profile's floor, and its parameters."""
-    conditions: list[tuple[str, tuple]] = [("true", ()), ("coalesce(is_canonical, true)", ())]
-    if filters.remote_only:
-        conditions.append(("coalesce(is_remote, false)", ()))
-    if filters.regions:
-        conditions.append(("region = any(%s::text[])", (list(filters.regions),)))
-    if filters.posted_within_days > 0:
-        conditions.append((
-            f"coalesce(posted_at, first_seen_at) >= {NEWEST_CRAWL} - %s * interval '1 day'",
-            (filters.posted_within_days,),
-        ))
-    weeks = DURATIONS.get(filters.duration)
-    if weeks:
-        low, high = weeks
-        conditions.append(("duration_weeks >= %s", (low,)))
-        if high is not None:
-            conditions.append(("duration_weeks < %s", (high,)))
-    if filters.mid_market_only:
-        conditions.append(("coalesce(is_mid_market, false)", ()))
-    if profile.min_hourly_usd > 0:
-        conditions.append((
-            "(coalesce(hourly_usd_max, hourly_usd_min) is null or coalesce(hourly_usd_max, hourly_usd_min) >= %s)",
-            (profile.min_hourly_usd,),
-        ))
-    if filters.skills:
-        conditions.append(("skills && %s::text[]", (list(filters.skills),)))
-    if filters.min_hourly_usd > 0:
-        conditions.append(("coalesce(hourly_usd_max, hourly_usd_min) >= %s", (filters.min_hourly_usd,)))
-    if filters.engagement_types:
-        conditions.append(("engagement_type = any(%s::text[])", (list(filters.engagement_types),)))
-    if filters.min_legitimacy > 0:
-        conditions.append(("coalesce(legitimacy_score, 0) >= %s", (filters.min_legitimacy,)))
-    if not filters.show_flagged:
-        conditions.append(("not coalesce(is_flagged, false)", ()))
-    if filters.open_only:
-        conditions.append(("closed_at is null", ()))
-    if filters.search.strip():
-        pattern = _like_pattern(filters.search)
-        conditions.append(
-            (
-                "(title ilike %s or company_name ilike %s or description_text ilike %s)",
-                (pattern, pattern, pattern),
-            )
-        )
-    where = " and ".join(condition for condition, _ in conditions)
-    return where, [value for _, values in conditions for value in values]
-
-
 def fetch_postings(url: str, filters: PostingFilters, limit: int = PAGE_ROWS,
-                   profile: Profile = Profile()) -> list[dict]:
-    """Postings matching ``filters`` (and above the profile's floor), at most ``limit`` rows.
-
-    The minimum hourly rate keeps postings whose top hourly USD figure reaches it, so postings
-    without an hourly figure drop out once a minimum is set. The profile's floor is gentler: it
-    hides postings known to pay less and keeps those without an hourly figure (fixed price).
-    "Posted within" counts back from the newest crawl in the mart, so a stale database still
-    shows its last week. Only one posting per duplicate group (the canonical one) is shown.
-    Each row carries ``match_score``: the share of the profile's skills (or else the filtered
-    skills) the posting asks for, 0–100, or None when there are no skills to match.
-    """
-    where, parameters = _feed_conditions(filters, profile)
-    match_skills = list(profile.skills or filters.skills)
-    match = (
-        "round(100.0 * cardinality(array(select unnest(skills) intersect select unnest(%s::text[])))"
-        " / %s)::integer"
-    )
-    order = "coalesce(posted_at, first_seen_at) desc nulls last, posting_id"
-    if filters.sort == "match" and match_skills:
-        order = "match_score desc, " + order
-    sql = f"""
-        select * from (
-            select {", ".join(FEED_COLUMNS)},
-                   {match if match_skills else "null::integer"} as match_score
-            from {MART}
-            where {where}
-        ) as matched
-        order by {order}
-        limit %s
-    """
-    match_parameters = [match_skills, len(match_skills)] if match_skills else []
-    return _query(url, sql, match_parameters + parameters + [limit])
+                   profile: Profile = NO_PROFILE) -> list[dict]:
+    """Postings matching ``filters`` (and above the profile's floor), at most ``limit`` rows,
+    as ``midtier.feed_query`` selects them for every surface (API, feeds, delivery)."""
+    sql, parameters = feed_query.postings_query(filters, limit=limit, profile=profile)
+    return _query(url, sql, parameters)
 
 
-def count_postings(url: str, filters: PostingFilters, profile: Profile = Profile(),
+def count_postings(url: str, filters: PostingFilters, profile: Profile = NO_PROFILE,
                    cap: int = MAX_ROWS) -> int:
     """How many postings ``fetch_postings`` would return without a limit, counted up to
-    ``cap + 1`` (more than ``cap`` reads as "more than cap"): an exact count of a broad
-    filter would read every open posting."""
-    where, parameters = _feed_conditions(filters, profile)
-    sql = f"select count(*) as n from (select from {MART} where {where} limit %s) as matched"
-    return _query(url, sql, parameters + [cap + 1])[0]["n"]
+    ``cap + 1`` (more than ``cap`` reads as "more than cap")."""
+    sql, parameters = feed_query.count_query(filters, cap=cap, profile=profile)
+    return _query(url, sql, parameters)[0]["n"]
 
 
 def fetch_rate_facets(url: str) -> dict[str, list]:
@@ -268,7 +161,7 @@ def fetch_rates(url: str, skills: tuple[str, ...], engagement_type: str) -> list
         f"""
         select skill, engagement_type, region, month, rate_unit, n,
                p10::float as p10, p25::float as p25, p50::float as p50, p75::float as p75,
-               p90::float as p90
+               p90::float as p90, is_suppressed, suppressed_reason
         from {RATES}
         where skill = any(%s::text[]) and engagement_type = %s
         order by skill, region, month
@@ -432,13 +325,13 @@ def load_facets(url: str) -> dict[str, list[str]]:
 
 
 @st.cache_data(ttl=POSTINGS_TTL_SECONDS, show_spinner=False)
-def load_postings(url: str, filters: PostingFilters, profile: Profile = Profile(),
+def load_postings(url: str, filters: PostingFilters, profile: Profile = NO_PROFILE,
                   limit: int = PAGE_ROWS) -> list[dict]:
     return fetch_postings(url, filters, limit=limit, profile=profile)
 
 
 @st.cache_data(ttl=POSTINGS_TTL_SECONDS, show_spinner=False)
-def load_posting_count(url: str, filters: PostingFilters, profile: Profile = Profile()) -> int:
+def load_posting_count(url: str, filters: PostingFilters, profile: Profile = NO_PROFILE) -> int:
     return count_postings(url, filters, profile)
 
 
@@ -452,8 +345,8 @@ def load_rates(url: str, skills: tuple[str, ...], engagement_type: str) -> list[
     return fetch_rates(url, skills, engagement_type)
 
 
-@st.cache_data(ttl=DEVELOPERS_TTL_SECONDS, show_spinner=False)
 def load_developer_profile(url: str, handle: str) -> dict | None:
+    # Not cached: a withdrawn profile must vanish at once (one indexed row is cheap).
     return fetch_developer_profile(url, handle)
 
 
@@ -526,10 +419,7 @@ def _pool(url: str) -> ConnectionPool:
 def _unreachable(url: str, error: Exception) -> DataUnavailable:
     # the address and the driver's words go to the log; the page says what to do
     log.warning("cannot reach the database at %s: %s", database.redact(url), str(error).strip())
-    return DataUnavailable(
-        "Cannot reach the database right now. If you run this dashboard, start it with "
-        "`midtier db up` (or check DATABASE_URL); the details are in its log."
-    )
+    return DataUnavailable(UNREACHABLE)
 
 
 def close_idle_connections() -> None:
@@ -567,8 +457,3 @@ def _query(url: str, sql: str, parameters: list | None = None, table: str = MART
         return [dict(zip(names, row)) for row in cur.fetchall()]
 
     return _with_cursor(url, run)
-
-
-def _like_pattern(text: str) -> str:
-    escaped = visitor_text(text).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"

@@ -28,6 +28,8 @@ examples:
   midtier sources                  sources, their published terms and their last run
   midtier import jobs.jsonl --source community
   midtier dashboard                serve the dashboard on http://127.0.0.1:8501
+  midtier api                      serve the read-only API on http://127.0.0.1:8502 (docs: /docs)
+  midtier deliver add jobs --kind discord --url https://discord.com/api/webhooks/… --skills django
 """
 
 
@@ -77,6 +79,9 @@ def cmd_crawl(args) -> int:
     if args.source and args.source not in SOURCES and args.source not in EVIDENCE_SPIDERS:
         known = ", ".join(sorted([*SOURCES, *EVIDENCE_SPIDERS]))
         print(f"unknown source {args.source!r}; known: {known}", file=sys.stderr)
+        return 2
+    if args.offline and args.source in EVIDENCE_SPIDERS:
+        print(f"{args.source} has no recorded demo responses; use --base-url", file=sys.stderr)
         return 2
     if args.url and args.source != "rss":
         print("--url is only for the rss source", file=sys.stderr)
@@ -168,6 +173,28 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_editor(args) -> int:
+    from midtier import editorial, steps
+
+    if args.action != "list" and not args.name:
+        print(f"`midtier editor {args.action}` needs the editor's NAME", file=sys.stderr)
+        return 2
+    url = steps.prepare_database()
+    if args.action == "add":
+        token = editorial.add_editor(url, args.name)
+        print(f"editor {args.name!r} added. Their token (shown only now, stored hashed):\n{token}")
+    elif args.action == "revoke":
+        if not editorial.revoke_editor(url, args.name):
+            print(f"no active editor named {args.name!r}", file=sys.stderr)
+            return 1
+        print(f"editor {args.name!r} revoked")
+    else:
+        for name, created_at, revoked_at in editorial.list_editors(url):
+            state = f"revoked {revoked_at:%Y-%m-%d}" if revoked_at else "active"
+            print(f"{name}\tadded {created_at:%Y-%m-%d}\t{state}")
+    return 0
+
+
 def cmd_run(args) -> int:
     from midtier import orchestration
 
@@ -212,6 +239,43 @@ def cmd_dashboard(args) -> int:
         return 0
     return dashboard_server.serve(address=args.address, port=args.port,
                                   background=args.background, echo=_echo)
+
+
+def cmd_api(args) -> int:
+    from midtier import api, steps
+
+    api.serve(host=args.host, port=args.port, url=steps.prepare_database())
+    return 0
+
+
+def cmd_deliver(args) -> int:
+    from midtier import delivery, steps
+
+    url = steps.prepare_database()
+    if args.action == "add":
+        if not args.name or not args.kind or not args.url:
+            print("deliver add needs NAME, --kind and --url", file=sys.stderr)
+            return 2
+        try:
+            delivery.add(url, args.name, args.kind, args.url,
+                         skills=(args.skills or "").split(","), min_hourly_usd=args.min_hourly_usd,
+                         mid_market_only=args.mid_market_only, min_legitimacy=args.min_legitimacy)
+        except delivery.DeliveryError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        _echo(f"channel {args.name} added; `midtier deliver run` sends it new matching postings")
+    elif args.action == "remove":
+        if not delivery.remove(url, args.name or ""):
+            print(f"no channel named {args.name!r}", file=sys.stderr)
+            return 1
+        _echo(f"channel {args.name} removed")
+    elif args.action == "run":
+        results = steps.deliver(echo=_echo)
+        return 0 if all(result.error is None for result in results) else 1
+    else:
+        for channel in delivery.channels(url):
+            _echo(delivery.describe_channel(channel))
+    return 0
 
 
 # -- parser ---------------------------------------------------------------------------------
@@ -323,6 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="trigger: how long to follow the runs (default 900)")
     airflow.set_defaults(handler=cmd_airflow)
 
+    editor = commands.add_parser("editor", help="newsletter editors: add (prints a token once), revoke, list")
+    editor.add_argument("action", choices=["add", "revoke", "list"])
+    editor.add_argument("name", nargs="?", help="the editor's name (add, revoke)")
+    editor.set_defaults(handler=cmd_editor)
+
     dashboard = commands.add_parser("dashboard", help="serve the Streamlit dashboard")
     dashboard.add_argument("--address", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     dashboard.add_argument("--port", type=int, default=8501, help="port (default 8501)")
@@ -330,6 +399,32 @@ def build_parser() -> argparse.ArgumentParser:
                            help="start in the background, wait until healthy, then return")
     dashboard.add_argument("--stop", action="store_true", help="stop a background dashboard")
     dashboard.set_defaults(handler=cmd_dashboard)
+
+    api = commands.add_parser(
+        "api", help="serve the read-only HTTP API (postings, rates, feeds, digest, exports)",
+        description="FastAPI on uvicorn over the marts and the published exports; OpenAPI "
+                    "docs at /docs. MIDTIER_API_REQUESTS_PER_MINUTE limits each client.")
+    api.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    api.add_argument("--port", type=int, default=8502, help="port (default 8502)")
+    api.set_defaults(handler=cmd_api)
+
+    deliver = commands.add_parser(
+        "deliver", help="post new matching postings to Discord or Slack webhooks",
+        description="add: register a channel (an incoming webhook) with the Feed's filters; "
+                    "run: send each channel the new matching postings (never one twice); "
+                    "list: channels, their last delivery and errors; remove: drop a channel.")
+    deliver.add_argument("action", choices=["add", "run", "list", "remove"])
+    deliver.add_argument("name", nargs="?", metavar="NAME", help="add/remove: the channel's name")
+    deliver.add_argument("--kind", choices=["discord", "slack"], help="add: the webhook's kind")
+    deliver.add_argument("--url", metavar="WEBHOOK_URL", help="add: the incoming webhook URL")
+    deliver.add_argument("--skills", metavar="a,b", help="add: comma-separated skill slugs")
+    deliver.add_argument("--min-hourly-usd", type=float, default=0, metavar="N",
+                         help="add: only postings whose top hourly USD figure reaches N")
+    deliver.add_argument("--mid-market-only", action="store_true",
+                         help="add: only contract and freelance work in the mid-market band")
+    deliver.add_argument("--min-legitimacy", type=int, default=0, metavar="N",
+                         help="add: only postings scoring at least N (0-100)")
+    deliver.set_defaults(handler=cmd_deliver)
 
     from midtier import developers_cli
 

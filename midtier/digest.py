@@ -1,16 +1,26 @@
 """The weekly email digest, as inline-styled HTML and as Markdown.
 
-Both are rendered with Jinja2 from ``midtier/templates``. In the HTML every scraped string
-goes through Jinja's autoescaping and the rendered body is then sanitised with nh3 (only the
-tags, attributes, inline styles and link schemes in ``midtier.posting_display`` survive), so nothing a
-source wrote can become markup. In the Markdown every scraped string is backslash-escaped.
-Output depends only on the postings (the "as of" date is their newest change), so the same
-data gives the same bytes.
+What goes in (``midtier.exports.digest_postings``): the postings dbt marks publishable (fct_postings.
+is_publishable: open, unflagged, canonical, from sources whose terms allow re-publishing),
+first seen in the ``DIGEST_WINDOW_DAYS`` days before the digest's moment (now, unless
+given), narrowed by ``DigestFilters``. An editor's pinned postings (``midtier.editorial``) come first, in the
+editor's order, as "Editor's picks"; skipped ones are left out; the rest follow by skill
+category, newest first.
+
+Both formats are rendered with Jinja2 from ``midtier/templates``. In the HTML every scraped
+string goes through Jinja's autoescaping and the rendered body is then sanitised with nh3
+(only the tags, attributes, inline styles and link schemes in ``midtier.posting_display``
+survive), so
+nothing a source wrote can become markup. In the Markdown every scraped string is
+backslash-escaped. Output depends only on the postings and the window, so the same data gives
+the same bytes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import jinja2
@@ -22,8 +32,38 @@ from midtier.markdown import escape_markdown, markdown_link
 from midtier.settings import load_settings
 
 DIGEST_ITEM_LIMIT = 60
+DIGEST_WINDOW_DAYS = 7
 EXCERPT_LIMIT = 280
 OTHER_CATEGORY = "Other"
+PICKS_HEADING = "Editor's picks"
+
+
+@dataclass(frozen=True)
+class DigestFilters:
+    """The editor's narrowing of the week's candidates; the defaults narrow nothing."""
+
+    skills: tuple[str, ...] = ()
+    contract_freelance_only: bool = False
+    mid_market_only: bool = False
+    min_legitimacy: int = 0
+
+
+NO_FILTERS = DigestFilters()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A posting of the week's window, as the editor sees it."""
+
+    posting: dict
+    pinned_position: int | None  # 1 first; None when not pinned
+    skipped: bool
+
+
+def window(as_of: datetime | None = None) -> tuple[datetime, datetime]:
+    """The digest's window: the DIGEST_WINDOW_DAYS days up to ``as_of`` (now)."""
+    end = as_of or datetime.now(UTC)
+    return end - timedelta(days=DIGEST_WINDOW_DAYS), end
 
 
 @cache
@@ -41,20 +81,32 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     return env
 
 
-def digest_context(postings: Iterable[Mapping]) -> dict:
-    """What both templates show: postings grouped by their primary skill's category."""
+def digest_context(
+    postings: Iterable[Mapping], pinned: int = 0, window_days: Sequence[datetime] | None = None
+) -> dict:
+    """What both templates show: the first ``pinned`` postings as the editor's picks, in
+    order, then the rest grouped by their primary skill's category."""
     postings = list(postings)[:DIGEST_ITEM_LIMIT]
     skills = taxonomy.load_skills()
     sections: dict[str, list[dict]] = {}
-    for posting in postings:
+    for posting in postings[pinned:]:
         primary = skills.get(posting.get("primary_skill") or "")
         heading = display.category_title(primary.category) if primary else OTHER_CATEGORY
         sections.setdefault(heading, []).append(_item(posting))
     ordered = sorted(sections.items(), key=lambda item: (item[0] == OTHER_CATEGORY, item[0]))
-    as_of = display.last_change(postings)
+    if pinned:
+        ordered.insert(0, (PICKS_HEADING, [_item(posting) for posting in postings[:pinned]]))
+    as_of = window_days[1] if window_days else display.last_change(postings)
     return {
-        "title": f"Midtier digest, {as_of:%d %B %Y}" if postings else "Midtier digest",
+        "title": f"Midtier digest, {as_of:%d %B %Y}"
+        if postings or window_days
+        else "Midtier digest",
         "as_of": f"{as_of:%Y-%m-%d}",
+        "window": (
+            f"first seen {window_days[0]:%Y-%m-%d} to {window_days[1]:%Y-%m-%d}"
+            if window_days
+            else None
+        ),
         "count": len(postings),
         "sections": ordered,
         "contact_url": load_settings().contact_url,
@@ -79,13 +131,21 @@ def _item(posting: Mapping) -> dict:
     }
 
 
-def digest_html(postings: Iterable[Mapping]) -> str:
-    """A complete HTML email (inline CSS only), sanitised."""
-    context = digest_context(postings)
+def digest_html(
+    postings: Iterable[Mapping], pinned: int = 0, window_days: Sequence[datetime] | None = None
+) -> str:
+    """A complete HTML email (inline CSS only: mail clients drop style sheets), sanitised."""
+    context = digest_context(postings, pinned, window_days)
     env = _environment(True)
     body = display.sanitise_html(env.get_template("digest_body.html.j2").render(context))
     return env.get_template("digest.html.j2").render(context, body=Markup(body))
 
 
-def digest_markdown(postings: Iterable[Mapping]) -> str:
-    return _environment(False).get_template("digest.md.j2").render(digest_context(postings))
+def digest_markdown(
+    postings: Iterable[Mapping], pinned: int = 0, window_days: Sequence[datetime] | None = None
+) -> str:
+    return (
+        _environment(False)
+        .get_template("digest.md.j2")
+        .render(digest_context(postings, pinned, window_days))
+    )

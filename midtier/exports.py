@@ -92,6 +92,10 @@ CSV_COLUMNS = (
     "is_mid_market",
     "pay_is_plausible",
     "pay_plausibility_reason",
+    "floors_met",
+    "floors_total",
+    "is_republishable",
+    "source_terms_url",
 )
 JSON_COLUMNS = (*CSV_COLUMNS, "description_text")
 
@@ -100,6 +104,11 @@ JSON_COLUMNS = (*CSV_COLUMNS, "description_text")
 # canonical, re-publishable).
 EXPORT_CONDITIONS = ("is_publishable",)
 ORDER_BY = "coalesce(posted_at, first_seen_at) desc nulls last, posting_id"
+# an editor's pins and skips for the digest (midtier.editorial)
+DIGEST_PICKS = "editorial.digest_picks"
+# fct_postings.employment_type values of the work this platform is for (salaried work, a
+# salary or a full-time role, is fct_postings.is_salaried whatever its label)
+CONTRACT_EMPLOYMENT = ("contract", "freelance")
 
 FEED_TITLE = "Midtier: open postings"
 FEED_DESCRIPTION = (
@@ -116,22 +125,25 @@ class MartMissing(database.DatabaseError):
     """The mart has not been built yet."""
 
 
-def export(out_dir: Path, url: str | None = None) -> list[Path]:
+def export(out_dir: Path, url: str | None = None, as_of: datetime | None = None) -> list[Path]:
     """Write every export into ``out_dir``; return their paths (in a fixed order).
 
     postings.{rss,atom,csv,json}, digest.{html,md} and feeds/<category>.{rss,atom} for every
     skill category of the taxonomy (empty categories get an empty feed, so URLs stay valid).
+    The digest covers the week up to ``as_of`` (now), editor's picks first (midtier.digest).
     """
 
     postings = fetch_open_postings(url)
+    weekly, pinned = digest_postings(url, as_of=as_of)
+    window = digest.window(as_of)
     out_dir = Path(out_dir)
     contents = {
         "postings.rss": postings_rss(postings),
         "postings.atom": postings_atom(postings),
         "postings.csv": postings_csv(postings).encode("utf-8"),
         "postings.json": postings_json(postings).encode("utf-8"),
-        "digest.html": digest.digest_html(postings).encode("utf-8"),
-        "digest.md": digest.digest_markdown(postings).encode("utf-8"),
+        "digest.html": digest.digest_html(weekly, pinned, window).encode("utf-8"),
+        "digest.md": digest.digest_markdown(weekly, pinned, window).encode("utf-8"),
     }
     for category in taxonomy.categories():
         chosen = [posting for posting in postings if category in taxonomy.categories_of(posting.get("skills"))]
@@ -161,6 +173,72 @@ def fetch_open_postings(url: str | None = None) -> list[dict]:
             except (errors.UndefinedTable, errors.InvalidSchemaName) as error:
                 raise MartMissing(f"{MART} does not exist yet: run `midtier run` first.") from error
             return [dict(row) for row in cur.fetchall()]
+
+
+# -- the weekly digest's postings ------------------------------------------------------------
+
+
+def digest_candidates(url: str | None = None, filters: digest.DigestFilters = digest.NO_FILTERS,
+               as_of: datetime | None = None, include_unpublishable: bool = False,
+) -> list[digest.Candidate]:
+    """The postings first seen in the window that match ``filters``: pinned first (editor's
+    order), then newest first. Postings whose source's terms forbid re-publishing come only
+    with ``include_unpublishable`` (the editor's page marks them; a digest never holds them)."""
+    columns = (*JSON_COLUMNS, "rate_yardstick")  # and the yardstick its badge names
+    start, end = digest.window(as_of)
+    # dbt's is_publishable; for the editor's eye also what it leaves out only for its source's
+    # terms (open, unflagged, the one copy of its group, as the Feed shows them)
+    published = " and ".join(EXPORT_CONDITIONS)
+    if include_unpublishable:
+        published = (f"({published} or (not is_republishable and closed_at is null"
+                     " and not coalesce(is_flagged, false) and coalesce(is_canonical, true)))")
+    conditions = [published, "first_seen_at >= %s", "first_seen_at <= %s"]
+    parameters: list = [start, end]
+    if filters.skills:
+        conditions.append("skills && %s::text[]")
+        parameters.append(list(filters.skills))
+    if filters.contract_freelance_only:
+        conditions.append("employment_type = any(%s::text[]) and not coalesce(is_salaried, false)")
+        parameters.append(list(CONTRACT_EMPLOYMENT))
+    if filters.mid_market_only:
+        conditions.append("coalesce(is_mid_market, false)")
+    if filters.min_legitimacy > 0:
+        conditions.append("coalesce(legitimacy_score, 0) >= %s")
+        parameters.append(filters.min_legitimacy)
+    with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
+        cur.execute(
+            f"""
+            select matched.*, picks.action as pick_action, picks.position as pick_position
+            from (
+                select {", ".join(columns)} from {MART}
+                where {" and ".join(conditions)}
+            ) as matched
+            left join {DIGEST_PICKS} as picks using (posting_id)
+            order by (picks.action = 'pin') is true desc, picks.position, {ORDER_BY}
+            """,
+            parameters,
+        )
+        names = [column.name for column in cur.description]
+        rows = [dict(zip(names, row)) for row in cur.fetchall()]
+    return [
+        digest.Candidate(posting={key: value for key, value in row.items() if not key.startswith("pick_")},
+                  pinned_position=row["pick_position"] if row["pick_action"] == "pin" else None,
+                  skipped=row["pick_action"] == "skip")
+        for row in rows
+    ]
+
+
+def digest_postings(url: str | None = None, filters: digest.DigestFilters = digest.NO_FILTERS,
+                    as_of: datetime | None = None, picks_only: bool = False) -> tuple[list[dict], int]:
+    """The digest's postings (pinned first, skipped left out; only the pinned ones with
+    ``picks_only``) and how many of them are pinned."""
+    chosen = [candidate for candidate in digest_candidates(url, filters, as_of)
+              if not candidate.skipped]
+    pinned = [candidate.posting for candidate in chosen if candidate.pinned_position is not None]
+    rest = [] if picks_only else [candidate.posting for candidate in chosen
+                                  if candidate.pinned_position is None]
+    limit = digest.DIGEST_ITEM_LIMIT
+    return (pinned + rest)[:limit], min(len(pinned), limit)
 
 
 # -- formats --------------------------------------------------------------------------------
@@ -224,8 +302,30 @@ def postings_csv(postings: Iterable[Mapping]) -> str:
 
 def postings_json(postings: Iterable[Mapping]) -> str:
     """The postings as a JSON array of objects with ``JSON_COLUMNS`` (lists stay lists)."""
-    rows = [{column: _json_value(posting.get(column)) for column in JSON_COLUMNS} for posting in postings]
+    rows = [json_record(posting) for posting in postings]
     return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+
+
+def json_record(posting: Mapping) -> dict:
+    """One posting in the JSON export's shape (``JSON_COLUMNS``; the API answers with these)."""
+    return {column: _json_value(posting.get(column)) for column in JSON_COLUMNS}
+
+
+# What a posting from a source whose terms forbid re-publishing may show outside Midtier
+# (the API, personal feeds, webhook deliveries): its title and a link back, plus Midtier's
+# own judgements of it; none of the source's text.
+TITLE_AND_LINK_COLUMNS = ("posting_id", "title", "url", "source", "source_name",
+                          "source_attribution", "posted_at", "first_seen_at", "last_seen_at",
+                          "is_republishable", "skills", "primary_skill", "legitimacy_score",
+                          "is_flagged", "floors_met", "floors_total")
+
+
+def publishable(posting: Mapping) -> dict:
+    """``posting`` as it may be re-published: whole when its source allows it, else its
+    title and link only."""
+    if posting.get("is_republishable"):
+        return dict(posting)
+    return {column: posting.get(column) for column in TITLE_AND_LINK_COLUMNS}
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ DBT_CONNECTION = "midtier_postgres"
 # Cosmos's Postgres profile mapping refuses a connection without a password; a server that
 # lets this user in without one ignores it.
 UNUSED_PASSWORD = "unused"
-PIPELINE = ("midtier_ingest", "midtier_transform", "midtier_check", "midtier_export")
+PIPELINE = (
+    "midtier_ingest", "midtier_transform", "midtier_check", "midtier_export", "midtier_deliver")
 
 
 class PipelineError(RuntimeError):
@@ -64,7 +65,10 @@ def airflow_environment(settings: Settings, url: str | None = None) -> dict[str,
         "DO_NOT_TRACK": "1",
         **(connection_environment(url) if url else {}),
     }
-    return {key: os.environ.get(key, value) for key, value in defaults.items()}
+    environment = {key: os.environ.get(key, value) for key, value in defaults.items()}
+    # dbt's floors_met/floors_total suppress cells below the settings' minimum (never below 5)
+    environment["MIDTIER_REGISTRY_MIN_CELL_SIZE"] = str(settings.registry_min_cell_size)
+    return environment
 
 
 def prepare_airflow(settings: Settings | None = None, url: str | None = None) -> None:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import nh3
 
-from midtier import allowed_values
+from midtier import allowed_values, taxonomy
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CATEGORY_TITLES = {"ml_ai": "ML & AI", "devops": "DevOps"}
@@ -105,13 +105,33 @@ def budget_summary(posting: Mapping) -> str | None:
     return summary
 
 
-RATE_POSITIONS = allowed_values.labels("rate_position")  # e.g. "under market"
+RATE_POSITIONS = allowed_values.labels("rate_position")  # e.g. "below market p10"
+
+
+def floors_summary(posting: Mapping) -> str | None:
+    """"Meets the floor of 7 of 12 registered Django developers"; None where the registry
+    suppresses the count or the pay has no hourly figure."""
+    met, total = posting.get("floors_met"), posting.get("floors_total")
+    if met is None or total is None:
+        return None
+    skill = taxonomy.load_skills().get(posting.get("primary_skill") or "")
+    name = f"{skill.name} " if skill else ""
+    return f"Meets the floor of {met} of {total} registered {name}developers"
 
 
 def rate_position_label(posting: Mapping) -> str | None:
-    """The posting's pay against the skill's market ("under market"); None when unknown."""
+    """The posting's pay against the market it was judged by (fct_postings.rate_yardstick):
+    "below market p10 for Django", "within market p25–p75 of the whole market"; None when
+    unknown."""
     position = posting.get("rate_position")
-    return RATE_POSITIONS.get(position, position) if position else None
+    if not position:
+        return None
+    label = RATE_POSITIONS.get(position, position)
+    yardstick = posting.get("rate_yardstick")
+    if not yardstick:
+        return label
+    skill = taxonomy.load_skills().get(yardstick)
+    return f"{label} for {skill.name}" if skill else f"{label} of {yardstick}"
 
 
 def _range(low, high, prefix: str = "") -> str | None:

@@ -26,12 +26,13 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from psycopg import errors
 from psycopg.rows import dict_row
 
-from midtier import allowed_values, database
+from midtier import allowed_values, database, taxonomy
 from midtier.taxonomy import load_skills
 
 TABLE = "registry.rate_floors"
@@ -252,6 +253,81 @@ def _check_token(cur, handle: str, token: str | None) -> None:
     stored = row[0] if row else token_hash(new_token())
     if not token_matches(token, stored) or row is None:
         raise WrongToken()
+
+
+# -- dated commitments ------------------------------------------------------------------------
+
+
+COMMITMENTS = "registry.commitments"
+MAX_COMMITMENTS = 10
+# How far ahead a commitment may run: a promise about the next two years, not forever.
+MAX_COMMITMENT_DAYS = 730
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """"No work in ``category`` below ``min_hourly_usd`` an hour until ``until_on``"."""
+
+    category: str
+    min_hourly_usd: Decimal
+    until_on: date
+
+
+def validate_commitment(category: object, min_hourly_usd: object, until_on: object,
+                        today: date | None = None) -> Commitment:
+    """A ``Commitment`` from form input, or ``RegistryError`` listing every problem."""
+    today = today or date.today()
+    problems = []
+    category_text = str(category or "").strip()
+    if category_text not in taxonomy.categories():
+        problems.append("Category: one of the skill categories.")
+    rate = _decimal(min_hourly_usd)
+    if rate is None or not MIN_RATE_USD <= rate <= MAX_RATE_USD:
+        problems.append(f"Minimum hourly rate: a number of US dollars from {MIN_RATE_USD} to "
+                        f"{MAX_RATE_USD}.")
+    if not isinstance(until_on, date) or not (
+            today < until_on <= today + timedelta(days=MAX_COMMITMENT_DAYS)):
+        problems.append(f"Until: a date after today and at most {MAX_COMMITMENT_DAYS} days ahead.")
+    if problems:
+        raise RegistryError(problems)
+    return Commitment(category_text, rate.quantize(Decimal("0.01")), until_on)
+
+
+def add_commitment(url: str, handle: str, token: str, commitment: Commitment) -> None:
+    """Attach a dated commitment to the entry ``handle`` if ``token`` is its edit token."""
+    handle = str(handle or "").strip().lower()
+    with _connection(url) as conn, conn.cursor() as cur:
+        _check_token(cur, handle, token)
+        cur.execute(f"select rate_floor_id from {TABLE} where handle = %s", (handle,))
+        [rate_floor_id] = cur.fetchone()
+        cur.execute(f"select count(*) from {COMMITMENTS} where rate_floor_id = %s",
+                    (rate_floor_id,))
+        if cur.fetchone()[0] >= MAX_COMMITMENTS:
+            raise RegistryError([f"At most {MAX_COMMITMENTS} commitments an entry."])
+        cur.execute(
+            f"insert into {COMMITMENTS} (rate_floor_id, category, min_hourly_usd, until_on) "
+            "values (%s, %s, %s, %s)",
+            (rate_floor_id, commitment.category, commitment.min_hourly_usd, commitment.until_on),
+        )
+
+
+def public_commitments(url: str, today: date | None = None) -> list[dict]:
+    """The commitments of developers who show their handle, current ones first, each with
+    ``is_lapsed`` (its date has passed)."""
+    return _read(
+        url,
+        f"""
+        select floors.handle, commitments.category, commitments.min_hourly_usd,
+               commitments.until_on, commitments.until_on < %s as is_lapsed
+        from {COMMITMENTS} as commitments
+        join {TABLE} as floors on floors.rate_floor_id = commitments.rate_floor_id
+        where floors.is_handle_public
+        order by commitments.until_on < %s, floors.handle, commitments.category,
+                 commitments.until_on
+        limit 500
+        """,
+        (today or date.today(), today or date.today()),
+    )
 
 
 # -- public reads -----------------------------------------------------------------------------

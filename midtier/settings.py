@@ -30,6 +30,8 @@ class Settings:
     offline: bool = False
     # The rate-floor registry publishes no aggregate of fewer floors than this (never below 5).
     registry_min_cell_size: int = 5
+    # Requests one client may make to `midtier api` in a minute.
+    api_requests_per_minute: int = 120
 
     @property
     def postgres_dir(self) -> Path:
@@ -80,4 +82,5 @@ def load_settings() -> Settings:
         pg_system_dir=Path(os.environ.get("MIDTIER_PG_SYSTEM_DIR") or "/var/lib/midtier"),
         offline=parse_flag(os.environ.get("MIDTIER_OFFLINE", "")),
         registry_min_cell_size=max(5, int(os.environ.get("MIDTIER_REGISTRY_MIN_CELL_SIZE", "5"))),
+        api_requests_per_minute=int(os.environ.get("MIDTIER_API_REQUESTS_PER_MINUTE", "120")),
     )

@@ -243,3 +243,11 @@ def export(out_dir: Path | None = None, *, force: bool = False, echo: Echo = _lo
                        out_dir=out_dir, files=files)
     return files
 
+
+
+def deliver(*, echo: Echo = _log_echo) -> list:
+    """Send every webhook channel its new matching postings (``midtier.delivery``); one
+    failing channel is recorded and never stops the others."""
+    from midtier import delivery
+
+    return delivery.run(prepare_database(), echo=echo)

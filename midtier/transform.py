@@ -23,6 +23,14 @@ from midtier.settings import PROJECT_ROOT, load_settings
 log = logging.getLogger(__name__)
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+
+
+def project_var(name: str):
+    """A var as dbt_project.yml sets it (the one place each is set), for pages and tools that
+    explain what dbt did with it."""
+    import yaml
+
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"][name]
 # Fills the profile for commands that never connect (parse) when no server is known.
 PARSE_ONLY_URL = "postgresql://postgres@127.0.0.1:5432/midtier"
 
@@ -118,6 +126,8 @@ def run_dbt(args: list[str], url: str | None = None) -> object:
         # an unbatched run with more stale postings than this stops (macro
         # refuse_unbatched_backlog) and build() re-processes them in batches
         "MIDTIER_TRANSFORM_BATCH_POSTINGS": str(settings.transform_batch_postings),
+        # the registry's minimum cell size (macro registry_min_cell_size)
+        "MIDTIER_REGISTRY_MIN_CELL_SIZE": str(settings.registry_min_cell_size),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_PARTIAL_PARSE": os.environ.get("DBT_PARTIAL_PARSE", "true"),
     }

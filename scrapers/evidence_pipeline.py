@@ -1,9 +1,9 @@
 """Where the github_evidence spider's items land: ``raw.developer_evidence``.
 
-The run is recorded in ``raw.crawl_runs`` like a postings crawl (the same counters; rejects in
-``raw.rejects``), through ``RawPostingPipeline``'s batching. Evidence rows are upserted on
-(handle, kind, source_url), so a second crawl of the same work changes nothing but the
-payload and fetch time of what changed. The answers' ETags go to
+The run is recorded in ``raw.crawl_runs`` like a postings crawl (the same counters; rejects
+in ``raw.rejects``), through ``midtier.loading.PostingLoader``'s bookkeeping and batching.
+Evidence rows are upserted on (handle, kind, source_url), so a second crawl of the same work
+changes nothing but the payload and fetch time of what changed. The answers' ETags go to
 ``raw.developer_api_responses``; the rate-limit pauses of the run to
 ``raw.crawl_rate_limit_pauses``.
 """
@@ -15,55 +15,39 @@ from datetime import UTC, datetime
 
 from itemadapter import ItemAdapter
 
+from midtier.loading import DEFAULT_BATCH_SIZE, PostingLoader, _clean_payload
 from midtier.raw_store import RunCounts
 from scrapers.items import ApiResponseItem, EvidenceItem, RejectItem
 from scrapers.middlewares import GITHUB_PAUSES_STAT
-from scrapers.pipelines import RawPostingPipeline, _clean_payload
 
 KINDS = ("merged_pr", "own_repo", "review", "closed_issue")
 MAX_URL = 4_096
 
 
-class DeveloperEvidencePipeline(RawPostingPipeline):
-    """Batching writer of evidence for one crawl run."""
+class EvidenceLoader(PostingLoader):
+    """``PostingLoader``'s run bookkeeping, batching and rejects, for evidence rows."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._answers: dict[tuple[str, str], dict] = {}
-
-    def process_item(self, item):
-        if isinstance(item, ApiResponseItem):
-            answer = ItemAdapter(item).asdict()
-            self._answers[(answer["handle"], answer["url"])] = answer
-            return item
-        if not isinstance(item, EvidenceItem):
-            return super().process_item(item) if isinstance(item, RejectItem) else item
-        adapter = ItemAdapter(item)
-        row = {key: adapter.get(key) for key in ("handle", "github_login", "kind", "source_url")}
+    def add(self, fields: dict) -> None:
+        row = {key: fields.get(key) for key in ("handle", "github_login", "kind", "source_url")}
         if row["kind"] not in KINDS or not all(row.values()) or len(row["source_url"]) > MAX_URL:
             self.reject(
                 f"evidence item lacks a field or has an unknown kind: {row}",
-                adapter.get("payload"),
+                fields.get("payload"),
                 row.get("source_url"),
             )
-            return item
-        row["payload"] = json.dumps(_clean_payload(adapter.get("payload")), ensure_ascii=False)
+            return
+        row["payload"] = json.dumps(_clean_payload(fields.get("payload")), ensure_ascii=False)
         row["fetched_at"] = datetime.now(UTC)
         self._postings.append(row)
         if len(self._postings) >= self.batch_size:
             self.flush()
-        return item
 
     def _upsert(self, rows: list[dict]) -> None:
         self.summary.counts.add(upsert_evidence(self.store.conn, rows))
 
-    def close_spider(self) -> None:
-        self._store_answers_and_pauses(self.crawler.stats.get_value(GITHUB_PAUSES_STAT) or [])
-        super().close_spider()
-
-    def _store_answers_and_pauses(self, pauses: list[dict]) -> None:
+    def store_answers_and_pauses(self, answers: list[dict], pauses: list[dict]) -> None:
         with self.store.conn.transaction(), self.store.conn.cursor() as cur:
-            for answer in self._answers.values():
+            for answer in answers:
                 cur.execute(
                     """
                     insert into raw.developer_api_responses (handle, url, etag, body, fetched_at)
@@ -94,6 +78,57 @@ class DeveloperEvidencePipeline(RawPostingPipeline):
                         pause["paused_at"],
                     ),
                 )
+
+
+class DeveloperEvidencePipeline:
+    """One github_evidence run, written through an ``EvidenceLoader``."""
+
+    def __init__(self, loader: EvidenceLoader, crawler):
+        self.loader = loader
+        self.crawler = crawler
+        self.answers: dict[tuple[str, str], dict] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        loader = EvidenceLoader(
+            settings.get("MIDTIER_DATABASE_URL") or None,
+            batch_size=settings.getint("MIDTIER_BATCH_SIZE", DEFAULT_BATCH_SIZE),
+        )
+        return cls(loader, crawler)
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        self.loader.open(
+            spider.name,
+            kind="crawl",
+            base_url=getattr(spider, "base_url", None),
+            crawl_run_id=getattr(spider, "run_id", None),
+        )
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        if isinstance(item, ApiResponseItem):
+            self.answers[(adapter["handle"], adapter["url"])] = dict(adapter.items())
+        elif isinstance(item, RejectItem):
+            self.loader.reject(
+                adapter.get("error") or "rejected by spider",
+                adapter.get("payload"),
+                adapter.get("url"),
+            )
+        elif isinstance(item, EvidenceItem):
+            self.loader.add(dict(adapter.items()))
+        return item
+
+    def close_spider(self) -> None:
+        stats = self.crawler.stats
+        self.loader.store_answers_and_pauses(
+            list(self.answers.values()), stats.get_value(GITHUB_PAUSES_STAT) or []
+        )
+        self.loader.close(
+            http_errors=stats.get_value("midtier/http_errors", 0),
+            error=stats.get_value("midtier/fatal_error"),
+        )
 
 
 def upsert_evidence(conn, rows: list[dict]) -> RunCounts:

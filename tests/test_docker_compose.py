@@ -24,7 +24,7 @@ AIRFLOW_SERVICES = {
     "airflow-triggerer": "triggerer",
     "airflow-worker": "celery worker",
 }
-BUILT_SERVICES = {*AIRFLOW_SERVICES, "streamlit"}
+BUILT_SERVICES = {*AIRFLOW_SERVICES, "streamlit", "api"}
 REQUIRED_SERVICES = {"postgres", "redis", *BUILT_SERVICES}
 LONG_RUNNING = REQUIRED_SERVICES - {"airflow-init"}
 
@@ -140,10 +140,17 @@ def test_dbt_connects_through_an_airflow_connection_built_from_variables(service
     assert only_references(connection[connection.index('"password"'):].split('"')[3])
 
 
-def test_the_dashboard_gets_no_airflow_secrets(services):
-    env = environment(services["streamlit"])
+@pytest.mark.parametrize("name", ["streamlit", "api"])
+def test_the_dashboard_and_api_get_no_airflow_secrets(services, name):
+    env = environment(services[name])
     assert "DATABASE_URL" in env
     assert not [key for key in env if key.startswith("AIRFLOW__")]
+
+
+def test_the_api_serves_on_all_container_interfaces(services):
+    command = services["api"]["command"]
+    assert command[:4] == ["python", "-m", "midtier", "api"]
+    assert command[command.index("--host") + 1] == "0.0.0.0"
 
 
 def test_no_literal_secret_anywhere(compose):
@@ -168,7 +175,7 @@ def test_every_bind_mounted_host_path_exists(services):
     assert not missing
 
 
-@pytest.mark.parametrize("name", ["airflow-apiserver", "streamlit"])
+@pytest.mark.parametrize("name", ["airflow-apiserver", "streamlit", "api"])
 def test_published_ports_bind_to_localhost_by_default(services, name):
     ports = services[name]["ports"]
     assert ports
@@ -183,6 +190,7 @@ def test_only_the_ui_and_dashboard_are_published(services):
     assert {name for name, service in services.items() if service.get("ports")} == {
         "airflow-apiserver",
         "streamlit",
+        "api",
     }
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
 import pytest
 
-from midtier import exports, posting_display, taxonomy
+from midtier import database, exports, posting_display, taxonomy
 from tests.dashboards.conftest import mart_sql
 
 OPEN_UNFLAGGED = ["remoteok:1001", "weworkremotely:react-7", "remoteok:1002", "weworkremotely:go-9"]
@@ -27,7 +28,9 @@ def mart_url(make_database) -> str:
             'https://weworkremotely.com/remote-jobs/no-repost', 'Not for re-publishing', false,
             now(), now(), 'We Work Remotely', 'via We Work Remotely', false, false);
     """
-    return make_database("exports_test", mart_sql() + forbidden)
+    url = make_database("exports_test", mart_sql() + forbidden)
+    database.apply_schema(url)  # the editors' picks the digest reads
+    return url
 
 
 def test_sources_whose_terms_forbid_republishing_are_left_out(exported):
@@ -38,7 +41,11 @@ def test_sources_whose_terms_forbid_republishing_are_left_out(exported):
 @pytest.fixture
 def exported(mart_url, monkeypatch, tmp_path) -> dict[str, Path]:
     monkeypatch.setenv("DATABASE_URL", mart_url)
-    return {path.name: path for path in exports.export(tmp_path / "exports")}
+    # the digest's week: up to the day after the fixture's newest posting
+    return {path.name: path for path in exports.export(tmp_path / "exports", as_of=AS_OF)}
+
+
+AS_OF = datetime(2025, 6, 6, tzinfo=UTC)
 
 
 TOP_LEVEL = ["digest.html", "digest.md", "postings.atom", "postings.csv", "postings.json", "postings.rss"]

@@ -20,7 +20,7 @@ def registry_url(make_database) -> str:
 @pytest.fixture
 def url(registry_url) -> str:
     with contextlib.closing(database.connect(registry_url)) as conn, conn, conn.cursor() as cur:
-        cur.execute("truncate registry.rate_floors")
+        cur.execute("truncate registry.rate_floors cascade")  # and its feed profiles
     return registry_url
 
 

@@ -9,47 +9,150 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.escaping import escape_markdown, markdown_link
+from midtier import allowed_values
 from midtier.exports import postings_csv
-from midtier.posting_display import attribution, budget_summary, rate_position_label, safe_link
+from midtier.posting_display import (
+    attribution,
+    budget_summary,
+    floors_summary,
+    rate_position_label,
+    safe_link,
+)
 
 DESCRIPTION_SHOWN = 1500
 POSTED_WITHIN = {"any time": 0, "1 day": 1, "3 days": 3, "7 days": 7, "14 days": 14, "30 days": 30}
-RATE_POSITION_BADGES = {"below_floor": "red", "under_market": "orange", "market": "green", "premium": "violet"}
+# A badge colour per rate position, lowest pay first, in the order of seed allowed_values;
+# neutral for the market (under market is not an error, and red is kept for flags).
+RATE_POSITION_BADGES = dict(
+    zip(allowed_values.values("rate_position"), ("orange", "gray", "green", "violet"), strict=True)
+)
+# fct_postings.employment_type values (and salaried work, fct_postings.is_salaried), in words
+EMPLOYMENT = {
+    "contract": "contract",
+    "freelance": "freelance",
+    "part-time": "part-time",
+    queries.SALARIED: "full-time salaried",
+    "unknown": "not stated",
+}
+SORT_LABELS = {
+    "freshness": "newest (contract and freelance first)",
+    "match": "match",
+    "pay": "pay",
+    "legitimacy": "legitimacy",
+}
+# Every widget below keeps its value in the page's address (bind="query-params"), so a
+# filtered view survives a reload and can be shared; the key is the parameter's name.
+IN_URL = {"bind": "query-params"}
 
 
 def sidebar_filters(facets: dict) -> tuple[queries.PostingFilters, queries.Profile]:
     with st.sidebar:
         with st.expander("Your profile", icon=":material/person:"):
-            st.caption("Kept in this browser session only. Ranks the feed by how many of your "
-                       "skills a posting asks for and hides postings that pay under your floor.")
-            profile_skills = st.multiselect("My skills", facets["skills"], key="profile_skills",
-                                            placeholder="Your skills")
-            profile_rate = st.number_input("My minimum hourly rate (USD)", min_value=0, max_value=1000,
-                                           value=0, step=5, key="profile_min_hourly_usd")
+            st.caption(
+                "Kept in this page's address only: bookmark it to keep it. Ranks the feed by "
+                "how many of your skills a posting asks for, and says on every posting "
+                "whether its hourly pay meets your floor."
+            )
+            profile_skills = st.multiselect(
+                "My skills",
+                facets["skills"],
+                key="profile_skills",
+                placeholder="Your skills",
+                **IN_URL,
+            )
+            profile_rate = st.number_input(
+                "My minimum hourly rate (USD)",
+                min_value=0,
+                max_value=1000,
+                value=0,
+                step=5,
+                key="profile_min_hourly_usd",
+                **IN_URL,
+            )
+            hide_below = st.toggle(
+                "Hide postings below my floor",
+                value=True,
+                key="hide_below_floor",
+                help='Off: they stay, marked "below your floor".',
+                **IN_URL,
+            )
         st.header("Filters")
-        search = st.text_input("Search title, company, description", key="search")
-        skills = st.multiselect("Skills", facets["skills"], key="skills", placeholder="Any skill")
+        search = st.text_input("Search title, company, description", key="search", **IN_URL)
+        skills = st.multiselect(
+            "Skills", facets["skills"], key="skills", placeholder="Any skill", **IN_URL
+        )
+        employment = st.multiselect(
+            "Employment",
+            list(EMPLOYMENT),
+            format_func=EMPLOYMENT.get,
+            key="employment",
+            placeholder="Any but salaried",
+            **IN_URL,
+            help="Contract and freelance work comes first. Salaried work (a salary, or a "
+            "full-time role) shows only when chosen here or switched on below.",
+        )
+        include_salaried = st.toggle(
+            "Include salaried jobs", value=False, key="include_salaried", **IN_URL
+        )
         min_hourly_usd = st.number_input(
-            "Minimum hourly rate (USD)", min_value=0, max_value=1000, value=0, step=5, key="min_hourly_usd",
+            "Minimum hourly rate (USD)",
+            min_value=0,
+            max_value=1000,
+            value=0,
+            step=5,
+            key="min_hourly_usd",
             help="Keeps postings whose top hourly figure reaches this; 0 shows all, "
             "including postings without an hourly rate.",
+            **IN_URL,
         )
         engagement_types = st.multiselect(
-            "Engagement", facets["engagement_types"], key="engagement_types", placeholder="Any engagement"
+            "Pay basis",
+            facets["engagement_types"],
+            key="engagement_types",
+            placeholder="Any pay basis",
+            help="How the pay is stated: per hour, per day, a fixed price or a salary.",
+            **IN_URL,
         )
-        remote_only = st.toggle("Remote only", value=False, key="remote_only")
-        regions = st.multiselect("Region", facets["regions"], key="regions", placeholder="Any region")
-        posted_within = st.selectbox("Posted within", list(POSTED_WITHIN), key="posted_within",
-                                     help="Counted back from the newest crawl.")
-        duration = st.selectbox("Duration", list(queries.DURATIONS), key="duration",
-                                help="Postings that state no duration drop out once a band is chosen.")
-        mid_market_only = st.toggle("Mid-market band only", value=False, key="mid_market_only",
-                                    help="Hourly $50–100 or projects $5–50K (set in the dbt project).")
-        min_legitimacy = st.slider("Minimum legitimacy score", 0, 100, 0, step=5, key="min_legitimacy")
-        show_flagged = st.toggle("Show flagged postings", value=False, key="show_flagged")
-        open_only = st.toggle("Open postings only", value=True, key="open_only")
-        sort = st.radio("Sort by", queries.SORTS, key="sort", horizontal=True,
-                        help="Match ranks by the share of your profile's skills (or the chosen skills) a posting asks for.")
+        remote_only = st.toggle("Remote only", value=False, key="remote_only", **IN_URL)
+        regions = st.multiselect(
+            "Region", facets["regions"], key="regions", placeholder="Any region", **IN_URL
+        )
+        posted_within = st.selectbox(
+            "Posted within",
+            list(POSTED_WITHIN),
+            key="posted_within",
+            help="Counted back from the newest crawl.",
+            **IN_URL,
+        )
+        duration = st.selectbox(
+            "Duration",
+            list(queries.DURATIONS),
+            key="duration",
+            help="Postings that state no duration drop out once a band is chosen.",
+            **IN_URL,
+        )
+        mid_market_only = st.toggle(
+            "Mid-market band only",
+            value=False,
+            key="mid_market_only",
+            help="Contract or freelance work paying $50–100 an hour, or "
+            "projects of $5–50K (set in the dbt project).",
+            **IN_URL,
+        )
+        min_legitimacy = st.slider(
+            "Minimum legitimacy score", 0, 100, 0, step=5, key="min_legitimacy", **IN_URL
+        )
+        show_flagged = st.toggle("Show flagged postings", value=False, key="show_flagged", **IN_URL)
+        open_only = st.toggle("Open postings only", value=True, key="open_only", **IN_URL)
+        sort = st.radio(
+            "Sort by",
+            queries.SORTS,
+            format_func=SORT_LABELS.get,
+            key="sort",
+            **IN_URL,
+            help="Match ranks by the share of your profile's skills (or the chosen "
+            "skills) a posting asks for; pay by the top hourly figure.",
+        )
     filters = queries.PostingFilters(
         skills=tuple(skills),
         min_hourly_usd=float(min_hourly_usd),
@@ -64,66 +167,131 @@ def sidebar_filters(facets: dict) -> tuple[queries.PostingFilters, queries.Profi
         duration=duration,
         mid_market_only=mid_market_only,
         sort=sort,
+        employment=tuple(employment),
+        include_salaried=include_salaried,
     )
-    return filters, queries.Profile(skills=tuple(profile_skills), min_hourly_usd=float(profile_rate))
+    profile = queries.Profile(
+        skills=tuple(profile_skills),
+        min_hourly_usd=float(profile_rate),
+        hide_below_floor=hide_below,
+    )
+    return filters, profile
 
 
 def _host(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
-def posting_card(posting: dict) -> None:
+def floor_badge(posting: dict, profile: queries.Profile) -> str | None:
+    """Whether the posting's hourly pay meets the profile's floor (queries' meets_floor)."""
+    if profile.min_hourly_usd <= 0:
+        return None
+    floor = f"${profile.min_hourly_usd:,.0f}"
+    if posting.get("meets_floor") is True:
+        return f":green-badge[meets your {floor} floor]"
+    if posting.get("meets_floor") is False:
+        return f":orange-badge[below your {floor} floor]"
+    return f":gray-badge[no hourly rate to hold against your {floor} floor]"
+
+
+def legitimacy_line(posting: dict, threshold: int | None) -> tuple[str, str]:
+    """The score with its top reasons in words, and the scale explained (a tooltip)."""
+    score = posting["legitimacy_score"]
+    line = f"**Legitimacy {'?' if score is None else score}/100**"
+    if posting["is_flagged"]:
+        line = ":red-badge[flagged] " + line
+    reasons = posting["legitimacy_reasons"] or []
+    if reasons:
+        line += " — " + escape_markdown("; ".join(reasons))
+    else:
+        line += " — no red flags found"
+    return line, legitimacy_scale(threshold)
+
+
+def legitimacy_scale(threshold: int | None) -> str:
+    flagged = (
+        f"Below {threshold} a posting is flagged as a likely scam and hidden unless you "
+        "ask for flagged postings."
+        if threshold is not None
+        else "Postings under the flagging threshold are hidden unless you ask for them."
+    )
+    return (
+        "How likely the posting is genuine, from 0 to 100: 100 means none of the scam "
+        "signals we look for was found; each signal found (words common in scam ads, "
+        "off-platform contact, pay far from the market, a client posting the same ad many "
+        f"times) lowers it by the points shown. {flagged}"
+    )
+
+
+def posting_card(posting: dict, profile: queries.Profile, threshold: int | None) -> None:
     with st.container(border=True):
-        st.markdown(f"#### {markdown_link(posting['title'] or '(untitled posting)', posting['url'])}")
+        st.markdown(
+            f"## {markdown_link(posting['title'] or '(untitled posting)', posting['url'])}"
+        )
         when = posting["posted_at"] or posting["first_seen_at"]
         place = posting.get("location")
         if posting.get("is_remote") and not place:
             place = "Remote"
+        employment = (
+            EMPLOYMENT[queries.SALARIED]
+            if posting.get("is_salaried")
+            else posting.get("employment_type")
+        )
         facts = [
             posting["company_name"],
             place,
             posting.get("region", "") and posting["region"].replace("_", " "),
-            posting.get("employment_type"),
+            employment,
             posting.get("seniority"),
             f"posted {when:%Y-%m-%d}" if when else None,
         ]
         # dbt says "unknown" where a source is silent; the card just leaves those out.
-        st.caption(" · ".join(escape_markdown(fact) for fact in facts if fact and fact != "unknown"))
+        st.caption(
+            " · ".join(escape_markdown(fact) for fact in facts if fact and fact != "unknown")
+        )
 
-        budget = f"**Budget:** {escape_markdown(budget_summary(posting) or 'not given')}"
-        if posting["engagement_type"]:
-            budget += f" · {escape_markdown(posting['engagement_type'])}"
+        pay = f"**Pay:** {escape_markdown(budget_summary(posting) or 'not given')}"
+        if posting["engagement_type"] and posting["engagement_type"] != "unknown":
+            pay += f" · {escape_markdown(PAY_BASIS.get(posting['engagement_type'], posting['engagement_type']))}"
         if posting.get("duration_weeks") is not None:
-            budget += f" · about {float(posting['duration_weeks']):g} weeks"
+            pay += f" · about {float(posting['duration_weeks']):g} weeks"
+        badges = [floor_badge(posting, profile)]
         position = rate_position_label(posting)
         if position:
             colour = RATE_POSITION_BADGES.get(posting["rate_position"], "gray")
-            budget += f" · :{colour}-badge[{escape_markdown(position)}]"
+            badges.append(f":{colour}-badge[{escape_markdown(position)}]")
         if posting.get("is_mid_market"):
-            budget += " · :green-badge[mid-market]"
-        st.markdown(budget)
+            badges.append(":green-badge[mid-market]")
+        st.markdown(" · ".join([pay, *filter(None, badges)]))
+        floors = floors_summary(posting)  # the rate-floor registry's published minimums
+        if floors:
+            st.caption(escape_markdown(floors))
 
         if posting["skills"]:
-            st.markdown(" ".join(f":blue-badge[{escape_markdown(skill)}]" for skill in posting["skills"]))
+            st.markdown(
+                " ".join(f":blue-badge[{escape_markdown(skill)}]" for skill in posting["skills"])
+            )
 
-        score = posting["legitimacy_score"]
-        legitimacy = f"**Legitimacy {'?' if score is None else score}/100**"
-        if posting["is_flagged"]:
-            legitimacy = ":red-badge[flagged] " + legitimacy
-        if posting["legitimacy_reasons"]:
-            legitimacy += " — " + escape_markdown("; ".join(posting["legitimacy_reasons"]))
+        legitimacy, scale = legitimacy_line(posting, threshold)
         if posting.get("match_score") is not None:
             legitimacy += f" · **Match {posting['match_score']}%**"
-        st.markdown(legitimacy)
+        st.markdown(legitimacy, help=scale)
 
-        links = [markdown_link(f"original posting on {posting.get('source_name') or posting['source']}", posting["url"])]
+        links = [
+            markdown_link(
+                f"original posting on {posting.get('source_name') or posting['source']}",
+                posting["url"],
+            )
+        ]
         also_seen_on = [link for link in map(safe_link, posting.get("also_seen_on") or ()) if link]
         links += [markdown_link(_host(link), link) for link in also_seen_on]
         source_line = escape_markdown(attribution(posting) or posting["source"]) + " · " + links[0]
         if len(links) > 1:
             source_line += " · also seen on " + ", ".join(links[1:])
         # also_seen_on lists the first few copies (dbt var also_seen_on_max_urls)
-        unlisted = (posting.get("duplicate_group_size") or 1) - 1 - len(posting.get("also_seen_on") or ())
+        unlisted = (
+            (posting.get("duplicate_group_size") or 1) - 1 - len(posting.get("also_seen_on") or ())
+        )
         if unlisted > 0:
             source_line += f" and {unlisted:,} more {'copy' if unlisted == 1 else 'copies'}"
         st.markdown(source_line)
@@ -134,6 +302,62 @@ def posting_card(posting: dict) -> None:
                 description = description[:DESCRIPTION_SHOWN].rstrip() + "…"
             with st.expander("Description"):
                 st.markdown(escape_markdown(description))
+
+
+# fct_postings.engagement_type (how the pay is stated), in words
+PAY_BASIS = {"hourly": "per hour", "daily": "per day", "fixed": "fixed price", "salary": "salary"}
+
+
+def emptied_by(filters: queries.PostingFilters, profile: queries.Profile) -> list[str]:
+    """The filters that narrow the feed now, in words, for an empty list."""
+    default = queries.PostingFilters()
+    named = {
+        "search": "search",
+        "skills": "skills",
+        "employment": "employment",
+        "min_hourly_usd": "minimum hourly rate",
+        "engagement_types": "pay basis",
+        "remote_only": "remote only",
+        "regions": "region",
+        "posted_within_days": "posted within",
+        "duration": "duration",
+        "mid_market_only": "mid-market band only",
+        "min_legitimacy": "minimum legitimacy score",
+        "open_only": None,
+    }
+    active = [
+        label
+        for field, label in named.items()
+        if label and getattr(filters, field) != getattr(default, field)
+    ]
+    if profile.min_hourly_usd > 0 and profile.hide_below_floor:
+        active.append("your floor (hide postings below it)")
+    return active
+
+
+def reset_filters() -> None:
+    # the widgets' keys are their URL parameters: clearing them clears the address too
+    for key in FILTER_KEYS:
+        st.session_state.pop(key, None)
+
+
+FILTER_KEYS = (
+    "search",
+    "skills",
+    "employment",
+    "include_salaried",
+    "min_hourly_usd",
+    "engagement_types",
+    "remote_only",
+    "regions",
+    "posted_within",
+    "duration",
+    "mid_market_only",
+    "min_legitimacy",
+    "show_flagged",
+    "open_only",
+    "hide_below_floor",
+)
 
 
 st.title("Feed")
@@ -157,7 +381,14 @@ def csv_of_view() -> str:
 
 summary, download = st.columns([4, 1], vertical_alignment="center")
 count = f"More than {queries.MAX_ROWS:,}" if matching > queries.MAX_ROWS else f"{matching:,}"
-order = "best match first" if filters.sort == "match" and (profile.skills or filters.skills) else "freshest first"
+orders = {
+    "match": "best match first",
+    "pay": "best paid first",
+    "legitimacy": "most legitimate first",
+}
+order = orders.get(filters.sort, "contract and freelance first, then newest")
+if filters.sort == "match" and not (profile.skills or filters.skills):
+    order = "contract and freelance first, then newest (choose skills to rank by match)"
 as_of = f" Data as of {facets['as_of']:%Y-%m-%d %H:%M} UTC." if facets.get("as_of") else ""
 summary.markdown(f"**{count}** postings match, {order}.{as_of}")
 download.download_button(
@@ -167,16 +398,37 @@ download.download_button(
     mime="text/csv",
     on_click="ignore",
     icon=":material/download:",
-    help=f"The postings matching these filters, up to {queries.MAX_ROWS:,}.",
+    help=f"The postings matching these filters, up to {queries.MAX_ROWS:,}, with whether each "
+    "source's terms allow re-publishing and a link to those terms.",
 )
+threshold = facets.get("flag_score_threshold")
+with st.expander("What the legitimacy score means", icon=":material/info:"):
+    st.markdown(legitimacy_scale(threshold))
 if profile.min_hourly_usd > 0:
-    st.caption(f"Your floor of ${profile.min_hourly_usd:g}/hour hides postings known to pay less; "
-               "fixed-price postings stay.")
+    hidden = (
+        "hides postings known to pay less"
+        if profile.hide_below_floor
+        else "marks postings that pay less"
+    )
+    st.caption(
+        f"Your floor of ${profile.min_hourly_usd:g}/hour {hidden}; postings without an "
+        "hourly rate stay, marked as such."
+    )
 
 if not postings:
-    st.info("No postings match these filters.")
+    active = emptied_by(filters, profile)
+    if active:
+        st.info(
+            "No postings match. Narrowed by: " + ", ".join(active) + ".",
+            icon=":material/filter_alt_off:",
+        )
+        st.button("Reset the filters", on_click=reset_filters, icon=":material/restart_alt:")
+    else:
+        st.info("No postings yet: run `midtier run` to collect some.")
 for posting in postings:
-    posting_card(posting)
+    posting_card(posting, profile, threshold)
 if matching > len(postings):
-    st.caption(f"Showing the first {len(postings)}; narrow the filters, or download the CSV "
-               f"(up to {queries.MAX_ROWS:,}).")
+    st.caption(
+        f"Showing the first {len(postings)}; narrow the filters, or download the CSV "
+        f"(up to {queries.MAX_ROWS:,})."
+    )

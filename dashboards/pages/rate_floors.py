@@ -9,6 +9,7 @@ rules (validation, hashed edit tokens, parameterised SQL) live in ``midtier.regi
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 import pandas as pd
@@ -16,7 +17,7 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.escaping import escape_markdown
-from midtier import database, registry
+from midtier import database, feed_profiles, posting_display, registry, taxonomy
 from midtier.taxonomy import load_skills
 
 ANY = "(any)"
@@ -34,7 +35,7 @@ def show_problems(error: registry.RegistryError) -> None:
 def public_view(url: str, skills: list[str]) -> None:
     k = registry.min_cell_size()
     aggregates = registry.skill_aggregates(url)
-    st.subheader("Published floors per skill")
+    st.header("Published floors per skill")
     if not aggregates:
         st.info("No rate floors published yet. Be the first: use the Publish tab.")
     else:
@@ -54,7 +55,7 @@ def public_view(url: str, skills: list[str]) -> None:
                    f"rates are rounded to ${registry.PERCENTILE_STEP_USD}, so no one's rate can be "
                    "read off.")
 
-    st.subheader("Does a budget meet developers' floors?")
+    st.header("Does a budget meet developers' floors?")
     budget_column, skill_column, region_column = st.columns(3)
     budget = budget_column.number_input("Client budget (whole USD per hour)", min_value=0, max_value=1000,
                                         value=75, step=5, key="budget_usd")
@@ -80,7 +81,7 @@ def public_list(url: str) -> None:
     public, total = registry.public_entries(url, page)
     if not total:
         return
-    st.subheader("Developers who chose to show their handle")
+    st.header("Developers who chose to show their handle")
     pages = -(-total // registry.PUBLIC_PAGE_SIZE)
     if pages > 1:
         st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="public_page")
@@ -149,6 +150,99 @@ def edit_form(url: str, skills: list[str]) -> None:
         show_problems(error)
 
 
+def commitments_view(url: str) -> None:
+    commitments = registry.public_commitments(url)
+    if not commitments:
+        return
+    st.subheader("Dated commitments")
+    st.caption("Individual published minimums of developers who show their handle: each says "
+               "what one developer will not accept until a date, never a common rate.")
+    frame = pd.DataFrame(commitments)
+    frame["category"] = frame["category"].map(posting_display.category_title)
+    frame["min_hourly_usd"] = frame["min_hourly_usd"].astype(float)
+    frame["status"] = [f"lapsed on {until:%Y-%m-%d}" if lapsed else f"until {until:%Y-%m-%d}"
+                       for until, lapsed in zip(frame["until_on"], frame["is_lapsed"])]
+    st.dataframe(frame[["handle", "category", "min_hourly_usd", "status"]], hide_index=True,
+                 width="stretch", column_config={
+                     "handle": "Handle", "category": "Category", "status": "Status",
+                     "min_hourly_usd": st.column_config.NumberColumn("No work below (USD/h)",
+                                                                     format="$%.2f")})
+
+
+def commitment_form(url: str) -> None:
+    st.caption("Commit publicly, as yourself: \"I do not accept work in this category below "
+               "this rate until this date.\" Shown with your handle (if you show it) and its "
+               "date; once the date passes it is shown as lapsed.")
+    with st.form("commit"):
+        handle = st.text_input("Handle", key="commit_handle", max_chars=32)
+        token = st.text_input("Edit token", key="commit_token", type="password")
+        category = st.selectbox("Category", taxonomy.categories(), key="commit_category",
+                                format_func=posting_display.category_title)
+        rate = st.number_input("No work below (USD/hour)", min_value=0.0, max_value=5000.0,
+                               value=0.0, step=5.0, key="commit_rate")
+        until = st.date_input("Until", value=None, key="commit_until")
+        submitted = st.form_submit_button("Publish commitment", key="commit_submit")
+    if not submitted:
+        return
+    try:
+        commitment = registry.validate_commitment(category, rate, until)
+        registry.add_commitment(url, queries.visitor_text(handle), queries.visitor_text(token),
+                                commitment)
+    except registry.RegistryError as error:
+        show_problems(error)
+        return
+    st.success("Committed.", icon=":material/check_circle:")
+
+
+def feed_form(url: str, skills: list[str]) -> None:
+    st.caption("Save the postings you want as a private feed (Atom or RSS, from Midtier's API). "
+               "With your registry handle and edit token your skills come from your entry; "
+               "without them you get an edit token of your own. Saving again gives a new feed "
+               "address and ends the old one; revoking ends it.")
+    try:
+        facets = queries.load_facets(url)
+    except queries.DataUnavailable:
+        facets = {"engagement_types": [], "regions": []}
+    with st.form("feed"):
+        handle = st.text_input("Handle (optional)", key="feed_handle", max_chars=32)
+        token = st.text_input("Edit token (your entry's, or your feed's)", key="feed_token",
+                              type="password")
+        chosen = st.multiselect("Skills", skills, key="feed_skills",
+                                max_selections=registry.MAX_SKILLS)
+        floor = st.number_input("Floor (USD/hour)", min_value=0.0, max_value=1000.0, value=0.0,
+                                step=5.0, key="feed_floor")
+        types = st.multiselect("Engagement types", facets["engagement_types"], key="feed_types")
+        regions = st.multiselect("Regions", list(registry.REGIONS), key="feed_regions",
+                                 format_func=region_label)
+        legitimacy = st.slider("Minimum legitimacy", 0, 100, 0, step=5, key="feed_legitimacy")
+        mid_market = st.checkbox("Mid-market contract work only", key="feed_mid_market")
+        save, revoke = st.columns(2)
+        saved = save.form_submit_button("Save my feed", key="feed_submit")
+        revoked = revoke.form_submit_button("Revoke my feed", key="feed_revoke")
+    handle, token = queries.visitor_text(handle).strip(), queries.visitor_text(token).strip()
+    try:
+        if revoked:
+            feed_profiles.revoke(url, token, handle or None)
+            st.success("Revoked: your feed address no longer works.", icon=":material/check_circle:")
+        elif saved:
+            preferences = feed_profiles.validate(chosen, floor, types, regions, legitimacy,
+                                                 mid_market)
+            if handle:
+                feed_token = feed_profiles.save_for_entry(url, handle, token, preferences)
+            elif token:
+                feed_token = feed_profiles.update(url, token, preferences)
+            else:
+                token, feed_token = feed_profiles.create(url, preferences)
+                st.info("Your feed's edit token, shown only now (to change or revoke it):",
+                        icon=":material/key:")
+                st.code(token, language=None)
+            base = os.environ.get("MIDTIER_API_URL", "http://127.0.0.1:8502").rstrip("/")
+            st.success("Saved. Your private feed, shown only now:", icon=":material/check_circle:")
+            st.code(f"{base}/feeds/{feed_token}.atom", language=None)
+    except registry.RegistryError as error:
+        show_problems(error)
+
+
 st.title("Rate floors")
 st.markdown("Developers publish their **own** minimum hourly rate. Clients see how many "
             "registered developers a budget meets; nobody's name appears next to a rate "
@@ -157,19 +251,24 @@ st.markdown("Developers publish their **own** minimum hourly rate. Clients see h
 try:
     url = queries.connection_url()
     skill_choices = list(load_skills())
-    public_tab, publish_tab, edit_tab = st.tabs(["Public view", "Publish", "Edit or withdraw"])
+    public_tab, publish_tab, edit_tab, commit_tab, feed_tab = st.tabs(
+        ["Public view", "Publish", "Edit or withdraw", "Commitments", "Personal feed"])
     with public_tab:
         public_view(url, skill_choices)
+        commitments_view(url)
     with publish_tab:
         publish_form(url, skill_choices)
     with edit_tab:
         edit_form(url, skill_choices)
+    with commit_tab:
+        commitment_form(url)
+    with feed_tab:
+        feed_form(url, skill_choices)
 except queries.DataUnavailable as error:
     st.error(str(error), icon=":material/database_off:")
     st.stop()
 except database.DatabaseError as error:
     # its words name the database's address: for the operator's log only
     logging.getLogger(__name__).warning("rate floors: %s", error)
-    st.error("The registry is unavailable right now; please try again in a few minutes.",
-             icon=":material/database_off:")
+    st.error(queries.UNREACHABLE, icon=":material/database_off:")
     st.stop()

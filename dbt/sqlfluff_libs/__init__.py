@@ -8,6 +8,7 @@ full (not incremental), which renders every model's complete SQL.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import yaml
@@ -22,6 +23,10 @@ target = {"name": "lint", "schema": "public", "type": "postgres", "threads": 1}
 
 def var(name, default=None):
     return _VARS.get(name, default)
+
+
+def env_var(name, default=None):
+    return os.environ.get(name, "" if default is None else default)
 
 
 def is_incremental():

@@ -7,7 +7,7 @@ import pytest
 from midtier.settings import PROJECT_ROOT
 
 EXPECTED = {"midtier_ingest", "midtier_transform", "midtier_check", "midtier_export",
-            "midtier_evidence"}
+            "midtier_evidence", "midtier_deliver"}
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,7 @@ def test_assets_chain_ingest_to_export(dagbag):
     assert outlets("midtier_evidence") & inlets("midtier_transform")
     assert outlets("midtier_transform") & inlets("midtier_check")
     assert outlets("midtier_check") & inlets("midtier_export")
+    assert outlets("midtier_export") & inlets("midtier_deliver")
 
 
 def test_transform_runs_every_dbt_model_through_cosmos(dagbag):

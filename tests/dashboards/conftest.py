@@ -59,5 +59,5 @@ def mart_env(mart_database_url, monkeypatch, tmp_path) -> str:
 @pytest.fixture
 def registry_env(mart_env) -> str:
     """The test database with an empty rate-floor registry."""
-    run_sql(mart_env, "truncate registry.rate_floors")
+    run_sql(mart_env, "truncate registry.rate_floors cascade")  # and its feed profiles
     return mart_env

@@ -22,8 +22,8 @@ def shown_titles(app: AppTest) -> list[str]:
     """Posting titles in page order, unescaped from their Markdown links."""
     titles = []
     for element in app.markdown:
-        if element.value.startswith("#### "):
-            label = element.value.removeprefix("#### [").split("](", 1)[0]
+        if element.value.startswith("## "):
+            label = element.value.removeprefix("## [").split("](", 1)[0]
             titles.append(label.replace("\\", ""))
     return titles
 
@@ -36,13 +36,45 @@ def app(mart_env) -> AppTest:
     return app
 
 
-def test_shows_open_unflagged_postings_freshest_first(app):
+def test_shows_open_unflagged_contract_and_freelance_postings_freshest_first(app):
     assert shown_titles(app) == [
         "Senior Python Data Engineer",
         "React Frontend Contractor",
         "Django API Developer",
-        "Go Backend Engineer",
     ]
+
+
+def test_salaried_jobs_show_only_when_asked_for(app):
+    app.toggle(key="include_salaried").set_value(True).run()
+    assert shown_titles(app)[-1] == "Go Backend Engineer"
+    assert any("full\\-time salaried" in element.value for element in app.caption)
+    app.toggle(key="include_salaried").set_value(False).run()
+    app.multiselect(key="employment").set_value(["salaried"]).run()
+    assert shown_titles(app) == ["Go Backend Engineer"]
+    app.multiselect(key="employment").set_value(["freelance"]).run()
+    assert shown_titles(app) == ["Django API Developer"]
+
+
+def test_contract_and_freelance_work_comes_before_the_rest(app, mart_env):
+    import streamlit as st
+
+    from tests.dashboards.conftest import run_sql
+
+    # the newest posting, part-time: listed after the contract and freelance work
+    run_sql(mart_env, "update marts.fct_postings set employment_type = 'part-time', "
+                      "posted_at = '2025-06-05 00:00+00' where posting_id = 'weworkremotely:php-3'")
+    try:
+        st.cache_data.clear()
+        app = run_app()
+        app.toggle(key="open_only").set_value(False).run()
+        assert shown_titles(app)[-1] == "Legacy PHP Maintenance"
+        app.radio(key="sort").set_value("legitimacy").run()
+        # an explicit sort is that sort alone: 85, then the part-time 75
+        assert shown_titles(app)[:2] == ["Senior Python Data Engineer", "Legacy PHP Maintenance"]
+    finally:
+        run_sql(mart_env, "update marts.fct_postings set employment_type = 'contract', "
+                          "posted_at = '2025-05-31 08:00+00' where posting_id = 'weworkremotely:php-3'")
+        st.cache_data.clear()
 
 
 def test_posting_card_shows_link_budget_skills_legitimacy_and_source(app):
@@ -54,12 +86,43 @@ def test_posting_card_shows_link_budget_skills_legitimacy_and_source(app):
     assert "via remoteok" in text
 
 
+def test_posting_card_says_how_many_published_floors_its_pay_meets(app):
+    captions = [element.value for element in app.caption]
+    assert "Meets the floor of 7 of 12 registered Python developers" in captions
+    assert sum("registered" in caption for caption in captions) == 1  # suppressed elsewhere
+def test_the_legitimacy_scale_is_explained_in_place(app):
+    lines = [element for element in app.markdown if "Legitimacy " in element.value]
+    assert lines and all("100 means none of the scam signals" in element.proto.help for element in lines)
+    assert all("Below 50 a posting is flagged" in element.proto.help for element in lines)
+    explained = "\n".join(element.value for element in app.markdown)
+    assert "Below 50 a posting is flagged" in explained  # the expander's text: the mart's threshold
+
+
+def test_a_clean_posting_says_no_red_flags_were_found(app, mart_env):
+    import streamlit as st
+
+    from tests.dashboards.conftest import run_sql
+
+    run_sql(mart_env, "update marts.fct_postings set legitimacy_score = 100, legitimacy_reasons = '{}' "
+                      "where posting_id = 'remoteok:1002'")
+    try:
+        st.cache_data.clear()
+        app = run_app()
+        [line] = [element.value for element in app.markdown if "Legitimacy 100/100" in element.value]
+        assert "no red flags found" in line
+    finally:
+        run_sql(mart_env, "update marts.fct_postings set legitimacy_score = 60, "
+                          "legitimacy_reasons = array['new account'] where posting_id = 'remoteok:1002'")
+        st.cache_data.clear()
+
+
 def test_skill_filter_narrows_the_feed(app):
     app.multiselect(key="skills").set_value(["react"]).run()
     assert shown_titles(app) == ["React Frontend Contractor"]
 
 
 def test_minimum_hourly_rate_drops_cheaper_and_unrated_postings(app):
+    app.toggle(key="include_salaried").set_value(True).run()
     app.number_input(key="min_hourly_usd").set_value(70).run()
     assert shown_titles(app) == ["Senior Python Data Engineer", "Go Backend Engineer"]
 
@@ -76,6 +139,7 @@ def test_open_only_off_includes_closed_postings(app):
 
 
 def test_engagement_legitimacy_and_search_filters(app):
+    app.toggle(key="include_salaried").set_value(True).run()
     app.multiselect(key="engagement_types").set_value(["hourly", "salary"]).run()
     assert shown_titles(app) == ["Senior Python Data Engineer", "Go Backend Engineer"]
     app.slider(key="min_legitimacy").set_value(90).run()
@@ -106,11 +170,14 @@ def test_one_posting_per_duplicate_group_with_also_seen_on_links(app):
 
 def test_card_shows_rate_position_attribution_and_link_back(app):
     text = "\n".join(element.value for element in app.markdown)
-    assert ":green-badge[at market]" in text and ":red-badge[below the market floor]" in text
+    # named for what they compare with: the skill's own market, or the whole market
+    assert ":green-badge[within market p25–p75 for Python]" in text
+    assert ":orange-badge[below market p10 of the whole market]" in text
     assert "via remoteok · [original posting on remoteok](https://remoteok.com/remote-jobs/1001)" in text
 
 
 def test_remote_and_region_filters(app):
+    app.toggle(key="include_salaried").set_value(True).run()
     app.toggle(key="remote_only").set_value(True).run()
     assert "Django API Developer" not in shown_titles(app)
     app.toggle(key="remote_only").set_value(False).run()
@@ -125,6 +192,7 @@ def test_posted_within_counts_back_from_the_newest_crawl(app):
 
 
 def test_duration_and_mid_market_filters(app):
+    app.toggle(key="include_salaried").set_value(True).run()
     app.selectbox(key="duration").set_value("3–6 months").run()
     assert shown_titles(app) == ["React Frontend Contractor"]
     app.selectbox(key="duration").set_value("any").run()
@@ -134,6 +202,7 @@ def test_duration_and_mid_market_filters(app):
 
 
 def test_profile_ranks_by_match_and_hides_postings_under_the_floor(app):
+    app.toggle(key="include_salaried").set_value(True).run()
     app.multiselect(key="profile_skills").set_value(["go", "postgresql"]).run()
     app.radio(key="sort").set_value("match").run()
     assert shown_titles(app)[0] == "Go Backend Engineer"
@@ -142,6 +211,43 @@ def test_profile_ranks_by_match_and_hides_postings_under_the_floor(app):
     # Go (max $72.12) and Python ($90) clear the floor, React (max $67.50) does not;
     # the fixed-price Django posting has no hourly figure and stays.
     assert shown_titles(app) == ["Go Backend Engineer", "Senior Python Data Engineer", "Django API Developer"]
+
+
+def test_every_card_says_whether_it_meets_the_floor_sorted_by_pay(app):
+    app.multiselect(key="profile_skills").set_value(["python", "django"]).run()
+    app.number_input(key="profile_min_hourly_usd").set_value(70).run()
+    app.toggle(key="hide_below_floor").set_value(False).run()
+    app.radio(key="sort").set_value("pay").run()
+    # by the top hourly figure: $90, $67.50, then the fixed-price posting without one
+    assert shown_titles(app) == ["Senior Python Data Engineer", "React Frontend Contractor",
+                                 "Django API Developer"]
+    badges = [element.value for element in app.markdown if element.value.startswith("**Pay:**")]
+    assert len(badges) == 3
+    assert ":green-badge[meets your $70 floor]" in badges[0]
+    assert ":orange-badge[below your $70 floor]" in badges[1]
+    assert ":gray-badge[no hourly rate to hold against your $70 floor]" in badges[2]
+
+
+def test_an_empty_list_names_the_filters_that_emptied_it_and_resets_them(app):
+    app.multiselect(key="skills").set_value(["react"]).run()
+    app.number_input(key="min_hourly_usd").set_value(500).run()
+    assert shown_titles(app) == []
+    [info] = app.info
+    assert "skills" in info.value and "minimum hourly rate" in info.value
+    app.button[0].click().run()
+    assert shown_titles(app)[0] == "Senior Python Data Engineer"
+
+
+def test_filters_come_from_the_address_and_stay_in_it(mart_env):
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    app.query_params["skills"] = ["python"]
+    app.query_params["sort"] = "pay"
+    app.query_params["include_salaried"] = "true"
+    app.run()
+    assert not app.exception
+    assert app.multiselect(key="skills").value == ["python"]
+    assert app.radio(key="sort").value == "pay"
+    assert shown_titles(app) == ["Senior Python Data Engineer", "Django API Developer"]
 
 
 def test_csv_download_holds_the_current_view_and_is_built_on_click(mart_env, monkeypatch):
@@ -156,12 +262,16 @@ def test_csv_download_holds_the_current_view_and_is_built_on_click(mart_env, mon
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", capture)
     app = run_app()
+    app.toggle(key="include_salaried").set_value(True).run()
     app.multiselect(key="skills").set_value(["react", "go"]).run()
     download = app.get("download_button")[0]
     assert download.proto.label == "Download CSV"
     assert download.proto.deferred_file_id and not download.proto.url  # nothing built yet
     rows = list(csv.DictReader(io.StringIO(deferred[-1]())))
     assert [row["title"] for row in rows] == shown_titles(app) == ["React Frontend Contractor", "Go Backend Engineer"]
+    # each row says whether its source's terms allow re-publishing, and where they are
+    assert {row["is_republishable"] for row in rows} == {"true"}
+    assert rows[0]["source_terms_url"] == "https://weworkremotely.example/terms"
 
 
 def test_csv_download_neutralises_formulas(mart_env, monkeypatch):
@@ -178,7 +288,7 @@ def test_csv_download_neutralises_formulas(mart_env, monkeypatch):
                       " where title = 'Go Backend Engineer'")
     try:
         st.cache_data.clear()
-        run_app()
+        run_app().toggle(key="include_salaried").set_value(True).run()
         rows = list(csv.DictReader(io.StringIO(deferred[-1]())))
     finally:
         run_sql(mart_env, "update marts.fct_postings set company_name = 'Gopher Works'"
@@ -191,13 +301,13 @@ def test_csv_download_neutralises_formulas(mart_env, monkeypatch):
 def test_summary_counts_every_match_while_cards_stop_at_a_page(mart_env, monkeypatch):
     import streamlit as st
 
-    monkeypatch.setattr("dashboards.queries.PAGE_ROWS", 3)
+    monkeypatch.setattr("dashboards.queries.PAGE_ROWS", 2)
     st.cache_data.clear()
     app = run_app()
-    assert len(shown_titles(app)) == 3
+    assert len(shown_titles(app)) == 2
     text = "\n".join(element.value for element in [*app.markdown, *app.caption])
-    assert "**4** postings match, freshest first." in text
-    assert "Showing the first 3" in text
+    assert "**3** postings match, contract and freelance first, then newest." in text
+    assert "Showing the first 2" in text
 
 
 def test_count_is_capped_above_the_csv_limit(mart_database_url):
@@ -231,6 +341,7 @@ def test_unreachable_database_is_a_clear_error(monkeypatch):
 
 
 def test_a_nul_in_the_search_shows_results_not_a_traceback(app):
+    app.toggle(key="include_salaried").set_value(True).run()
     app.text_input(key="search").set_value("Go\x00 Backend").run()
     assert not app.exception and not app.error
     assert shown_titles(app) == ["Go Backend Engineer"]  # searched as "Go Backend"

@@ -71,8 +71,8 @@ def test_feed_page_renders_in_a_browser(feed_url, tmp_path):
 
 
 # Every page's own address, as a bookmark or a shared link opens it: (path, page title).
-PAGE_URLS = [("", "Feed"), ("market-rates", "Market rates"), ("rate-floors", "Rate floors"),
-             ("sources", "Sources &amp; quality")]
+PAGE_URLS = [("", "Feed"), ("market-rates", "Market rates"), ("editor", "Editor"),
+             ("rate-floors", "Rate floors"), ("sources", "Sources &amp; quality")]
 
 
 def _not_found_message(dom: str) -> str | None:

@@ -121,6 +121,61 @@ def test_an_unreachable_database_shows_no_address(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/midtier")
     app = run_page("rate_floors")
     assert not app.exception
-    assert "unavailable right now" in app.error[0].value
+    assert "Cannot reach the database right now" in app.error[0].value
     shown = " ".join(element.value for element in [*app.error, *app.markdown])
     assert str(port) not in shown and "postgresql://" not in shown
+
+
+def test_a_dated_commitment_is_shown_with_its_date_and_lapsed_ones_as_lapsed(app, registry_env):
+    from datetime import date, timedelta
+
+    token = issued_token(fill_publish(app, "ada-dev", ["python"], 85, public=True))
+    until = date.today() + timedelta(days=90)
+    app.text_input(key="commit_handle").input("ada-dev")
+    app.text_input(key="commit_token").input(token)
+    app.selectbox(key="commit_category").set_value("framework")
+    app.number_input(key="commit_rate").set_value(90)
+    app.date_input(key="commit_until").set_value(until)
+    app.button(key="commit_submit").click().run()
+    assert not app.error, [error.value for error in app.error]
+    registry._read(registry_env, """
+        insert into registry.commitments (rate_floor_id, category, min_hourly_usd, until_on)
+        select rate_floor_id, 'data', 70, current_date - 3 from registry.rate_floors
+        returning commitment_id""")
+    app.run()
+    table = next(frame.value for frame in app.dataframe if "status" in frame.value.columns)
+    assert table.to_dict("records") == [
+        {"handle": "ada-dev", "category": "Framework", "min_hourly_usd": 90.0,
+         "status": f"until {until:%Y-%m-%d}"},
+        {"handle": "ada-dev", "category": "Data", "min_hourly_usd": 70.0,
+         "status": f"lapsed on {date.today() - timedelta(days=3):%Y-%m-%d}"},
+    ]
+
+
+def test_a_commitment_needs_the_entrys_token_and_a_future_date(app, registry_env):
+    fill_publish(app, "ada-dev", ["python"], 85, public=True)
+    app.text_input(key="commit_handle").input("ada-dev")
+    app.text_input(key="commit_token").input("not-the-token")
+    app.number_input(key="commit_rate").set_value(90)
+    app.button(key="commit_submit").click().run()
+    assert "Until" in app.error[0].value
+    assert registry.public_commitments(registry_env) == []
+
+
+def test_a_personal_feed_is_saved_with_a_private_token_and_revoked(app, registry_env):
+    from midtier import feed_profiles
+
+    app.multiselect(key="feed_skills").set_value(["python"])
+    app.slider(key="feed_legitimacy").set_value(50)
+    app.button(key="feed_submit").click().run()
+    assert not app.error, [error.value for error in app.error]
+    edit_token, feed_url = app.code[0].value, app.code[1].value
+    assert feed_url.startswith("http://127.0.0.1:8502/feeds/") and feed_url.endswith(".atom")
+    feed_token = feed_url.rsplit("/", 1)[1].removesuffix(".atom")
+    profile = feed_profiles.by_feed_token(registry_env, feed_token)
+    assert profile.filters().skills == ("python",) and profile.filters().min_legitimacy == 50
+
+    app.text_input(key="feed_token").input(edit_token)
+    app.button(key="feed_revoke").click().run()
+    assert "Revoked" in app.success[0].value
+    assert feed_profiles.by_feed_token(registry_env, feed_token) is None

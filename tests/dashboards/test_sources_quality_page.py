@@ -40,12 +40,26 @@ def test_a_suite_whose_checks_errored_is_shown_as_error(app):
     results = app.dataframe[1].value.set_index("suite_name")
     assert results.loc["source_health_himalayas", "result"] == "ERROR"
     assert any("1 suite(s) could not run their checks" in warning.value for warning in app.warning)
-    assert "Data Docs" in " ".join(caption.value for caption in app.caption)
+    assert "Data Docs appear here" in " ".join(element.value for element in app.markdown)
 
 
-def test_links_to_data_docs_once_built(mart_env):
+def test_data_docs_are_downloadable_once_built_never_a_file_link(mart_env, monkeypatch):
+    import io
+    import zipfile
+
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    deferred = []
+    register = MediaFileManager.add_deferred
+    monkeypatch.setattr(MediaFileManager, "add_deferred",
+                        lambda self, data, *a, **k: deferred.append(data) or register(self, data, *a, **k))
     index = load_settings().home / "data_docs" / "index.html"
-    index.parent.mkdir(parents=True)
+    (index.parent / "validations").mkdir(parents=True)
     index.write_text("<html></html>")
+    (index.parent / "validations" / "run.html").write_text("<html>run</html>")
     app = run_page("sources_quality")
-    assert any(f"]({index.as_uri()})" in element.value for element in app.markdown)
+    assert not any("file://" in element.value for element in app.markdown)
+    [button] = [button for button in app.get("download_button") if "Data Docs" in button.proto.label]
+    archive = zipfile.ZipFile(io.BytesIO(deferred[-1]()))
+    assert sorted(archive.namelist()) == ["data_docs/index.html", "data_docs/validations/run.html"]
+    assert archive.read("data_docs/validations/run.html") == b"<html>run</html>"

@@ -217,6 +217,12 @@ def test_role_place_and_timeline(marts):
     assert marts["g02"]["is_mid_market"] is True
     assert marts["g05"]["project_value_usd_est"] == Decimal("1500.00")
     assert marts["g05"]["is_mid_market"] is False
+    salaried = {key for key, row in marts.items() if row["is_salaried"]}
+    assert "g27" in salaried and "g02" not in salaried
+    for key in salaried:
+        assert marts[key]["is_mid_market"] is False
+        assert (marts[key]["engagement_type"] == "salary"
+                or marts[key]["employment_type"] == "full-time")
 
 
 def test_rate_position_is_against_the_skill_market(marts):
@@ -224,17 +230,28 @@ def test_rate_position_is_against_the_skill_market(marts):
     assert positions <= {"below_floor", "under_market", "market", "premium", None}
     assert marts["s10"]["rate_position"] == "below_floor"
     assert marts["g05"]["rate_position"] is not None
+    # the badge names its yardstick: the skill, or the market when the skill is thin
+    for row in marts.values():
+        assert (row["rate_yardstick"] is None) == (row["rate_position"] is None)
 
 
 def test_rate_percentiles_are_published_only_above_the_minimum_n(marts, query):
     rows = query("select * from marts.rpt_rate_percentiles")
-    cells = {(row["skill"], row["engagement_type"]) for row in rows}
+    published = [row for row in rows if not row["is_suppressed"]]
+    cells = {(row["skill"], row["engagement_type"]) for row in published}
     assert {("python", "hourly"), ("python", "salary")} <= cells
     assert set(rows[0]) >= {"skill", "engagement_type", "region", "month", "n",
-                            "p10", "p25", "p50", "p75", "p90"}
-    for row in rows:
-        assert row["n"] >= 5
+                            "p10", "p25", "p50", "p75", "p90", "suppressed_reason"}
+    for row in published:
+        assert row["n"] >= 5 and row["suppressed_reason"] is None
         assert row["p10"] <= row["p25"] <= row["p50"] <= row["p75"] <= row["p90"]
+    # a thin cell stays, with its n and the reason, and no percentile that could reveal a posting
+    suppressed = [row for row in rows if row["is_suppressed"]]
+    assert suppressed
+    for row in suppressed:
+        assert 0 < row["n"] < 5 and "fewer than 5 postings" in row["suppressed_reason"]
+        assert {row[cut] for cut in ("p10", "p25", "p50", "p75", "p90")} == {None}
+    for row in rows:
         assert row["rate_unit"] == ("usd_per_project" if row["engagement_type"] == "fixed"
                                     else "usd_per_hour")
 

@@ -321,11 +321,12 @@ def test_one_data_test_checks_every_rule_of_a_row(database_url, query, row_check
               "budget_currency": "'ZZZ'", "skills": "array['python', 'no-such-skill']",
               "primary_skill": "'no-such-skill'"}
     with _enriched_row_set_to(database_url, query, victim["posting_id"], broken):
-        assert _failing_rows_after_build_fails(database_url, query, row_checks_sql) == [{
-            "failing_key": victim["posting_id"],
-            "broken_checks": ["budget_in_order", "legitimacy_score_0_to_100", "known_seniority",
-                              "known_currency", "known_skills", "known_primary_skill"],
-        }]
+        (failing,) = _failing_rows_after_build_fails(database_url, query, row_checks_sql)
+    # the rules come in the contract's order, which is not this test's concern
+    assert failing["failing_key"] == victim["posting_id"]
+    assert sorted(failing["broken_checks"]) == sorted([
+        "budget_in_order", "legitimacy_score_0_to_100", "known_seniority", "known_currency",
+        "known_skills", "known_primary_skill"])
 
 
 def test_a_null_holds_for_the_row_rules(database_url, query, row_checks_sql):

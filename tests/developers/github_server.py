@@ -51,6 +51,8 @@ class GithubServer:
     log: list[tuple[str, str, int]] = field(default_factory=list)
     # path -> seconds: the first request gets a primary rate-limit 403 resetting that far ahead
     rate_limited_once: dict[str, float] = field(default_factory=dict)
+    # path -> seconds: the first request gets a secondary rate-limit 403 with that Retry-After
+    secondary_limited_once: dict[str, int] = field(default_factory=dict)
     url: str = ""
 
     def set_json(self, route: str, data) -> None:
@@ -76,6 +78,16 @@ class GithubServer:
                     "message": "API rate limit exceeded for 127.0.0.1. (But here's the good "
                     "news: Authenticated requests get a higher rate limit.)",
                     "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+                }
+            )
+            return 403, headers, body.encode()
+        if route in self.secondary_limited_once:
+            headers["Retry-After"] = str(self.secondary_limited_once.pop(route))
+            body = json.dumps(
+                {
+                    "message": "You have exceeded a secondary rate limit. Please wait a "
+                    "few minutes before you try again.",
+                    "documentation_url": "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
                 }
             )
             return 403, headers, body.encode()

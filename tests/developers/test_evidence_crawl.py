@@ -115,3 +115,15 @@ def test_a_reset_beyond_the_bound_gives_the_request_up_and_is_recorded(verified,
         "where source = 'github_evidence' order by started_at desc limit 1",
     ) == [("partial", 1)]
     assert result.returncode == 0
+
+
+def test_a_secondary_rate_limit_backs_off_as_asked_and_is_recorded(verified, github, url):
+    github.secondary_limited_once["/repos/tidewater-oss/pgsync"] = 2
+    started = time.monotonic()
+    result = crawl(github)
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started >= 2
+    assert rows(url, KINDS) == EXPECTED_KINDS
+    assert rows(
+        url, "select status, kind, waited_seconds, gave_up from raw.crawl_rate_limit_pauses"
+    ) == [(403, "secondary", 2.0, False)]

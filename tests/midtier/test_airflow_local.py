@@ -27,7 +27,8 @@ from midtier import database
 from midtier.settings import PROJECT_ROOT
 
 ROLE = "midtier_airflow"
-PIPELINE = ("midtier_ingest", "midtier_transform", "midtier_check", "midtier_export")
+PIPELINE = (
+    "midtier_ingest", "midtier_transform", "midtier_check", "midtier_export", "midtier_deliver")
 
 
 def _free_port() -> int:

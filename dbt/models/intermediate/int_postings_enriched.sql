@@ -7,8 +7,8 @@
     project_value_usd_est: a fixed budget's USD midpoint; otherwise hourly_usd_mid times the
     stated hours (total hours, or duration_weeks x hours_per_week, 40 h a week when not
     stated). is_mid_market: contract or freelance work whose hourly_usd_mid or project value is
-    inside var mid_market; salaried work (a salary, or a full-time role) never is, however
-    its pay converts to an hourly figure.
+    inside var mid_market; salaried work (is_salaried: a salary, or a full-time role) never
+    is, however its pay converts to an hourly figure.
 
     Incremental: every column but the posting's own text is first joined narrow and hashed
     (input_hash, with the model's rules: its SQL, source_terms and the vars it reads); only
@@ -151,6 +151,7 @@ derived as (
         coalesce(terms.display_name, postings.source) as source_name,
         coalesce(terms.attribution_text, 'via ' || postings.source) as source_attribution,
         coalesce(terms.requires_link_back, true) as requires_link_back,
+        terms.terms_url as source_terms_url,
         coalesce(postings.feed_allows_republishing, terms.allows_republishing, true)
             as is_republishable
     from postings
@@ -215,20 +216,32 @@ joined as (
 
 ),
 
-banded as (
+-- salaried work: a salary, or a full-time role, whatever else the text says
+salaried as (
 
     select
         joined.*,
         coalesce(
-            joined.engagement_type is distinct from 'salary'
-            and joined.employment_type_normalised is distinct from 'full-time'
+            joined.engagement_type = 'salary' or joined.employment_type_normalised = 'full-time',
+            false
+        ) as is_salaried
+    from joined
+
+),
+
+banded as (
+
+    select
+        salaried.*,
+        coalesce(
+            not salaried.is_salaried
             and (
-                joined.hourly_usd_mid between {{ band.hourly_usd_min }} and {{ band.hourly_usd_max }}
-                or joined.project_value_usd_est between {{ band.project_usd_min }} and {{ band.project_usd_max }}
+                salaried.hourly_usd_mid between {{ band.hourly_usd_min }} and {{ band.hourly_usd_max }}
+                or salaried.project_value_usd_est between {{ band.project_usd_min }} and {{ band.project_usd_max }}
             ),
             false
         ) as is_mid_market
-    from joined
+    from salaried
 
 ),
 

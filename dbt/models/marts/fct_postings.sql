@@ -66,6 +66,7 @@ select
     postings.source_name::text as source_name,
     postings.source_attribution::text as source_attribution,
     postings.requires_link_back::boolean as requires_link_back,
+    postings.source_terms_url::text as source_terms_url,
     postings.is_republishable::boolean as is_republishable,
     -- role and place (one column per attribute of seed classification_rules), timeline
     {{- classified_columns('postings', for_mart=true) }}
@@ -75,8 +76,17 @@ select
     postings.start_on::date as start_on,
     postings.project_value_usd_est::numeric(14, 2) as project_value_usd_est,
     postings.is_mid_market::boolean as is_mid_market,
+    -- the registry's published floors for the primary skill that the pay reaches, at read
+    -- time: a new floor shows without a rebuild
+    {{ floors_met('coalesce(postings.hourly_usd_max, postings.hourly_usd_min)') }}::integer
+        as floors_met,
+    skill_floors.floors_total::integer as floors_total,
+    postings.is_salaried::boolean as is_salaried,
     -- pay against the market, at read time: a market move rewrites no posting
     {{ rate_position('postings.usd_mid') }}::text as rate_position,
+    -- what rate_position compared with: a skill slug, 'the whole market' or 'the default market rates'
+    case when postings.usd_mid is not null
+        then {{ yardstick_column('yardstick_name') }} end::text as rate_yardstick,
     -- duplicates
     postings.duplicate_group_id::text as duplicate_group_id,
     postings.duplicate_group_size::integer as duplicate_group_size,
@@ -93,6 +103,7 @@ select
     (flag_reasons.posting_id is not null)::boolean as has_open_quality_flag
 from {{ ref('int_postings_enriched') }} as postings
 {{ join_yardsticks('postings.primary_skill', 'postings.rate_basis', ref('int_market_yardsticks')) }}
+{{ join_skill_floors('postings.primary_skill', ref('stg_registry__rate_floors')) }}
 left join (
     select
         posting_id,

@@ -5,8 +5,11 @@
     usd_per_hour); fixed-price postings separately, as the USD midpoint of the budget
     (usd_per_project). A posting counts once per tagged skill; only one copy per duplicate
     group counts, and postings scored below var flag_score_threshold are left out. Cells
-    with fewer than var rate_percentiles_min_n postings are suppressed (not published).
+    with fewer than var rate_percentiles_min_n postings are suppressed: the row stays, with
+    its n and the reason, and null percentiles, so readers can say what is missing and why.
 #}
+
+{%- set min_n = var('rate_percentiles_min_n') %}
 
 with
 
@@ -100,13 +103,16 @@ final as (
         month::date as month,
         rate_unit::text as rate_unit,
         n::integer as n,
-        round(cuts[1]::numeric, 2)::numeric(14, 2) as p10,
-        round(cuts[2]::numeric, 2)::numeric(14, 2) as p25,
-        round(cuts[3]::numeric, 2)::numeric(14, 2) as p50,
-        round(cuts[4]::numeric, 2)::numeric(14, 2) as p75,
-        round(cuts[5]::numeric, 2)::numeric(14, 2) as p90
+        {%- for cut in ['p10', 'p25', 'p50', 'p75', 'p90'] %}
+        case when n >= {{ min_n }}
+            then round(cuts[{{ loop.index }}]::numeric, 2) end::numeric(14, 2) as {{ cut }},
+        {%- endfor %}
+        (n < {{ min_n }})::boolean as is_suppressed,
+        case when n < {{ min_n }}
+            then 'fewer than {{ min_n }} postings: too few to publish percentiles without '
+                || 'revealing single postings'
+        end::text as suppressed_reason
     from aggregated
-    where n >= {{ var('rate_percentiles_min_n') }}
 
 )
 

@@ -38,7 +38,7 @@ PYTEST := $(BIN)/python -m pytest --numprocesses auto --maxprocesses 4 --dist lo
 # Python lint and format check, then the dbt models' SQL (rendered offline by sqlfluff's jinja
 # templater; see .sqlfluff). The tree is kept clean: `ruff format .` and `ruff check --fix .` fix
 # most findings.
-lint: install
+lint: install imports
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt --processes 2 --disable-progress-bar
@@ -47,10 +47,10 @@ lint: install
 imports: install
 	$(BIN)/lint-imports
 
-test: install browser imports
+test: install browser lint
 	$(PYTEST) -m "not slow"
 
-test-all: install browser
+test-all: install browser lint
 	$(PYTEST)
 
 # Load, transform and serve benchmarks on generated postings, against a PostgreSQL of their

@@ -28,63 +28,327 @@ from pathlib import Path
 EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
 WINDOW_DAYS = 120
 
-SOURCES = ("remoteok", "freelancer", "hackernews", "rss", "weworkremotely", "remotive",
-           "arbeitnow", "himalayas", "jobicy", "github")
-SKILLS = ("python", "django", "flask", "fastapi", "react", "typescript", "javascript", "node",
-          "go", "rust", "java", "kotlin", "swift", "php", "laravel", "ruby", "rails", "aws",
-          "gcp", "azure", "kubernetes", "docker", "terraform", "postgresql", "mysql", "mongodb",
-          "redis", "graphql", "vue", "angular", "svelte", "next.js", "flutter", "react-native",
-          "data-engineering", "airflow", "dbt", "spark", "pandas", "machine-learning",
-          "pytorch", "llm", "shopify", "wordpress", "woocommerce", "devops", "security")
-ROLES = ("Backend Engineer", "Full-Stack Developer", "Frontend Developer", "Data Engineer",
-         "DevOps Engineer", "Mobile Developer", "ML Engineer", "Platform Engineer",
-         "Site Reliability Engineer", "Software Consultant", "API Developer", "Tech Lead")
+SOURCES = (
+    "remoteok",
+    "freelancer",
+    "hackernews",
+    "rss",
+    "weworkremotely",
+    "remotive",
+    "arbeitnow",
+    "himalayas",
+    "jobicy",
+    "github",
+)
+SKILLS = (
+    "python",
+    "django",
+    "flask",
+    "fastapi",
+    "react",
+    "typescript",
+    "javascript",
+    "node",
+    "go",
+    "rust",
+    "java",
+    "kotlin",
+    "swift",
+    "php",
+    "laravel",
+    "ruby",
+    "rails",
+    "aws",
+    "gcp",
+    "azure",
+    "kubernetes",
+    "docker",
+    "terraform",
+    "postgresql",
+    "mysql",
+    "mongodb",
+    "redis",
+    "graphql",
+    "vue",
+    "angular",
+    "svelte",
+    "next.js",
+    "flutter",
+    "react-native",
+    "data-engineering",
+    "airflow",
+    "dbt",
+    "spark",
+    "pandas",
+    "machine-learning",
+    "pytorch",
+    "llm",
+    "shopify",
+    "wordpress",
+    "woocommerce",
+    "devops",
+    "security",
+)
+ROLES = (
+    "Backend Engineer",
+    "Full-Stack Developer",
+    "Frontend Developer",
+    "Data Engineer",
+    "DevOps Engineer",
+    "Mobile Developer",
+    "ML Engineer",
+    "Platform Engineer",
+    "Site Reliability Engineer",
+    "Software Consultant",
+    "API Developer",
+    "Tech Lead",
+)
 SENIORITY = ("", "Junior ", "Mid-level ", "Senior ", "Staff ", "Lead ", "Principal ")
 ENGAGEMENT = ("contract", "freelance", "full-time", "part-time", "fixed-price project")
 # Company names: prefix x suffix (702), then each of those with a city (70,902 in all). A fixed
 # client count would make every client post thousands of jobs at 1M, and one client's postings
 # of one role would then be copies of each other, not the ≈ 8 % re-posts the data is meant
 # to hold.
-COMPANY_PREFIXES = ("Northwind", "Acme", "Blue Fjord", "Kestrel", "Tallow", "Orbital", "Lumen",
-                    "Quartz", "Harbor", "Greenleaf", "Paperplane", "Mosaic", "Atlas", "Brightpath",
-                    "Cobalt", "Driftwood", "Evergreen", "Fable", "Juniper", "Copperline",
-                    "Saltmarsh", "Redwood", "Silverback", "Tidewater", "Ironbark", "Halcyon")
-COMPANY_SUFFIXES = ("Data", "Analytics", "Labs", "Commerce", "Health", "AI", "Energy", "Fintech",
-                    "Logistics", "Learning", "Games", "Media", "Bank", "Studio", "Robotics",
-                    "Security", "Cloud", "Mobility", "Foods", "Travel", "Insurance", "Systems",
-                    "Works", "Collective", "Partners", "Software", "Ventures")
+COMPANY_PREFIXES = (
+    "Northwind",
+    "Acme",
+    "Blue Fjord",
+    "Kestrel",
+    "Tallow",
+    "Orbital",
+    "Lumen",
+    "Quartz",
+    "Harbor",
+    "Greenleaf",
+    "Paperplane",
+    "Mosaic",
+    "Atlas",
+    "Brightpath",
+    "Cobalt",
+    "Driftwood",
+    "Evergreen",
+    "Fable",
+    "Juniper",
+    "Copperline",
+    "Saltmarsh",
+    "Redwood",
+    "Silverback",
+    "Tidewater",
+    "Ironbark",
+    "Halcyon",
+)
+COMPANY_SUFFIXES = (
+    "Data",
+    "Analytics",
+    "Labs",
+    "Commerce",
+    "Health",
+    "AI",
+    "Energy",
+    "Fintech",
+    "Logistics",
+    "Learning",
+    "Games",
+    "Media",
+    "Bank",
+    "Studio",
+    "Robotics",
+    "Security",
+    "Cloud",
+    "Mobility",
+    "Foods",
+    "Travel",
+    "Insurance",
+    "Systems",
+    "Works",
+    "Collective",
+    "Partners",
+    "Software",
+    "Ventures",
+)
 # Words for the posting's own paragraph: no two jobs share their text by accident.
-PRODUCT_WORDS = ("billing", "onboarding", "search", "checkout", "reporting", "scheduling",
-                 "inventory", "routing", "pricing", "messaging", "analytics", "payments",
-                 "compliance", "recommendations", "notifications", "identity", "catalogue",
-                 "forecasting", "moderation", "ingestion", "export", "audit", "mapping",
-                 "booking", "claims", "telemetry", "ledger", "dispatch", "matching", "tagging")
-AUDIENCES = ("clinics", "retailers", "schools", "freight brokers", "restaurants", "insurers",
-             "nonprofits", "farmers", "landlords", "airlines", "game studios", "law firms",
-             "city councils", "dentists", "gyms", "hotels", "publishers", "banks")
-LOCATIONS = ("Remote", "Remote (EU)", "Remote (US)", "Worldwide", "Berlin, Germany",
-             "London, UK", "Remote, UTC-3 to UTC+3", "Lisbon / Remote", "New York, NY",
-             "Toronto, Canada", "Anywhere (async)")
-CITIES = ("Oslo", "Austin", "Lyon", "Porto", "Leeds", "Graz", "Turin", "Malmo", "Ghent", "Cork",
-          "Brno", "Bergen", "Denver", "Quebec", "Perth", "Osaka", "Seville", "Tartu", "Kassel",
-          "Utrecht", "Nantes", "Bilbao", "Dundee", "Tampere", "Aarhus", "Leipzig", "Krakow",
-          "Split", "Galway", "Basel", "Boise", "Tucson", "Halifax", "Hobart", "Nagoya", "Pune",
-          "Recife", "Mendoza", "Cusco", "Accra", "Kigali", "Durban", "Izmir", "Haifa", "Tbilisi",
-          "Riga", "Vilnius", "Gdansk", "Debrecen", "Plovdiv", "Cluj", "Novi Sad", "Maribor",
-          "Trieste", "Bolzano", "Lucerne", "Linz", "Salzburg", "Bremen", "Rostock", "Aachen",
-          "Eindhoven", "Leuven", "Namur", "Lille", "Rennes", "Dijon", "Grenoble", "Malaga",
-          "Vigo", "Braga", "Faro", "Bath", "York", "Exeter", "Inverness", "Limerick", "Akureyri",
-          "Turku", "Oulu", "Uppsala", "Lund", "Odense", "Stavanger", "Tromso", "Savannah",
-          "Spokane", "Omaha", "Madison", "Raleigh", "Tulsa", "Fresno", "Reno", "Kelowna",
-          "Regina", "Dunedin", "Nelson", "Darwin", "Cairns")
+PRODUCT_WORDS = (
+    "billing",
+    "onboarding",
+    "search",
+    "checkout",
+    "reporting",
+    "scheduling",
+    "inventory",
+    "routing",
+    "pricing",
+    "messaging",
+    "analytics",
+    "payments",
+    "compliance",
+    "recommendations",
+    "notifications",
+    "identity",
+    "catalogue",
+    "forecasting",
+    "moderation",
+    "ingestion",
+    "export",
+    "audit",
+    "mapping",
+    "booking",
+    "claims",
+    "telemetry",
+    "ledger",
+    "dispatch",
+    "matching",
+    "tagging",
+)
+AUDIENCES = (
+    "clinics",
+    "retailers",
+    "schools",
+    "freight brokers",
+    "restaurants",
+    "insurers",
+    "nonprofits",
+    "farmers",
+    "landlords",
+    "airlines",
+    "game studios",
+    "law firms",
+    "city councils",
+    "dentists",
+    "gyms",
+    "hotels",
+    "publishers",
+    "banks",
+)
+LOCATIONS = (
+    "Remote",
+    "Remote (EU)",
+    "Remote (US)",
+    "Worldwide",
+    "Berlin, Germany",
+    "London, UK",
+    "Remote, UTC-3 to UTC+3",
+    "Lisbon / Remote",
+    "New York, NY",
+    "Toronto, Canada",
+    "Anywhere (async)",
+)
+CITIES = (
+    "Oslo",
+    "Austin",
+    "Lyon",
+    "Porto",
+    "Leeds",
+    "Graz",
+    "Turin",
+    "Malmo",
+    "Ghent",
+    "Cork",
+    "Brno",
+    "Bergen",
+    "Denver",
+    "Quebec",
+    "Perth",
+    "Osaka",
+    "Seville",
+    "Tartu",
+    "Kassel",
+    "Utrecht",
+    "Nantes",
+    "Bilbao",
+    "Dundee",
+    "Tampere",
+    "Aarhus",
+    "Leipzig",
+    "Krakow",
+    "Split",
+    "Galway",
+    "Basel",
+    "Boise",
+    "Tucson",
+    "Halifax",
+    "Hobart",
+    "Nagoya",
+    "Pune",
+    "Recife",
+    "Mendoza",
+    "Cusco",
+    "Accra",
+    "Kigali",
+    "Durban",
+    "Izmir",
+    "Haifa",
+    "Tbilisi",
+    "Riga",
+    "Vilnius",
+    "Gdansk",
+    "Debrecen",
+    "Plovdiv",
+    "Cluj",
+    "Novi Sad",
+    "Maribor",
+    "Trieste",
+    "Bolzano",
+    "Lucerne",
+    "Linz",
+    "Salzburg",
+    "Bremen",
+    "Rostock",
+    "Aachen",
+    "Eindhoven",
+    "Leuven",
+    "Namur",
+    "Lille",
+    "Rennes",
+    "Dijon",
+    "Grenoble",
+    "Malaga",
+    "Vigo",
+    "Braga",
+    "Faro",
+    "Bath",
+    "York",
+    "Exeter",
+    "Inverness",
+    "Limerick",
+    "Akureyri",
+    "Turku",
+    "Oulu",
+    "Uppsala",
+    "Lund",
+    "Odense",
+    "Stavanger",
+    "Tromso",
+    "Savannah",
+    "Spokane",
+    "Omaha",
+    "Madison",
+    "Raleigh",
+    "Tulsa",
+    "Fresno",
+    "Reno",
+    "Kelowna",
+    "Regina",
+    "Dunedin",
+    "Nelson",
+    "Darwin",
+    "Cairns",
+)
 CURRENCIES = (("USD", "$"), ("EUR", "€"), ("GBP", "£"), ("CAD", "CA$"))
-SCAM_TITLES = ("Earn $5000/week from home - no experience needed",
-               "Data entry job, instant payment via Telegram",
-               "Crypto trading assistant (pay small registration fee)",
-               "Urgent!!! Easy typing work $80/hr WhatsApp only")
-UNICODE_SNIPPETS = ("🚀 Join our team ✨", "مطور بايثون عن بعد", "מפתח תוכנה בכיר",
-                    "Développeur·se « full-stack »", "Программист Python", "日本語のできる開発者",
-                    "Ingeniero/a de datos — remoto")
+SCAM_TITLES = (
+    "Earn $5000/week from home - no experience needed",
+    "Data entry job, instant payment via Telegram",
+    "Crypto trading assistant (pay small registration fee)",
+    "Urgent!!! Easy typing work $80/hr WhatsApp only",
+)
+UNICODE_SNIPPETS = (
+    "🚀 Join our team ✨",
+    "مطور بايثون عن بعد",
+    "מפתח תוכנה בכיר",
+    "Développeur·se « full-stack »",
+    "Программист Python",
+    "日本語のできる開発者",
+    "Ingeniero/a de datos — remoto",
+)
 
 
 def _budget(rng: random.Random, source: str) -> dict:
@@ -96,40 +360,91 @@ def _budget(rng: random.Random, source: str) -> dict:
     if rng.random() < 0.12:
         return {}  # no pay stated
     if source == "remoteok":
-        return {"salary_min": low * (2080 if hourly else 1), "salary_max": high * (2080 if hourly else 1),
-                "salary_currency": "USD", "salary_period": "year"}
+        return {
+            "salary_min": low * (2080 if hourly else 1),
+            "salary_max": high * (2080 if hourly else 1),
+            "salary_currency": "USD",
+            "salary_period": "year",
+        }
     if source == "freelancer":
         fixed = rng.randrange(2, 200) * 50
-        return ({"salary_min": low, "salary_max": high, "salary_currency": code, "salary_period": "hour",
-                 "budget_text": f"{symbol}{low}-{high} {code} per hour"} if hourly else
-                {"salary_min": fixed, "salary_max": fixed * 2, "salary_currency": code,
-                 "salary_period": "project", "budget_text": f"{symbol}{fixed:,} - {symbol}{fixed * 2:,} {code}"})
+        return (
+            {
+                "salary_min": low,
+                "salary_max": high,
+                "salary_currency": code,
+                "salary_period": "hour",
+                "budget_text": f"{symbol}{low}-{high} {code} per hour",
+            }
+            if hourly
+            else {
+                "salary_min": fixed,
+                "salary_max": fixed * 2,
+                "salary_currency": code,
+                "salary_period": "project",
+                "budget_text": f"{symbol}{fixed:,} - {symbol}{fixed * 2:,} {code}",
+            }
+        )
     if source == "hackernews":
-        return {"budget_text": rng.choice((f"{symbol}{low}-{high}/hr", f"{symbol}{low // 1000}k-{high // 1000}k + equity"
-                                           if not hourly else f"{code} {low}-{high} an hour",
-                                           f"{symbol}{low}/h DOE"))}
+        return {
+            "budget_text": rng.choice(
+                (
+                    f"{symbol}{low}-{high}/hr",
+                    f"{symbol}{low // 1000}k-{high // 1000}k + equity"
+                    if not hourly
+                    else f"{code} {low}-{high} an hour",
+                    f"{symbol}{low}/h DOE",
+                )
+            )
+        }
     if source in ("rss", "weworkremotely"):
-        return {"budget_text": rng.choice((f"Hourly Range: {symbol}{low}.00-{symbol}{high}.00",
-                                           f"Budget: {symbol}{low * 40:,}",
-                                           f"{symbol}{low}k–{symbol}{high}k per year" if not hourly
-                                           else f"up to {symbol}{high}/hour"))}
+        return {
+            "budget_text": rng.choice(
+                (
+                    f"Hourly Range: {symbol}{low}.00-{symbol}{high}.00",
+                    f"Budget: {symbol}{low * 40:,}",
+                    f"{symbol}{low}k–{symbol}{high}k per year"
+                    if not hourly
+                    else f"up to {symbol}{high}/hour",
+                )
+            )
+        }
     if source == "github":
-        return {"budget_text": rng.choice((f"Bounty: {symbol}{low * 10}", f"💎 {symbol}{low * 5} bounty",
-                                           "paid", f"{low * 10} {code}"))}
-    text = (f"{symbol}{low:,} - {symbol}{high:,} per {'hour' if hourly else 'year'}"
-            if rng.random() < 0.6 else f"{code} {low}-{high}{'/h' if hourly else ' p.a.'}")
+        return {
+            "budget_text": rng.choice(
+                (
+                    f"Bounty: {symbol}{low * 10}",
+                    f"💎 {symbol}{low * 5} bounty",
+                    "paid",
+                    f"{low * 10} {code}",
+                )
+            )
+        }
+    text = (
+        f"{symbol}{low:,} - {symbol}{high:,} per {'hour' if hourly else 'year'}"
+        if rng.random() < 0.6
+        else f"{code} {low}-{high}{'/h' if hourly else ' p.a.'}"
+    )
     fields = {"budget_text": text}
     if source in ("himalayas", "jobicy") and rng.random() < 0.7:
-        fields.update(salary_min=low, salary_max=high, salary_currency=code,
-                      salary_period="hour" if hourly else "year")
+        fields.update(
+            salary_min=low,
+            salary_max=high,
+            salary_currency=code,
+            salary_period="hour" if hourly else "year",
+        )
     return fields
 
 
-def _description(rng: random.Random, title: str, company: str, skills: list[str], scam: bool) -> str:
+def _description(
+    rng: random.Random, title: str, company: str, skills: list[str], scam: bool
+) -> str:
     if scam:
-        return ("<p><b>NO EXPERIENCE REQUIRED!</b> Work 2 hours a day and earn big. "
-                "Contact us on Telegram @quickpay_jobs or WhatsApp +1 555 0100. A small "
-                "refundable registration fee of $49 secures your place.</p>")
+        return (
+            "<p><b>NO EXPERIENCE REQUIRED!</b> Work 2 hours a day and earn big. "
+            "Contact us on Telegram @quickpay_jobs or WhatsApp +1 555 0100. A small "
+            "refundable registration fee of $49 secures your place.</p>"
+        )
     product = rng.sample(PRODUCT_WORDS, 3)
     paragraphs = [
         f"<p>{company} is hiring a <strong>{title}</strong> to help us ship faster.</p>",
@@ -143,7 +458,9 @@ def _description(rng: random.Random, title: str, company: str, skills: list[str]
         "<p>You will design, build and run services used by thousands of customers, pair with "
         "product and design, and own features from idea to production. We value clear "
         "writing, small pull requests and calm on-call.</p>",
-        "<ul>" + "".join(f"<li>Hands-on experience with {skill}</li>" for skill in skills) + "</ul>",
+        "<ul>"
+        + "".join(f"<li>Hands-on experience with {skill}</li>" for skill in skills)
+        + "</ul>",
         "<p>We offer flexible hours, a hardware budget, and an async-first culture across time "
         "zones. Tell us about something you built that you are proud of.</p>",
     ]
@@ -177,17 +494,26 @@ def postings(size: int, seed: int = 6, clients_of: int | None = None) -> Iterato
         posted = EPOCH - timedelta(seconds=rng.randrange(WINDOW_DAYS * 86400))
         if recent and rng.random() < 0.08:
             original = rng.choice(recent)
-            record = {key: value for key, value in original.items()
-                      if key not in ("source", "id", "posted")}
+            record = {
+                key: value
+                for key, value in original.items()
+                if key not in ("source", "id", "posted")
+            }
             # cross-posted within two weeks of the original
             posted = min(original["posted"] + timedelta(seconds=rng.randrange(14 * 86400)), EPOCH)
         else:
             scam = rng.random() < 0.03
             skills = rng.sample(SKILLS, rng.randrange(1, 6))
-            company = (company_name(rng.randrange(clients)) if not scam
-                       else rng.choice(("QuickPay Jobs", "", "Global Hiring Agency")))
-            title = (rng.choice(SCAM_TITLES) if scam else
-                     f"{rng.choice(SENIORITY)}{rng.choice(ROLES)} ({rng.choice(ENGAGEMENT)})")
+            company = (
+                company_name(rng.randrange(clients))
+                if not scam
+                else rng.choice(("QuickPay Jobs", "", "Global Hiring Agency"))
+            )
+            title = (
+                rng.choice(SCAM_TITLES)
+                if scam
+                else f"{rng.choice(SENIORITY)}{rng.choice(ROLES)} ({rng.choice(ENGAGEMENT)})"
+            )
             record = {
                 "title": title,
                 "company": company or None,
@@ -202,7 +528,8 @@ def postings(size: int, seed: int = 6, clients_of: int | None = None) -> Iterato
                 recent.pop(0)
         posting_id = f"{source[:2]}{seed}-{number:08d}"
         record.update(
-            source=source, id=posting_id,
+            source=source,
+            id=posting_id,
             url=f"https://{source}.example/jobs/{posting_id}",
             apply_url=f"https://{source}.example/apply/{posting_id}",
             posted_at=posted.isoformat().replace("+00:00", "Z"),
@@ -227,8 +554,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, required=True)
     parser.add_argument("--seed", type=int, default=6)
-    parser.add_argument("--clients-of", type=int, metavar="SIZE",
-                        help="draw clients as for a data set of SIZE postings (default: --size)")
+    parser.add_argument(
+        "--clients-of",
+        type=int,
+        metavar="SIZE",
+        help="draw clients as for a data set of SIZE postings (default: --size)",
+    )
     parser.add_argument("--out", type=Path, help="JSONL file (default: standard output)")
     args = parser.parse_args(argv)
     if args.out:

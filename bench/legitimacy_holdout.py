@@ -58,9 +58,17 @@ def write_import(rows: list[dict], source: str, path: Path) -> Path:
     with path.open("w", encoding="utf-8") as handle:
         for number, row in enumerate(rows):
             posting = posting_from_emscad(row)
-            handle.write(json.dumps({"source": source, "source_posting_id": f"{source}-{number}",
-                                     "url": f"https://heldout.example/{source}/{number}",
-                                     **posting}) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "source": source,
+                        "source_posting_id": f"{source}-{number}",
+                        "url": f"https://heldout.example/{source}/{number}",
+                        **posting,
+                    }
+                )
+                + "\n"
+            )
     return path
 
 
@@ -78,7 +86,10 @@ def measure(url: str) -> dict:
     for source, score, flagged, title in rows:
         by_source.setdefault(source, []).append((score, flagged, title))
     scams = by_source.get("heldout-scams", [])
-    report = {"scams": len(scams), "scams_flagged": round(sum(f for _, f, _ in scams) / len(scams), 3)}
+    report = {
+        "scams": len(scams),
+        "scams_flagged": round(sum(f for _, f, _ in scams) / len(scams), 3),
+    }
     for name in ("heldout-selected", "heldout-blanked"):
         genuine = by_source.get(name, [])
         report[name] = {
@@ -87,15 +98,23 @@ def measure(url: str) -> dict:
             "genuine_flagged": round(sum(f for _, f, _ in genuine) / len(genuine), 3),
         }
     report["other_sources_flagged"] = sorted(
-        f"{source}: {title} ({score})" for source, postings in by_source.items()
-        if not source.startswith("heldout-") for score, flagged, title in postings if flagged)
+        f"{source}: {title} ({score})"
+        for source, postings in by_source.items()
+        if not source.startswith("heldout-")
+        for score, flagged, title in postings
+        if flagged
+    )
     return report
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--emscad", type=Path, required=True, help="folder with fraudulent.csv and legitimate.csv")
-    parser.add_argument("--work", type=Path, required=True, help="scratch folder outside the repository")
+    parser.add_argument(
+        "--emscad", type=Path, required=True, help="folder with fraudulent.csv and legitimate.csv"
+    )
+    parser.add_argument(
+        "--work", type=Path, required=True, help="scratch folder outside the repository"
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     url = database.database_url()
@@ -105,7 +124,9 @@ def main() -> None:
     try:
         fraud_fit, fraud_held = split(args.emscad / "fraudulent.csv", args.work)
         legit_fit, legit_held = split(args.emscad / "legitimate.csv", args.work)
-        result = calibration.calibrate([OUR_LABELS, fraud_fit], [legit_fit], seeds_dir=seeds, url=url)
+        result = calibration.calibrate(
+            [OUR_LABELS, fraud_fit], [legit_fit], seeds_dir=seeds, url=url
+        )
         blanked_path = args.work / "held-legitimate.csv"
         with blanked_path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(legit_held[0]))
@@ -115,23 +136,47 @@ def main() -> None:
         blanked = read_labels(blanked_path, selected_legitimate=True, seed=1)
         with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
             cur.execute("delete from raw.postings where source like 'heldout-%'")
-        steps.import_postings(write_import(fraud_held, "heldout-scams", args.work / "scams.jsonl"), "heldout-scams")
-        steps.import_postings(write_import(legit_held, "heldout-selected", args.work / "selected.jsonl"), "heldout-selected")
-        blanked_rows = [{"title": p.title, "company_profile": p.company, "description": p.description,
-                         "salary_range": p.budget_text} for p in blanked]
+        steps.import_postings(
+            write_import(fraud_held, "heldout-scams", args.work / "scams.jsonl"), "heldout-scams"
+        )
+        steps.import_postings(
+            write_import(legit_held, "heldout-selected", args.work / "selected.jsonl"),
+            "heldout-selected",
+        )
+        blanked_rows = [
+            {
+                "title": p.title,
+                "company_profile": p.company,
+                "description": p.description,
+                "salary_range": p.budget_text,
+            }
+            for p in blanked
+        ]
         # the blanked rows are postings already: import them as they are
         with (args.work / "blanked.jsonl").open("w", encoding="utf-8") as handle:
             for number, row in enumerate(blanked_rows):
-                handle.write(json.dumps({"source": "heldout-blanked", "source_posting_id": f"b-{number}",
-                                         "url": f"https://heldout.example/blanked/{number}",
-                                         "title": row["title"], "company": row["company_profile"],
-                                         "description": row["description"],
-                                         "budget_text": row["salary_range"]}) + "\n")
+                handle.write(
+                    json.dumps(
+                        {
+                            "source": "heldout-blanked",
+                            "source_posting_id": f"b-{number}",
+                            "url": f"https://heldout.example/blanked/{number}",
+                            "title": row["title"],
+                            "company": row["company_profile"],
+                            "description": row["description"],
+                            "budget_text": row["salary_range"],
+                        }
+                    )
+                    + "\n"
+                )
         steps.import_postings(args.work / "blanked.jsonl", "heldout-blanked")
         steps.transform()
         steps.check()
-        report = {"fit_figures": result.facts, "held_out": measure(url),
-                  "blank_rates": FULL_EMSCAD_BLANK_SHARE}
+        report = {
+            "fit_figures": result.facts,
+            "held_out": measure(url),
+            "blank_rates": FULL_EMSCAD_BLANK_SHARE,
+        }
         print(json.dumps(report, indent=2))
     finally:
         for name in SEED_FILES:

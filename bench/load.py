@@ -51,8 +51,12 @@ def prepared_rows(jsonl: Path, crawl_run_id: str = RUN_ID) -> Iterator[dict]:
     for _, record, _, problem in _records(jsonl):
         if problem:
             continue
-        yield prepare_posting(to_posting(record, record.get("source", "bench")), source="bench",
-                              crawl_run_id=crawl_run_id, fetched_at=FETCHED_AT)
+        yield prepare_posting(
+            to_posting(record, record.get("source", "bench")),
+            source="bench",
+            crawl_run_id=crawl_run_id,
+            fetched_at=FETCHED_AT,
+        )
 
 
 def _batches(rows: Iterator[dict], size: int) -> Iterator[list[dict]]:
@@ -76,8 +80,10 @@ def _target_table(url: str, name: str, *, light: bool = False) -> None:
             return
         cur.execute(f"create table bench.{name} (like raw.postings including all)")
         # The same foreign key as raw.postings (LIKE copies keys and indexes, not references).
-        cur.execute(f"alter table bench.{name} add foreign key (crawl_run_id) "
-                    "references raw.crawl_runs (crawl_run_id)")
+        cur.execute(
+            f"alter table bench.{name} add foreign key (crawl_run_id) "
+            "references raw.crawl_runs (crawl_run_id)"
+        )
 
 
 def step_prepare(args) -> dict:
@@ -90,8 +96,11 @@ def step_prepare(args) -> dict:
     postings = prepared_rows(args.jsonl)
     rows, seconds = 0, 0.0
     with contextlib.closing(database.connect(args.url)) as conn:
-        with (conn.transaction(), conn.cursor() as cur,
-              cur.copy(f"copy bench.prepared ({columns}) from stdin") as copy):
+        with (
+            conn.transaction(),
+            conn.cursor() as cur,
+            cur.copy(f"copy bench.prepared ({columns}) from stdin") as copy,
+        ):
             while True:
                 started = time.perf_counter()
                 row = next(postings, None)
@@ -146,13 +155,19 @@ def step_import(args) -> dict:
     if args.step == "import":
         _truncate(args.url)
     started = time.perf_counter()
-    summary = importer.import_file(args.jsonl, "bench", url=args.url,
-                                   batch_size=args.batch_size)
+    summary = importer.import_file(args.jsonl, "bench", url=args.url, batch_size=args.batch_size)
     seconds = time.perf_counter() - started
     counts = summary.counts
-    return {"rows": counts.seen, "new": counts.new, "updated": counts.updated,
-            "unchanged": counts.unchanged, "rejected": counts.rejected, "status": summary.status,
-            "seconds": seconds, "batch_size": args.batch_size}
+    return {
+        "rows": counts.seen,
+        "new": counts.new,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "rejected": counts.rejected,
+        "status": summary.status,
+        "seconds": seconds,
+        "batch_size": args.batch_size,
+    }
 
 
 def step_insert(args) -> dict:
@@ -183,8 +198,15 @@ def _truncate(url: str) -> None:
         cur.execute("truncate raw.postings")
 
 
-STEPS = {"prepare": step_prepare, "copy": step_copy, "copy_light": step_copy, "store": step_store,
-         "import": step_import, "reimport": step_import, "insert": step_insert}
+STEPS = {
+    "prepare": step_prepare,
+    "copy": step_copy,
+    "copy_light": step_copy,
+    "store": step_store,
+    "import": step_import,
+    "reimport": step_import,
+    "insert": step_insert,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,8 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=10_000, help="rows for the per-row INSERT step")
     args = parser.parse_args(argv)
     result = STEPS[args.step](args)
-    result.update(step=args.step, peak_rss_mb=round(_peak_rss_mb(), 1),
-                  load_average=round(os.getloadavg()[0], 1))
+    result.update(
+        step=args.step,
+        peak_rss_mb=round(_peak_rss_mb(), 1),
+        load_average=round(os.getloadavg()[0], 1),
+    )
     if result.get("seconds"):
         result["rows_per_second"] = round(result["rows"] / result["seconds"], 1)
     server.report(result)

@@ -32,8 +32,10 @@ def _step(module: str, *args: str) -> dict:
     # stderr passes through: a long step's progress (and a failure's traceback) shows as it runs
     result = subprocess.run(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True, env=env)
     if result.returncode != 0:
-        raise SystemExit(f"{' '.join(command[2:])} failed (exit {result.returncode}; its errors "
-                         f"are above):\n{result.stdout[-3000:]}")
+        raise SystemExit(
+            f"{' '.join(command[2:])} failed (exit {result.returncode}; its errors "
+            f"are above):\n{result.stdout[-3000:]}"
+        )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -47,15 +49,22 @@ def _dataset(size: int, seed: int, clients_of: int | None = None) -> Path:
     return path
 
 
-def run_load(url: str, size: int, jsonl: Path, batch_sizes: list[int], insert_rows: int,
-             end_to_end: bool = True) -> dict:
+def run_load(
+    url: str,
+    size: int,
+    jsonl: Path,
+    batch_sizes: list[int],
+    insert_rows: int,
+    end_to_end: bool = True,
+) -> dict:
     copy_file = jsonl.with_suffix(".copy")
     base = ["--url", url, "--jsonl", str(jsonl), "--copy-file", str(copy_file)]
     results = {"prepare": _step("bench.load", "prepare", *base)}
     results["copy"] = _step("bench.load", "copy", *base)
     results["copy_light"] = _step("bench.load", "copy_light", *base)
     results["store"] = {
-        batch: _step("bench.load", "store", *base, "--batch-size", str(batch)) for batch in batch_sizes
+        batch: _step("bench.load", "store", *base, "--batch-size", str(batch))
+        for batch in batch_sizes
     }
     best = max(results["store"], key=lambda batch: results["store"][batch]["rows_per_second"])
     if end_to_end:
@@ -70,17 +79,22 @@ def _load_table(size: int, load: dict) -> list[str]:
     copy_rate = load["copy"]["rows_per_second"]
     light_rate = load["copy_light"]["rows_per_second"]
     insert_rate = load["insert"]["rows_per_second"]
-    lines = [f"### Load, {size:,} postings", "",
-             "| path | rows | seconds | rows/s | vs COPY | vs lighter COPY | vs per-row INSERT "
-             "| peak RSS MB | load average |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"### Load, {size:,} postings",
+        "",
+        "| path | rows | seconds | rows/s | vs COPY | vs lighter COPY | vs per-row INSERT "
+        "| peak RSS MB | load average |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
 
     def line(name, result):
         rate = result["rows_per_second"]
-        lines.append(f"| {name} | {result['rows']:,} | {result['seconds']:.2f} | {rate:,.0f} | "
-                     f"{rate / copy_rate:.2f}× | {rate / light_rate:.2f}× | "
-                     f"{rate / insert_rate:.1f}× | {result['peak_rss_mb']:.0f} | "
-                     f"{result.get('load_average', '—')} |")
+        lines.append(
+            f"| {name} | {result['rows']:,} | {result['seconds']:.2f} | {rate:,.0f} | "
+            f"{rate / copy_rate:.2f}× | {rate / light_rate:.2f}× | "
+            f"{rate / insert_rate:.1f}× | {result['peak_rss_mb']:.0f} | "
+            f"{result.get('load_average', '—')} |"
+        )
 
     line("COPY into an equivalent table (baseline)", load["copy"])
     line("COPY into a lighter table: no keys or indexes (independent baseline)", load["copy_light"])
@@ -97,16 +111,26 @@ def _load_table(size: int, load: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES") or DEFAULT_SIZES)
-    parser.add_argument("--only", default=",".join(PARTS), help="comma-separated: load,transform,serve")
-    parser.add_argument("--batch-sizes", default=os.environ.get("BENCH_BATCH_SIZES", "500 2000 5000"))
+    parser.add_argument(
+        "--only", default=",".join(PARTS), help="comma-separated: load,transform,serve"
+    )
+    parser.add_argument(
+        "--batch-sizes", default=os.environ.get("BENCH_BATCH_SIZES", "500 2000 5000")
+    )
     parser.add_argument("--insert-rows", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=6)
-    parser.add_argument("--no-import", action="store_true",
-                        help="skip the end-to-end `midtier import` load steps (≈ 40 min at 1M); "
-                             "the loader step leaves the postings loaded")
-    parser.add_argument("--reuse-database", action="store_true",
-                        help="keep a size's database when it already holds that many postings "
-                             "(transform/serve again without loading)")
+    parser.add_argument(
+        "--no-import",
+        action="store_true",
+        help="skip the end-to-end `midtier import` load steps (≈ 40 min at 1M); "
+        "the loader step leaves the postings loaded",
+    )
+    parser.add_argument(
+        "--reuse-database",
+        action="store_true",
+        help="keep a size's database when it already holds that many postings "
+        "(transform/serve again without loading)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split()]
     parts = [part for part in args.only.split(",") if part]
@@ -114,15 +138,21 @@ def main(argv: list[str] | None = None) -> int:
     admin_url, embedded = server.server_url()
     results_dir = server.bench_home() / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
-               "platform": platform.platform()}
+    machine = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
     print(f"machine: {machine}", flush=True)
     report: list[str] = []
     try:
         for size in sizes:
             jsonl = _dataset(size, args.seed)
-            reused = args.reuse_database and "load" not in parts and server.loaded_postings(
-                admin_url, f"bench_{size}") == size
+            reused = (
+                args.reuse_database
+                and "load" not in parts
+                and server.loaded_postings(admin_url, f"bench_{size}") == size
+            )
             if reused:
                 url = server.database_url_of(admin_url, f"bench_{size}")
                 print(f"reusing bench_{size} ({size:,} postings loaded)", flush=True)
@@ -131,26 +161,57 @@ def main(argv: list[str] | None = None) -> int:
             result: dict = {"size": size, "machine": machine}
             if "load" in parts:
                 print(f"load benchmark at {size:,}", flush=True)
-                result["load"] = run_load(url, size, jsonl, batch_sizes, args.insert_rows,
-                                          end_to_end=not args.no_import)
+                result["load"] = run_load(
+                    url, size, jsonl, batch_sizes, args.insert_rows, end_to_end=not args.no_import
+                )
                 report += _load_table(size, result["load"]) + [""]
             if "transform" in parts or "serve" in parts:
                 # Transform and serve need the postings loaded (the load step leaves them).
                 if "load" not in parts and not reused:
-                    _step("bench.load", "import", "--url", url, "--jsonl", str(jsonl),
-                          "--batch-size", "2000")
-                extra = _dataset(10_000, args.seed + 1, clients_of=size) if "transform" in parts else None
+                    _step(
+                        "bench.load",
+                        "import",
+                        "--url",
+                        url,
+                        "--jsonl",
+                        str(jsonl),
+                        "--batch-size",
+                        "2000",
+                    )
+                extra = (
+                    _dataset(10_000, args.seed + 1, clients_of=size)
+                    if "transform" in parts
+                    else None
+                )
                 if "transform" in parts:
                     print(f"transform benchmark at {size:,}", flush=True)
-                    result["transform"] = _step("bench.transform", "--url", url, "--extra", str(extra))
-                    report += [f"### Transform, {size:,} postings", "", "```",
-                               json.dumps(result["transform"], indent=2), "```", ""]
+                    result["transform"] = _step(
+                        "bench.transform", "--url", url, "--extra", str(extra)
+                    )
+                    report += [
+                        f"### Transform, {size:,} postings",
+                        "",
+                        "```",
+                        json.dumps(result["transform"], indent=2),
+                        "```",
+                        "",
+                    ]
                 if "serve" in parts:
                     print(f"serve benchmark at {size:,}", flush=True)
-                    result["serve"] = _step("bench.serve", "--url", url,
-                                            *(["--skip-build"] if "transform" in parts else []))
-                    report += [f"### Serve, {size:,} postings", "", "```",
-                               json.dumps(result["serve"], indent=2), "```", ""]
+                    result["serve"] = _step(
+                        "bench.serve",
+                        "--url",
+                        url,
+                        *(["--skip-build"] if "transform" in parts else []),
+                    )
+                    report += [
+                        f"### Serve, {size:,} postings",
+                        "",
+                        "```",
+                        json.dumps(result["serve"], indent=2),
+                        "```",
+                        "",
+                    ]
             (results_dir / f"{size}.json").write_text(json.dumps(result, indent=2))
             print("\n".join(report), flush=True)
             report = []

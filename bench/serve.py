@@ -32,40 +32,51 @@ INDEXED_TABLE = "intermediate.int_postings_enriched"
 # exactly the rows the feed starts from (open, one per duplicate group), so the default feed
 # reads its first 1000 entries and "posted within" a range of it.
 PROPOSED_INDEXES = {
-    "int_postings_enriched_feed_order_idx":
-        f"create index if not exists int_postings_enriched_feed_order_idx on {INDEXED_TABLE} "
-        "((coalesce(posted_at, group_first_seen_at)) desc nulls last, posting_id) "
-        "where closed_at is null and coalesce(is_canonical, true)",
-    "int_postings_enriched_skills_idx":
-        f"create index if not exists int_postings_enriched_skills_idx on {INDEXED_TABLE} using gin (skills)",
-    "int_postings_enriched_last_seen_at_idx":
-        f"create index if not exists int_postings_enriched_last_seen_at_idx on {INDEXED_TABLE} (last_seen_at)",
+    "int_postings_enriched_feed_order_idx": f"create index if not exists int_postings_enriched_feed_order_idx on {INDEXED_TABLE} "
+    "((coalesce(posted_at, group_first_seen_at)) desc nulls last, posting_id) "
+    "where closed_at is null and coalesce(is_canonical, true)",
+    "int_postings_enriched_skills_idx": f"create index if not exists int_postings_enriched_skills_idx on {INDEXED_TABLE} using gin (skills)",
+    "int_postings_enriched_last_seen_at_idx": f"create index if not exists int_postings_enriched_last_seen_at_idx on {INDEXED_TABLE} (last_seen_at)",
 }
 APP = PROJECT_ROOT / "dashboards" / "app.py"
 
 
 def _filters(queries, **values):
     known = {field.name for field in dataclasses.fields(queries.PostingFilters)}
-    return queries.PostingFilters(**{name: value for name, value in values.items() if name in known})
+    return queries.PostingFilters(
+        **{name: value for name, value in values.items() if name in known}
+    )
 
 
 def _cases(queries, url: str) -> dict:
     skills = (queries.fetch_facets(url).get("skills") or ["python"])[:2]
     cases = {
         "feed: default filters": lambda: queries.fetch_postings(url, _filters(queries)),
-        "feed: one skill": lambda: queries.fetch_postings(url, _filters(queries, skills=tuple(skills[:1]))),
+        "feed: one skill": lambda: queries.fetch_postings(
+            url, _filters(queries, skills=tuple(skills[:1]))
+        ),
         "feed: skills + min $60/h": lambda: queries.fetch_postings(
-            url, _filters(queries, skills=tuple(skills), min_hourly_usd=60.0)),
-        "feed: posted within 7 days": lambda: queries.fetch_postings(url, _filters(queries, posted_within_days=7)),
-        "feed: text search": lambda: queries.fetch_postings(url, _filters(queries, search="kubernetes")),
+            url, _filters(queries, skills=tuple(skills), min_hourly_usd=60.0)
+        ),
+        "feed: posted within 7 days": lambda: queries.fetch_postings(
+            url, _filters(queries, posted_within_days=7)
+        ),
+        "feed: text search": lambda: queries.fetch_postings(
+            url, _filters(queries, search="kubernetes")
+        ),
         "feed: count (default filters)": lambda: queries.count_postings(url, _filters(queries)),
         "feed: CSV rows (default filters, 1000)": lambda: queries.fetch_postings(
-            url, _filters(queries), limit=queries.MAX_ROWS),
+            url, _filters(queries), limit=queries.MAX_ROWS
+        ),
         "facets": lambda: queries.fetch_facets(url),
     }
     for name, function in inspect.getmembers(queries, inspect.isfunction):
-        if (name.startswith("fetch_") and function.__module__ == queries.__name__
-                and list(inspect.signature(function).parameters) == ["url"] and name != "fetch_facets"):
+        if (
+            name.startswith("fetch_")
+            and function.__module__ == queries.__name__
+            and list(inspect.signature(function).parameters) == ["url"]
+            and name != "fetch_facets"
+        ):
             cases[name] = (lambda f: lambda: f(url))(function)
     return cases
 
@@ -90,10 +101,13 @@ def _render_cases(url: str) -> dict:
             app.run()
             if app.exception or app.error:
                 raise RuntimeError(str(app.exception or [error.value for error in app.error])[:200])
+
         return run
 
-    return {"feed page render, query cache empty": render(True),
-            "feed page render, query cache filled": render(False)}
+    return {
+        "feed page render, query cache empty": render(True),
+        "feed page render, query cache filled": render(False),
+    }
 
 
 # Per case: stop after this many seconds once MIN_RUNS are in, so a slow case (a full scan
@@ -116,12 +130,17 @@ def _time(cases: dict, repeats: int) -> dict:
             started = time.perf_counter()
             case()
             timings.append((time.perf_counter() - started) * 1000)
-            if len(timings) >= MIN_RUNS and time.perf_counter() - case_started > CASE_BUDGET_SECONDS:
+            if (
+                len(timings) >= MIN_RUNS
+                and time.perf_counter() - case_started > CASE_BUDGET_SECONDS
+            ):
                 break
         timings.sort()
-        results[name] = {"p50_ms": round(statistics.median(timings), 1),
-                         "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
-                         "runs": len(timings)}
+        results[name] = {
+            "p50_ms": round(statistics.median(timings), 1),
+            "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
+            "runs": len(timings),
+        }
     return results
 
 
@@ -152,8 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--renders", type=int, default=20, help="Feed page runs per pass (0: none)")
-    parser.add_argument("--no-baseline", dest="baseline", action="store_false",
-                        help="skip the pass without indexes (minutes per case at 1M)")
+    parser.add_argument(
+        "--no-baseline",
+        dest="baseline",
+        action="store_false",
+        help="skip the pass without indexes (minutes per case at 1M)",
+    )
     args = parser.parse_args(argv)
     if not args.skip_build:
         from midtier.transform import build
@@ -177,7 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     result["with_indexes"] = measure()
     server.report({"step": "serve, with indexes (partial)", **result})
     if args.baseline:
-        _execute(args.url, [f"drop index {name}" for name in indexes] + [f"analyze {INDEXED_TABLE}"])
+        _execute(
+            args.url, [f"drop index {name}" for name in indexes] + [f"analyze {INDEXED_TABLE}"]
+        )
         result["without_indexes"] = measure()
         _execute(args.url, [*existing.values(), f"analyze {INDEXED_TABLE}"])
     elif not existing:

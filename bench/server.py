@@ -32,9 +32,14 @@ def _free_port() -> int:
 
 def embedded_server() -> database.EmbeddedPostgres:
     base = load_settings()
-    settings = Settings(home=bench_home(), database_url=None, pg_port=_free_port(),
-                        user_agent=base.user_agent, contact_url=base.contact_url,
-                        close_after_missed_crawls=base.close_after_missed_crawls)
+    settings = Settings(
+        home=bench_home(),
+        database_url=None,
+        pg_port=_free_port(),
+        user_agent=base.user_agent,
+        contact_url=base.contact_url,
+        close_after_missed_crawls=base.close_after_missed_crawls,
+    )
     return database.EmbeddedPostgres(settings)
 
 
@@ -69,8 +74,10 @@ def loaded_postings(admin_url: str, name: str) -> int | None:
         cur.execute("select 1 from pg_database where datname = %s", (name,))
         if cur.fetchone() is None:
             return None
-    with contextlib.closing(database.connect(database_url_of(admin_url, name))) as conn, \
-            conn.cursor() as cur:
+    with (
+        contextlib.closing(database.connect(database_url_of(admin_url, name))) as conn,
+        conn.cursor() as cur,
+    ):
         cur.execute("select to_regclass('raw.postings') is not null")
         if not cur.fetchone()[0]:
             return None
@@ -84,6 +91,10 @@ def report(result: dict) -> None:
     print(json.dumps(result))
     path = bench_home() / "results" / "steps.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
-    entry = {"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "argv": sys.argv[1:], "result": result}
+    entry = {
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "argv": sys.argv[1:],
+        "result": result,
+    }
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry) + "\n")

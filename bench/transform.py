@@ -37,8 +37,10 @@ def _slowest_models(limit: int = 12) -> dict[str, float]:
     path = load_settings().dbt_target_dir / "run_results.json"
     results = json.loads(path.read_text())["results"]
     timed = sorted(results, key=lambda result: result["execution_time"], reverse=True)
-    return {result["unique_id"].split(".", 2)[-1]: round(result["execution_time"], 2)
-            for result in timed[:limit]}
+    return {
+        result["unique_id"].split(".", 2)[-1]: round(result["execution_time"], 2)
+        for result in timed[:limit]
+    }
 
 
 def _progress(message: str) -> None:
@@ -48,7 +50,9 @@ def _progress(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
-    parser.add_argument("--extra", type=Path, help="JSONL of postings to add before the second build")
+    parser.add_argument(
+        "--extra", type=Path, help="JSONL of postings to add before the second build"
+    )
     args = parser.parse_args(argv)
     result: dict = {"raw_postings": _count(args.url, "select count(*) from raw.postings")}
     started = time.perf_counter()
@@ -67,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         result["incremental_build_seconds"] = round(time.perf_counter() - started, 2)
         result["incremental_build_slowest"] = _slowest_models()
         result["incremental_share_of_full"] = round(
-            result["incremental_build_seconds"] / result["full_build_seconds"], 3)
+            result["incremental_build_seconds"] / result["full_build_seconds"], 3
+        )
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     server.report(result)
     return 0

@@ -64,8 +64,9 @@ def midtier_check():
         from expectations.runner import run_checks
         from midtier import steps
 
-        summary = steps.check(run_checks, groups=["source_health"], sources=[source],
-                              validation_id=validation_id)
+        summary = steps.check(
+            run_checks, groups=["source_health"], sources=[source], validation_id=validation_id
+        )
         if source in summary.degraded_sources:
             raise RuntimeError(f"source {source} is degraded: {summary.degraded_sources[source]}")
         return {"source": source, "status": "healthy"}
@@ -86,8 +87,9 @@ def midtier_check():
         summary = steps.check(run_checks, groups=["mart_integrity"], validation_id=validation_id)
         failed = [suite.name for suite in summary.critical_failures]
         if failed:
-            raise RuntimeError(f"critical data checks failed: {', '.join(failed)}; "
-                               "nothing is published")
+            raise RuntimeError(
+                f"critical data checks failed: {', '.join(failed)}; nothing is published"
+            )
         return {"validation_id": validation_id}
 
     validation_id = start_validation()

@@ -44,9 +44,14 @@ def crawls_offline(params) -> bool:
     catchup=False,
     default_args=DEFAULT_ARGS,
     doc_md=__doc__,
-    params={"offline": Param(None, type=["null", "boolean"],
-                             description="crawl recorded demo responses (unset: the "
-                                         "midtier_offline Variable, else MIDTIER_OFFLINE)")},
+    params={
+        "offline": Param(
+            None,
+            type=["null", "boolean"],
+            description="crawl recorded demo responses (unset: the "
+            "midtier_offline Variable, else MIDTIER_OFFLINE)",
+        )
+    },
     tags=["midtier", "ingest"],
 )
 def midtier_ingest():
@@ -67,8 +72,12 @@ def midtier_ingest():
         from midtier import steps
 
         summary = steps.offline_crawl(source) if crawls_offline(params) else steps.crawl(source)
-        return {"source": summary.source, "status": summary.status,
-                "crawl_run_id": summary.crawl_run_id, "seen": summary.counts.seen}
+        return {
+            "source": summary.source,
+            "status": summary.status,
+            "crawl_run_id": summary.crawl_run_id,
+            "seen": summary.counts.seen,
+        }
 
     @task(outlets=[RAW_POSTINGS])
     def publish_raw(summaries: list[dict]) -> None:

@@ -42,7 +42,8 @@ def dbt_models():
             profile_name="midtier",
             target_name="default",
             profile_mapping=PostgresUserPasswordProfileMapping(
-                conn_id=DBT_CONNECTION, profile_args={"schema": "public", "connect_timeout": 10},
+                conn_id=DBT_CONNECTION,
+                profile_args={"schema": "public", "connect_timeout": 10},
             ),
         ),
         execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),

@@ -23,21 +23,42 @@ st.set_page_config(page_title="Midtier", page_icon=":material/work:", layout="wi
 PAGES = {
     "Postings": [
         st.Page(HERE / "pages" / "feed.py", title="Feed", icon=":material/rss_feed:", default=True),
-        st.Page(HERE / "pages" / "market_rates.py", title="Market rates", icon=":material/monitoring:",
-                url_path="market-rates"),
+        st.Page(
+            HERE / "pages" / "market_rates.py",
+            title="Market rates",
+            icon=":material/monitoring:",
+            url_path="market-rates",
+        ),
     ],
     "Newsletter": [
-        st.Page(HERE / "pages" / "editor.py", title="Editor", icon=":material/edit_note:", url_path="editor"),
+        st.Page(
+            HERE / "pages" / "editor.py",
+            title="Editor",
+            icon=":material/edit_note:",
+            url_path="editor",
+        ),
     ],
     "Developers": [
-        st.Page(HERE / "pages" / "rate_floors.py", title="Rate floors", icon=":material/price_check:",
-                url_path="rate-floors"),
-        st.Page(HERE / "pages" / "developers.py", title="Developers", icon=":material/badge:",
-                url_path="developers"),
+        st.Page(
+            HERE / "pages" / "rate_floors.py",
+            title="Rate floors",
+            icon=":material/price_check:",
+            url_path="rate-floors",
+        ),
+        st.Page(
+            HERE / "pages" / "developers.py",
+            title="Developers",
+            icon=":material/badge:",
+            url_path="developers",
+        ),
     ],
     "Pipeline": [
-        st.Page(HERE / "pages" / "sources_quality.py", title="Sources & quality", icon=":material/fact_check:",
-                url_path="sources"),
+        st.Page(
+            HERE / "pages" / "sources_quality.py",
+            title="Sources & quality",
+            icon=":material/fact_check:",
+            url_path="sources",
+        ),
     ],
 }
 
@@ -48,5 +69,7 @@ try:
 except Exception:  # st.stop() and reruns are not Exceptions: they pass through
     # The traceback, paths and addresses are for the operator's log; the visitor gets a sentence.
     logging.getLogger("dashboards").exception("a dashboard page failed")
-    st.error("Something went wrong on this page. It has been logged; try again, or change the "
-             "filters.", icon=":material/error:")
+    st.error(
+        "Something went wrong on this page. It has been logged; try again, or change the filters.",
+        icon=":material/error:",
+    )

@@ -74,8 +74,10 @@ SOURCE_POSTINGS = f"""
         on checked.source = overview.source
 """
 # What every page says when the database cannot be reached (the details go to the log).
-UNREACHABLE = ("Cannot reach the database right now. If you run this dashboard, start it with "
-               "`midtier db up` (or check DATABASE_URL); the details are in its log.")
+UNREACHABLE = (
+    "Cannot reach the database right now. If you run this dashboard, start it with "
+    "`midtier db up` (or check DATABASE_URL); the details are in its log."
+)
 
 
 class DataUnavailable(RuntimeError):
@@ -115,8 +117,11 @@ def fetch_facets(url: str) -> dict[str, list[str]]:
     )
     as_of = _query(url, f"select {NEWEST_CRAWL} as as_of")[0]["as_of"]
     # dbt's var flag_score_threshold, as the build that flagged the postings used it
-    threshold = _query(url, f"select max(flag_score_threshold) as threshold from {SOURCE_OVERVIEW}",
-                       table=SOURCE_OVERVIEW)[0]["threshold"]
+    threshold = _query(
+        url,
+        f"select max(flag_score_threshold) as threshold from {SOURCE_OVERVIEW}",
+        table=SOURCE_OVERVIEW,
+    )[0]["threshold"]
     return {
         "skills": skills,
         "engagement_types": engagement_types,
@@ -126,16 +131,18 @@ def fetch_facets(url: str) -> dict[str, list[str]]:
     }
 
 
-def fetch_postings(url: str, filters: PostingFilters, limit: int = PAGE_ROWS,
-                   profile: Profile = NO_PROFILE) -> list[dict]:
+def fetch_postings(
+    url: str, filters: PostingFilters, limit: int = PAGE_ROWS, profile: Profile = NO_PROFILE
+) -> list[dict]:
     """Postings matching ``filters`` (and above the profile's floor), at most ``limit`` rows,
     as ``midtier.feed_query`` selects them for every surface (API, feeds, delivery)."""
     sql, parameters = feed_query.postings_query(filters, limit=limit, profile=profile)
     return _query(url, sql, parameters)
 
 
-def count_postings(url: str, filters: PostingFilters, profile: Profile = NO_PROFILE,
-                   cap: int = MAX_ROWS) -> int:
+def count_postings(
+    url: str, filters: PostingFilters, profile: Profile = NO_PROFILE, cap: int = MAX_ROWS
+) -> int:
     """How many postings ``fetch_postings`` would return without a limit, counted up to
     ``cap + 1`` (more than ``cap`` reads as "more than cap")."""
     sql, parameters = feed_query.count_query(filters, cap=cap, profile=profile)
@@ -144,9 +151,13 @@ def count_postings(url: str, filters: PostingFilters, profile: Profile = NO_PROF
 
 def fetch_rate_facets(url: str) -> dict[str, list]:
     """Skills (most sampled first), engagement types, regions and months in the rate report."""
-    skills = _query(url, f"select skill from {RATES} group by skill order by sum(n) desc, skill", table=RATES)
+    skills = _query(
+        url, f"select skill from {RATES} group by skill order by sum(n) desc, skill", table=RATES
+    )
     types = _query(url, f"select distinct engagement_type from {RATES} order by 1", table=RATES)
-    regions = _query(url, f"select region from {RATES} group by region order by sum(n) desc, region", table=RATES)
+    regions = _query(
+        url, f"select region from {RATES} group by region order by sum(n) desc, region", table=RATES
+    )
     return {
         "skills": [row["skill"] for row in skills],
         "engagement_types": [row["engagement_type"] for row in types],
@@ -174,8 +185,12 @@ def fetch_rates(url: str, skills: tuple[str, ...], engagement_type: str) -> list
 def fetch_developer_profile(url: str, handle: str) -> dict | None:
     """One public developer profile with its skills' evidence (strongest first); None when
     the handle has none."""
-    profiles = _query(url, f"select * from {DEVELOPER_PROFILES} where handle = %s",
-                      [visitor_text(handle).strip().lower()], table=DEVELOPER_PROFILES)
+    profiles = _query(
+        url,
+        f"select * from {DEVELOPER_PROFILES} where handle = %s",
+        [visitor_text(handle).strip().lower()],
+        table=DEVELOPER_PROFILES,
+    )
     if not profiles:
         return None
     skills = _query(
@@ -193,8 +208,9 @@ def fetch_developer_profile(url: str, handle: str) -> dict | None:
     return {**profiles[0], "skill_evidence": skills}
 
 
-def fetch_developer_directory(url: str, skill: str | None, tiers: tuple[str, ...],
-                              max_floor_usd: float | None) -> list[dict]:
+def fetch_developer_directory(
+    url: str, skill: str | None, tiers: tuple[str, ...], max_floor_usd: float | None
+) -> list[dict]:
     """Profiles with ``skill`` (any when None) in one of ``tiers`` (any when empty), whose
     floor is at most ``max_floor_usd`` (any, including no floor, when None): best tier first."""
     return _query(
@@ -216,10 +232,14 @@ def fetch_developer_directory(url: str, skill: str | None, tiers: tuple[str, ...
 
 def fetch_developer_facets(url: str) -> dict[str, list[str]]:
     """The directory's choices: skills shown by evidence and tiers present, from the marts."""
-    skills = _query(url, f"select distinct unnest(skills) as skill from {DEVELOPER_PROFILES} "
-                         "order by 1", table=DEVELOPER_PROFILES)
-    tiers = _query(url, f"select distinct tier from {DEVELOPER_PROFILES} order by 1",
-                   table=DEVELOPER_PROFILES)
+    skills = _query(
+        url,
+        f"select distinct unnest(skills) as skill from {DEVELOPER_PROFILES} order by 1",
+        table=DEVELOPER_PROFILES,
+    )
+    tiers = _query(
+        url, f"select distinct tier from {DEVELOPER_PROFILES} order by 1", table=DEVELOPER_PROFILES
+    )
     return {"skills": [row["skill"] for row in skills], "tiers": [row["tier"] for row in tiers]}
 
 
@@ -244,8 +264,11 @@ def fetch_source_overview(url: str) -> list[dict]:
     }
     rejects = {
         row["source"]: row["rejects"]
-        for row in _query(url, "select source, count(*) as rejects from raw.rejects group by source",
-                          table="raw.rejects")
+        for row in _query(
+            url,
+            "select source, count(*) as rejects from raw.rejects group by source",
+            table="raw.rejects",
+        )
     }
     health = _source_health(url)
     names = sorted(set(postings) | set(runs))
@@ -263,14 +286,19 @@ def fetch_source_overview(url: str) -> list[dict]:
 
 def _source_health(url: str) -> dict[str, dict]:
     """The checks' verdict per source, when their status table exists (issue 4)."""
-    exists = _query(url, "select to_regclass(%s) is not null as present", [SOURCE_STATUS])[0]["present"]
+    exists = _query(url, "select to_regclass(%s) is not null as present", [SOURCE_STATUS])[0][
+        "present"
+    ]
     if not exists:
         return {}
     rows = _query(url, f"select * from {SOURCE_STATUS}", table=SOURCE_STATUS)
     health = {}
     for row in rows:
         if "source" in row and "status" in row:
-            reason = next((row[key] for key in ("reason", "detail", "details", "message") if row.get(key)), None)
+            reason = next(
+                (row[key] for key in ("reason", "detail", "details", "message") if row.get(key)),
+                None,
+            )
             health[row["source"]] = {"health": row["status"], "health_reason": reason}
     return health
 
@@ -312,8 +340,11 @@ def data_docs_index(url: str | None = None) -> Path | None:
 
 
 SOURCE_STATUS = "quality.source_status"
-DATA_DOCS_CANDIDATES = ("data_docs/index.html", "gx/data_docs/index.html",
-                        "gx/uncommitted/data_docs/local_site/index.html")
+DATA_DOCS_CANDIDATES = (
+    "data_docs/index.html",
+    "gx/data_docs/index.html",
+    "gx/uncommitted/data_docs/local_site/index.html",
+)
 
 
 # -- cached wrappers for the pages -----------------------------------------------------------
@@ -325,8 +356,9 @@ def load_facets(url: str) -> dict[str, list[str]]:
 
 
 @st.cache_data(ttl=POSTINGS_TTL_SECONDS, show_spinner=False)
-def load_postings(url: str, filters: PostingFilters, profile: Profile = NO_PROFILE,
-                  limit: int = PAGE_ROWS) -> list[dict]:
+def load_postings(
+    url: str, filters: PostingFilters, profile: Profile = NO_PROFILE, limit: int = PAGE_ROWS
+) -> list[dict]:
     return fetch_postings(url, filters, limit=limit, profile=profile)
 
 
@@ -351,8 +383,9 @@ def load_developer_profile(url: str, handle: str) -> dict | None:
 
 
 @st.cache_data(ttl=DEVELOPERS_TTL_SECONDS, show_spinner=False)
-def load_developer_directory(url: str, skill: str | None, tiers: tuple[str, ...],
-                             max_floor_usd: float | None) -> list[dict]:
+def load_developer_directory(
+    url: str, skill: str | None, tiers: tuple[str, ...], max_floor_usd: float | None
+) -> list[dict]:
     return fetch_developer_directory(url, skill, tiers, max_floor_usd)
 
 
@@ -401,11 +434,17 @@ def _pool(url: str) -> ConnectionPool:
         except psycopg.OperationalError as error:
             raise _unreachable(url, error) from error
         pool = ConnectionPool(
-            url, min_size=1, max_size=CONNECTIONS_PER_URL, open=False, name="dashboard",
-            kwargs={"connect_timeout": CONNECT_TIMEOUT_SECONDS}, configure=_configure,
+            url,
+            min_size=1,
+            max_size=CONNECTIONS_PER_URL,
+            open=False,
+            name="dashboard",
+            kwargs={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+            configure=_configure,
             # A connection the server dropped since (restart, idle timeout, a dropped
             # database) is found out before use and replaced.
-            check=ConnectionPool.check_connection, timeout=CONNECT_TIMEOUT_SECONDS,
+            check=ConnectionPool.check_connection,
+            timeout=CONNECT_TIMEOUT_SECONDS,
         )
         try:
             pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
@@ -450,7 +489,9 @@ def _query(url: str, sql: str, parameters: list | None = None, table: str = MART
         try:
             cur.execute(sql, parameters)
         except MISSING_RELATION as error:
-            raise DataUnavailable(f"`{table}` does not exist yet: run `midtier run` first.") from error
+            raise DataUnavailable(
+                f"`{table}` does not exist yet: run `midtier run` first."
+            ) from error
         # Plain tuples zipped with the column names: a RealDictCursor costs ~0.1 ms a row
         # (the feed's 1000-row CSV fetch spent 100 ms of its 170 ms building them).
         names = [column.name for column in cur.description]

@@ -56,15 +56,19 @@ def apply(conn: Connection, validation_id: str, outcomes: list[CheckOutcome]) ->
                                           else excluded.flagged_at end,
                         cleared_at = null
                     """,
-                    [(posting_id, outcome.check_name, observed, validation_id)
-                     for posting_id, observed in sorted(outcome.failing.items())],
+                    [
+                        (posting_id, outcome.check_name, observed, validation_id)
+                        for posting_id, observed in sorted(outcome.failing.items())
+                    ],
                 )
             new = set(outcome.failing) - open_before
             added += len(new)
             refreshed += len(outcome.failing) - len(new)
             if not outcome.complete:
-                log.warning("check %s listed only part of its failing rows: no flags cleared",
-                            outcome.check_name)
+                log.warning(
+                    "check %s listed only part of its failing rows: no flags cleared",
+                    outcome.check_name,
+                )
                 continue
             cur.execute(
                 """

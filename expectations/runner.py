@@ -154,8 +154,13 @@ def data_docs_dir() -> Path:
     return load_settings().home / "gx" / "data_docs"
 
 
-def run_checks(url: str | None = None, *, groups: Iterable[str] | None = None,
-               sources: list[str] | None = None, validation_id: str | None = None) -> CheckSummary:
+def run_checks(
+    url: str | None = None,
+    *,
+    groups: Iterable[str] | None = None,
+    sources: list[str] | None = None,
+    validation_id: str | None = None,
+) -> CheckSummary:
     """Validate the given groups of suites (all by default) and record the results.
 
     ``url`` defaults to Midtier's database (``DATABASE_URL`` or the embedded server).
@@ -172,14 +177,19 @@ def run_checks(url: str | None = None, *, groups: Iterable[str] | None = None,
     changes = flags.FlagChanges()
     degraded: dict[str, str] = {}
     docs_index = None
-    with (_database_url_in_environment(url), _quiet_great_expectations(),
-          contextlib.closing(database.connect(url)) as conn):
+    with (
+        _database_url_in_environment(url),
+        _quiet_great_expectations(),
+        contextlib.closing(database.connect(url)) as conn,
+    ):
         conn.autocommit = True
         validator = _Validator(validation_id)
         try:
             if SOURCE_HEALTH in groups:
                 for source, crawl_run_id in source_health.latest_runs(conn, sources).items():
-                    plan = suite_plans.source_health(source_health.baseline(conn, source, crawl_run_id))
+                    plan = suite_plans.source_health(
+                        source_health.baseline(conn, source, crawl_run_id)
+                    )
                     result = validator.validate(plan)
                     results.append(result)
                     status = source_health.SourceStatus(
@@ -197,13 +207,18 @@ def run_checks(url: str | None = None, *, groups: Iterable[str] | None = None,
                 result = validator.validate(suite_plans.client_legitimacy())
                 results.append(result)
                 if result.errored:
-                    log.warning("suite %s errored: no flag cleared, open flags kept (%s)",
-                                result.name, result.reason())
+                    log.warning(
+                        "suite %s errored: no flag cleared, open flags kept (%s)",
+                        result.name,
+                        result.reason(),
+                    )
                 changes = flags.apply(conn, validation_id, _flag_outcomes(result))
             if MART_INTEGRITY in groups:
-                for plan in (suite_plans.fct_postings_integrity(),
-                             suite_plans.fct_postings_coverage(),
-                             suite_plans.fct_postings_budgets()):
+                for plan in (
+                    suite_plans.fct_postings_integrity(),
+                    suite_plans.fct_postings_coverage(),
+                    suite_plans.fct_postings_budgets(),
+                ):
                     if not mart_built:
                         results.append(_missing_mart(plan))
                     else:
@@ -211,12 +226,18 @@ def run_checks(url: str | None = None, *, groups: Iterable[str] | None = None,
             docs_index = validator.build_data_docs()
         finally:
             validator.close()
-    summary = CheckSummary(validation_id=validation_id, suites=results, flag_changes=changes,
-                           degraded_sources=degraded, data_docs_path=docs_index)
+    summary = CheckSummary(
+        validation_id=validation_id,
+        suites=results,
+        flag_changes=changes,
+        degraded_sources=degraded,
+        data_docs_path=docs_index,
+    )
     _record(url, validation_id, results, docs_index)
     if summary.critical_failures:
         reason = "critical data checks failed: " + "; ".join(
-            f"{suite.name} ({suite.reason()})" for suite in summary.critical_failures)
+            f"{suite.name} ({suite.reason()})" for suite in summary.critical_failures
+        )
         publication.record(url, validation_id=validation_id, published=False, reason=reason)
         log.warning("validation %s: %s", validation_id, reason)
     log.info("validation %s: %s", validation_id, "passed" if summary.success else "failed")
@@ -245,11 +266,15 @@ def format_summary(summary: CheckSummary) -> str:
             lines.append(f"        - {name} {failure.expectation}{target}: {detail}")
     if any(suite.group == CLIENT_LEGITIMACY for suite in summary.suites):
         changes = summary.flag_changes
-        lines.append(f"posting flags: {changes.added} added, {changes.cleared} cleared, "
-                     f"{changes.refreshed} still open")
+        lines.append(
+            f"posting flags: {changes.added} added, {changes.cleared} cleared, "
+            f"{changes.refreshed} still open"
+        )
     for suite in summary.errored_suites:
-        lines.append(f"suite {suite.name} errored (a check raised, the data was not judged): "
-                     "no flag cleared, open flags kept")
+        lines.append(
+            f"suite {suite.name} errored (a check raised, the data was not judged): "
+            "no flag cleared, open flags kept"
+        )
     for source, reason in summary.degraded_sources.items():
         lines.append(f"source {source} degraded: {reason}")
     if summary.data_docs_path:
@@ -273,35 +298,61 @@ class _Validator:
         self.context = _ephemeral_context(data_docs_dir())
         self.run_id = RunIdentifier(run_name=validation_id, run_time=dt.datetime.now(dt.UTC))
         self.datasource = self.context.data_sources.add_postgres(
-            name="midtier", connection_string=CONNECTION_STRING, create_temp_table=False)
+            name="midtier", connection_string=CONNECTION_STRING, create_temp_table=False
+        )
         self.validated = 0
 
     def validate(self, plan: SuitePlan) -> SuiteResult:
         skipped = [(check.name, check.skipped_reason or "") for check in plan.skipped]
         if len(skipped) == len(plan.checks):
-            return SuiteResult(name=plan.name, success=True, evaluated=0, failed=0,
-                               critical=plan.critical, group=plan.group, skipped=skipped,
-                               source=plan.source, result_json={"skipped_entirely": True})
+            return SuiteResult(
+                name=plan.name,
+                success=True,
+                evaluated=0,
+                failed=0,
+                critical=plan.critical,
+                group=plan.group,
+                skipped=skipped,
+                source=plan.source,
+                result_json={"skipped_entirely": True},
+            )
         gx = self._gx
         try:
             asset = self.datasource.add_query_asset(name=plan.name, query=plan.query)
             batch_definition = asset.add_batch_definition_whole_table("whole")
             suite = self.context.suites.add(plan.build_suite())
             validation = self.context.validation_definitions.add(
-                gx.ValidationDefinition(name=plan.name, data=batch_definition, suite=suite))
-            checkpoint = self.context.checkpoints.add(gx.Checkpoint(
-                name=f"{plan.name}_checkpoint", validation_definitions=[validation],
-                result_format=_result_format(plan)))
+                gx.ValidationDefinition(name=plan.name, data=batch_definition, suite=suite)
+            )
+            checkpoint = self.context.checkpoints.add(
+                gx.Checkpoint(
+                    name=f"{plan.name}_checkpoint",
+                    validation_definitions=[validation],
+                    result_format=_result_format(plan),
+                )
+            )
             [result] = checkpoint.run(run_id=self.run_id).run_results.values()
         except Exception as error:  # a batch that cannot be read fails its suite, not the run
             log.warning("suite %s could not run: %s", plan.name, error)
-            failure = ExpectationFailure(expectation="batch", column=None, unexpected_count=None,
-                                         error=f"{type(error).__name__}: {error}".splitlines()[0])
-            return SuiteResult(name=plan.name, success=False, evaluated=1, failed=1,
-                               critical=plan.critical, failures=[failure], group=plan.group,
-                               skipped=skipped, source=plan.source,
-                               result_json={"success": False, "error": failure.error},
-                               errored=True)
+            failure = ExpectationFailure(
+                expectation="batch",
+                column=None,
+                unexpected_count=None,
+                error=f"{type(error).__name__}: {error}".splitlines()[0],
+            )
+            return SuiteResult(
+                name=plan.name,
+                success=False,
+                evaluated=1,
+                failed=1,
+                critical=plan.critical,
+                failures=[failure],
+                group=plan.group,
+                skipped=skipped,
+                source=plan.source,
+                result_json={"success": False, "error": failure.error},
+                errored=True,
+            )
         self.validated += 1
         statistics = result.statistics
         failures = [_failure(item, plan.row_key) for item in result.results if not item.success]
@@ -353,8 +404,10 @@ def _ephemeral_context(docs_dir: Path):
         DATA_DOCS_SITE: {
             "class_name": "SiteBuilder",
             "show_how_to_buttons": False,
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                              "base_directory": str(docs_dir)},
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir),
+            },
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         }
     }
@@ -372,11 +425,22 @@ def _result_format(plan: SuitePlan) -> dict:
 
 
 def _missing_mart(plan: SuitePlan) -> SuiteResult:
-    failure = ExpectationFailure(expectation="table_exists", column=None, unexpected_count=None,
-                                 error=f"{MART} does not exist: run `midtier transform` first")
-    return SuiteResult(name=plan.name, success=False, evaluated=1, failed=1, critical=plan.critical,
-                       failures=[failure], group=plan.group,
-                       result_json={"success": False, "error": failure.error})
+    failure = ExpectationFailure(
+        expectation="table_exists",
+        column=None,
+        unexpected_count=None,
+        error=f"{MART} does not exist: run `midtier transform` first",
+    )
+    return SuiteResult(
+        name=plan.name,
+        success=False,
+        evaluated=1,
+        failed=1,
+        critical=plan.critical,
+        failures=[failure],
+        group=plan.group,
+        result_json={"success": False, "error": failure.error},
+    )
 
 
 def _mart_built(conn) -> bool:
@@ -441,9 +505,14 @@ def _failure(expectation_result, row_key: str | None) -> ExpectationFailure:
             key = str(key)
             if key not in observed:
                 row_keys.append(key)
-                values = {name: value for name, value in index.items() if name != row_key} \
-                    if isinstance(index, dict) else {}
-                observed[key] = ", ".join(f"{name}={_short(value)}" for name, value in values.items())
+                values = (
+                    {name: value for name, value in index.items() if name != row_key}
+                    if isinstance(index, dict)
+                    else {}
+                )
+                observed[key] = ", ".join(
+                    f"{name}={_short(value)}" for name, value in values.items()
+                )
     error = raised_error(expectation_result.exception_info)
     unexpected_count = details.get("unexpected_count")
     return ExpectationFailure(
@@ -470,8 +539,11 @@ def raised_error(exception_info) -> str | None:
     """
     if not isinstance(exception_info, dict):
         return None
-    entries = [exception_info] if "raised_exception" in exception_info else [
-        entry for entry in exception_info.values() if isinstance(entry, dict)]
+    entries = (
+        [exception_info]
+        if "raised_exception" in exception_info
+        else [entry for entry in exception_info.values() if isinstance(entry, dict)]
+    )
     for entry in entries:
         if entry.get("raised_exception"):
             message = str(entry.get("exception_message") or "an expectation raised")
@@ -508,8 +580,11 @@ def _flag_outcomes(result: SuiteResult) -> list[flags.CheckOutcome]:
         elif failure.error:
             continue
         else:
-            outcomes.append(flags.CheckOutcome(check_name=name, failing=failure.observed,
-                                               complete=failure.complete and clears))
+            outcomes.append(
+                flags.CheckOutcome(
+                    check_name=name, failing=failure.observed, complete=failure.complete and clears
+                )
+            )
     return outcomes
 
 
@@ -534,14 +609,22 @@ _UPSERT = """
 """
 
 
-def _record(url: str, validation_id: str, results: list[SuiteResult], docs_index: str | None) -> None:
+def _record(
+    url: str, validation_id: str, results: list[SuiteResult], docs_index: str | None
+) -> None:
     with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
         for result in results:
             cur.execute(
                 _UPSERT,
                 (
-                    validation_id, result.name, result.success, result.evaluated, result.failed,
-                    Jsonb(result.result_json), result.group, result.critical,
+                    validation_id,
+                    result.name,
+                    result.success,
+                    result.evaluated,
+                    result.failed,
+                    Jsonb(result.result_json),
+                    result.group,
+                    result.critical,
                     Jsonb([{"check": name, "reason": reason} for name, reason in result.skipped]),
                     docs_index,
                     result.status,

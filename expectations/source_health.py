@@ -132,8 +132,12 @@ def baseline(conn: Connection, source: str, crawl_run_id: str) -> SourceBaseline
         cross join (select * from raw.crawl_runs where crawl_run_id = %(run)s) as run
         where postings.crawl_run_id = %(run)s
         """,
-        {"known": sorted(known), "required": sorted(required or []), "source": source,
-         "run": crawl_run_id},
+        {
+            "known": sorted(known),
+            "required": sorted(required or []),
+            "source": source,
+            "run": crawl_run_id,
+        },
     )
     return SourceBaseline(
         source=source,
@@ -189,15 +193,18 @@ def record_status(conn: Connection, status: SourceStatus, validation_id: str) ->
             (status.source, status.status, status.reason, status.crawl_run_id, validation_id),
         )
     if status.status == DEGRADED:
-        log.warning("source %s is degraded (run %s): %s", status.source, status.crawl_run_id,
-                    status.reason)
+        log.warning(
+            "source %s is degraded (run %s): %s", status.source, status.crawl_run_id, status.reason
+        )
 
 
 def degraded_sources(conn: Connection) -> dict[str, str]:
     """source -> reason, for every source currently degraded."""
     with conn.cursor() as cur:
-        cur.execute("select source, coalesce(reason, '') from quality.source_status "
-                    "where status = 'degraded' order by source")
+        cur.execute(
+            "select source, coalesce(reason, '') from quality.source_status "
+            "where status = 'degraded' order by source"
+        )
         return dict(cur.fetchall())
 
 

@@ -82,7 +82,10 @@ class SuitePlan:
         expectations = []
         for check in self.checks:
             if check.expectation is not None:
-                check.expectation.meta = {**(check.expectation.meta or {}), "check_name": check.name}
+                check.expectation.meta = {
+                    **(check.expectation.meta or {}),
+                    "check_name": check.name,
+                }
                 expectations.append(check.expectation)
         return gx.ExpectationSuite(name=self.name, meta=dict(self.meta), expectations=expectations)
 
@@ -121,29 +124,59 @@ def source_health(baseline: SourceBaseline) -> SuitePlan:
         minimum = math.floor(baseline.usual_volume * thresholds.MIN_VOLUME_RATIO) + 1
         checks.append(_run("volume", expect.ExpectTableRowCountToBeBetween(min_value=minimum)))
     for column, share in thresholds.MAX_NULL_SHARE.items():
-        checks.append(_run(f"{column}_missing", expect.ExpectColumnValuesToNotBeNull(
-            column=column, mostly=1 - share)))
+        checks.append(
+            _run(
+                f"{column}_missing",
+                expect.ExpectColumnValuesToNotBeNull(column=column, mostly=1 - share),
+            )
+        )
     if baseline.posted_at_null_share is None:
         checks.append(_skip("posted_at_missing", no_history))
     else:
-        allowed = min(1.0, baseline.posted_at_null_share + thresholds.POSTED_AT_NULL_SHARE_TOLERANCE)
+        allowed = min(
+            1.0, baseline.posted_at_null_share + thresholds.POSTED_AT_NULL_SHARE_TOLERANCE
+        )
         if allowed >= 1.0:
             checks.append(_skip("posted_at_missing", "the source gives no posting times"))
         else:
-            checks.append(_run("posted_at_missing", expect.ExpectColumnValuesToNotBeNull(
-                column="posted_at", mostly=1 - allowed)))
+            checks.append(
+                _run(
+                    "posted_at_missing",
+                    expect.ExpectColumnValuesToNotBeNull(column="posted_at", mostly=1 - allowed),
+                )
+            )
     if baseline.has_payload_baseline:
-        checks.append(_run("unknown_payload_keys", expect.ExpectColumnValuesToBeNull(
-            column="unknown_payload_keys")))
-        checks.append(_run("missing_payload_keys", expect.ExpectColumnValuesToBeNull(
-            column="missing_payload_keys")))
+        checks.append(
+            _run(
+                "unknown_payload_keys",
+                expect.ExpectColumnValuesToBeNull(column="unknown_payload_keys"),
+            )
+        )
+        checks.append(
+            _run(
+                "missing_payload_keys",
+                expect.ExpectColumnValuesToBeNull(column="missing_payload_keys"),
+            )
+        )
     else:
         checks.append(_skip("unknown_payload_keys", no_history))
         checks.append(_skip("missing_payload_keys", no_history))
-    checks.append(_run("freshness", expect.ExpectColumnMaxToBeBetween(
-        column="hours_since_new_posting", max_value=thresholds.MAX_HOURS_SINCE_NEW_POSTING)))
-    checks.append(_run("reject_share", expect.ExpectColumnMaxToBeBetween(
-        column="reject_share", max_value=thresholds.MAX_REJECT_SHARE)))
+    checks.append(
+        _run(
+            "freshness",
+            expect.ExpectColumnMaxToBeBetween(
+                column="hours_since_new_posting", max_value=thresholds.MAX_HOURS_SINCE_NEW_POSTING
+            ),
+        )
+    )
+    checks.append(
+        _run(
+            "reject_share",
+            expect.ExpectColumnMaxToBeBetween(
+                column="reject_share", max_value=thresholds.MAX_REJECT_SHARE
+            ),
+        )
+    )
     return SuitePlan(
         name=f"source_health.{baseline.source}",
         group=SOURCE_HEALTH,
@@ -151,8 +184,11 @@ def source_health(baseline: SourceBaseline) -> SuitePlan:
         checks=checks,
         row_key="source_posting_id",
         source=baseline.source,
-        meta={"source": baseline.source, "crawl_run_id": baseline.crawl_run_id,
-              "usual_volume": baseline.usual_volume},
+        meta={
+            "source": baseline.source,
+            "crawl_run_id": baseline.crawl_run_id,
+            "usual_volume": baseline.usual_volume,
+        },
     )
 
 
@@ -170,10 +206,16 @@ def client_legitimacy() -> SuitePlan:
     return SuitePlan(
         name="client_legitimacy",
         group=CLIENT_LEGITIMACY,
-        query=(f"select posting_id, (case when is_score_flagged then legitimacy_score end)"
-               f"::double precision as legitimacy_score from {MART}"),
-        checks=[_run(LEGITIMACY_SCORE_CHECK, gx.expectations.ExpectColumnValuesToBeNull(
-            column="legitimacy_score"))],
+        query=(
+            f"select posting_id, (case when is_score_flagged then legitimacy_score end)"
+            f"::double precision as legitimacy_score from {MART}"
+        ),
+        checks=[
+            _run(
+                LEGITIMACY_SCORE_CHECK,
+                gx.expectations.ExpectColumnValuesToBeNull(column="legitimacy_score"),
+            )
+        ],
         row_key="posting_id",
         meta={"table": MART},
     )
@@ -182,8 +224,17 @@ def client_legitimacy() -> SuitePlan:
 # -- mart integrity -----------------------------------------------------------------------------
 
 _INTEGRITY_COLUMNS = (
-    "posting_id", "source", "title", "url", "engagement_type", "budget_currency",
-    "budget_period", "legitimacy_score", "hourly_usd_min", "hourly_usd_max", "hourly_usd_mid",
+    "posting_id",
+    "source",
+    "title",
+    "url",
+    "engagement_type",
+    "budget_currency",
+    "budget_period",
+    "legitimacy_score",
+    "hourly_usd_min",
+    "hourly_usd_max",
+    "hourly_usd_mid",
     "is_flagged",
 )
 
@@ -200,31 +251,80 @@ def fct_postings_integrity() -> SuitePlan:
         _run("row_count", expect.ExpectTableRowCountToBeBetween(min_value=1)),
         _run("posting_id_not_null", expect.ExpectColumnValuesToNotBeNull(column="posting_id")),
         _run("posting_id_unique", expect.ExpectColumnValuesToBeUnique(column="posting_id")),
-        _run("title_missing", expect.ExpectColumnValuesToNotBeNull(
-            column="title", mostly=1 - thresholds.MAX_NULL_SHARE["title"])),
-        _run("url_missing", expect.ExpectColumnValuesToNotBeNull(
-            column="url", mostly=1 - thresholds.MAX_NULL_SHARE["url"])),
-        _run("engagement_type_not_null", expect.ExpectColumnValuesToNotBeNull(column="engagement_type")),
-        _run("engagement_type_known", expect.ExpectColumnValuesToBeInSet(
-            column="engagement_type", value_set=list(ENGAGEMENT_TYPES))),
+        _run(
+            "title_missing",
+            expect.ExpectColumnValuesToNotBeNull(
+                column="title", mostly=1 - thresholds.MAX_NULL_SHARE["title"]
+            ),
+        ),
+        _run(
+            "url_missing",
+            expect.ExpectColumnValuesToNotBeNull(
+                column="url", mostly=1 - thresholds.MAX_NULL_SHARE["url"]
+            ),
+        ),
+        _run(
+            "engagement_type_not_null",
+            expect.ExpectColumnValuesToNotBeNull(column="engagement_type"),
+        ),
+        _run(
+            "engagement_type_known",
+            expect.ExpectColumnValuesToBeInSet(
+                column="engagement_type", value_set=list(ENGAGEMENT_TYPES)
+            ),
+        ),
         # Nulls are skipped by column-map expectations: a posting may have no budget.
-        _run("budget_period_known", expect.ExpectColumnValuesToBeInSet(
-            column="budget_period", value_set=list(BUDGET_PERIODS))),
-        _run("legitimacy_score_range", expect.ExpectColumnValuesToBeBetween(
-            column="legitimacy_score", min_value=0, max_value=100)),
-        _run("hourly_usd_order", expect.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="hourly_usd_max", column_B="hourly_usd_min", or_equal=True,
-            ignore_row_if="either_value_is_missing")),
+        _run(
+            "budget_period_known",
+            expect.ExpectColumnValuesToBeInSet(
+                column="budget_period", value_set=list(BUDGET_PERIODS)
+            ),
+        ),
+        _run(
+            "legitimacy_score_range",
+            expect.ExpectColumnValuesToBeBetween(
+                column="legitimacy_score", min_value=0, max_value=100
+            ),
+        ),
+        _run(
+            "hourly_usd_order",
+            expect.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="hourly_usd_max",
+                column_B="hourly_usd_min",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
+        ),
     ]
     for currency, (low, high) in thresholds.HOURLY_USD_BOUNDS.items():
-        checks.append(_run(f"hourly_usd_bounds_{currency}", expect.ExpectColumnValuesToBeBetween(
-            column="hourly_usd_mid", min_value=low, max_value=high,
-            row_condition=Column("budget_currency") == currency)))
+        checks.append(
+            _run(
+                f"hourly_usd_bounds_{currency}",
+                expect.ExpectColumnValuesToBeBetween(
+                    column="hourly_usd_mid",
+                    min_value=low,
+                    max_value=high,
+                    row_condition=Column("budget_currency") == currency,
+                ),
+            )
+        )
     low, high = thresholds.DEFAULT_HOURLY_USD_BOUNDS
-    checks.append(_run("hourly_usd_bounds_other", expect.ExpectColumnValuesToBeBetween(
-        column="hourly_usd_mid", min_value=low, max_value=high,
-        row_condition=Column("budget_currency").is_not_in(list(thresholds.HOURLY_USD_BOUNDS)))))
-    checks.append(_run("is_flagged_not_null", expect.ExpectColumnValuesToNotBeNull(column="is_flagged")))
+    checks.append(
+        _run(
+            "hourly_usd_bounds_other",
+            expect.ExpectColumnValuesToBeBetween(
+                column="hourly_usd_mid",
+                min_value=low,
+                max_value=high,
+                row_condition=Column("budget_currency").is_not_in(
+                    list(thresholds.HOURLY_USD_BOUNDS)
+                ),
+            ),
+        )
+    )
+    checks.append(
+        _run("is_flagged_not_null", expect.ExpectColumnValuesToNotBeNull(column="is_flagged"))
+    )
     return SuitePlan(
         name="fct_postings_integrity",
         group=MART_INTEGRITY,
@@ -239,8 +339,10 @@ def fct_postings_integrity() -> SuitePlan:
 def _per_source_query() -> str:
     """One row per healthy source: its raw and mart postings, and the share of the postings
     whose raw record states pay that dbt read as engagement_type 'unknown'."""
-    states_pay = ("(nullif(btrim(raw_postings.budget_text), '') is not null"
-                  " or raw_postings.salary_min is not null or raw_postings.salary_max is not null)")
+    states_pay = (
+        "(nullif(btrim(raw_postings.budget_text), '') is not null"
+        " or raw_postings.salary_min is not null or raw_postings.salary_max is not null)"
+    )
     query = f"""
         select * from (
         with raw_postings as (
@@ -282,8 +384,16 @@ def fct_postings_coverage() -> SuitePlan:
         name="fct_postings_coverage",
         group=MART_INTEGRITY,
         query=_per_source_query(),
-        checks=[_run("mart_rows_vs_raw", gx.expectations.ExpectColumnValuesToBeBetween(
-            column="mart_to_raw_ratio", min_value=thresholds.MIN_MART_TO_RAW_RATIO, max_value=1.0))],
+        checks=[
+            _run(
+                "mart_rows_vs_raw",
+                gx.expectations.ExpectColumnValuesToBeBetween(
+                    column="mart_to_raw_ratio",
+                    min_value=thresholds.MIN_MART_TO_RAW_RATIO,
+                    max_value=1.0,
+                ),
+            )
+        ],
         row_key="source",
         critical=True,
         meta={"table": MART, "compared_with": "raw.postings"},
@@ -296,8 +406,14 @@ def fct_postings_budgets() -> SuitePlan:
         name="fct_postings_budgets",
         group=MART_INTEGRITY,
         query=_per_source_query(),
-        checks=[_run("unread_budget_share", gx.expectations.ExpectColumnValuesToBeBetween(
-            column="unread_budget_share", max_value=thresholds.MAX_UNREAD_BUDGET_SHARE))],
+        checks=[
+            _run(
+                "unread_budget_share",
+                gx.expectations.ExpectColumnValuesToBeBetween(
+                    column="unread_budget_share", max_value=thresholds.MAX_UNREAD_BUDGET_SHARE
+                ),
+            )
+        ],
         row_key="source",
         meta={"table": MART, "compared_with": "raw.postings"},
     )

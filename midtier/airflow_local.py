@@ -112,7 +112,11 @@ def _secret(paths: Paths, name: str) -> str:
         paths.secrets_dir.mkdir(parents=True, exist_ok=True)
         paths.secrets_dir.chmod(0o700)
         # a Fernet key is 32 random bytes, url-safe base64; the others are any random text
-        value = urlsafe_b64encode(os.urandom(32)).decode() if name == "fernet_key" else secrets.token_urlsafe(32)
+        value = (
+            urlsafe_b64encode(os.urandom(32)).decode()
+            if name == "fernet_key"
+            else secrets.token_urlsafe(32)
+        )
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(value)
@@ -143,8 +147,13 @@ def environment(settings: Settings, url: str) -> dict[str, str]:
 
 def airflow_command(env: dict[str, str], *args: str, timeout: float = 600) -> str:
     """Run one `airflow` command under the deployment's settings; its standard output."""
-    result = subprocess.run([sys.executable, "-m", "airflow", *args], env=env, capture_output=True,
-                            text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if result.returncode != 0:
         detail = "\n".join(result.stderr.strip().splitlines()[-8:])
         raise AirflowLocalError(f"`airflow {' '.join(args)}` failed:\n{detail}")
@@ -159,8 +168,10 @@ def prepare(settings: Settings | None = None, *, echo: Echo = print) -> dict[str
 
     settings = settings or load_settings()
     url = steps.prepare_database()
-    echo(f"database: {database.redact(url)}"
-         f"{' (embedded)' if settings.uses_embedded_database else ''}")
+    echo(
+        f"database: {database.redact(url)}"
+        f"{' (embedded)' if settings.uses_embedded_database else ''}"
+    )
     env = environment(settings, url)
     settings.airflow_home.mkdir(parents=True, exist_ok=True)
     metadata = _libpq_url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
@@ -169,12 +180,15 @@ def prepare(settings: Settings | None = None, *, echo: Echo = print) -> dict[str
     except Exception as error:
         raise AirflowLocalError(
             f"cannot create Airflow's database `{METADATA_DATABASE}` at {database.redact(metadata)}: "
-            f"{str(error).strip()} — create it, or let this user create databases") from error
+            f"{str(error).strip()} — create it, or let this user create databases"
+        ) from error
     echo("migrating Airflow's metadata database (airflow db migrate)")
     airflow_command(env, "db", "migrate")
     slots = os.environ.get("MIDTIER_CRAWL_SLOTS", "2")
     if _pool_slots(metadata) != int(slots):
-        airflow_command(env, "pools", "set", orchestration.CRAWL_POOL, slots, "Concurrent source crawls")
+        airflow_command(
+            env, "pools", "set", orchestration.CRAWL_POOL, slots, "Concurrent source crawls"
+        )
     echo(f"pool {orchestration.CRAWL_POOL}: {slots} slots")
     echo(f"dbt manifest: {steps.parse_dbt_project()}")
     return env
@@ -196,7 +210,10 @@ def _pid(paths: Paths, component: str) -> int | None:
     try:
         pid, created = paths.pid_file(component).read_text().split()
         process = psutil.Process(int(pid))
-        if abs(process.create_time() - float(created)) < 0.01 and process.status() != psutil.STATUS_ZOMBIE:
+        if (
+            abs(process.create_time() - float(created)) < 0.01
+            and process.status() != psutil.STATUS_ZOMBIE
+        ):
             return process.pid
     except (OSError, ValueError, psutil.Error):
         pass
@@ -209,14 +226,19 @@ def _start(paths: Paths, component: str, env: dict[str, str]) -> int:
     with open(paths.log_file(component), "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "airflow", *COMPONENTS[component]],
-            env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             cwd=paths.home,
             # own session: `down` finds it and every process it forked (task runners, workers)
             start_new_session=True,
         )
     import psutil
 
-    paths.pid_file(component).write_text(f"{process.pid} {psutil.Process(process.pid).create_time()}")
+    paths.pid_file(component).write_text(
+        f"{process.pid} {psutil.Process(process.pid).create_time()}"
+    )
     return process.pid
 
 
@@ -281,9 +303,13 @@ def up(*, echo: Echo = print, timeout: float = 300) -> None:
         echo(f"Airflow is already running: http://127.0.0.1:{api_port()}")
         return
     if "api-server" not in running and _port_in_use(api_port()):
-        raise AirflowLocalError(f"port {api_port()} on 127.0.0.1 is in use: stop what holds it, or "
-                                f"set MIDTIER_AIRFLOW_PORT to a free port")
-    was_running = settings.uses_embedded_database and database.EmbeddedPostgres(settings).is_running()
+        raise AirflowLocalError(
+            f"port {api_port()} on 127.0.0.1 is in use: stop what holds it, or "
+            f"set MIDTIER_AIRFLOW_PORT to a free port"
+        )
+    was_running = (
+        settings.uses_embedded_database and database.EmbeddedPostgres(settings).is_running()
+    )
     env = prepare(settings, echo=echo)
     if settings.uses_embedded_database and not was_running:
         paths.run_dir.mkdir(parents=True, exist_ok=True)
@@ -304,12 +330,16 @@ def up(*, echo: Echo = print, timeout: float = 300) -> None:
         raise
     errors = import_errors(metadata)
     if errors:
-        raise AirflowLocalError("DAG import errors:\n" + "\n".join(f"{file}: {text.strip().splitlines()[-1]}"
-                                                                   for file, text in errors))
+        raise AirflowLocalError(
+            "DAG import errors:\n"
+            + "\n".join(f"{file}: {text.strip().splitlines()[-1]}" for file, text in errors)
+        )
     with contextlib.suppress(OSError):
         paths.passwords_file.chmod(0o600)
-    echo(f"Airflow is up after {time.monotonic() - started:.0f} s: http://127.0.0.1:{api_port()} "
-         f"(user admin, password in {paths.passwords_file}); logs in {paths.logs_dir}")
+    echo(
+        f"Airflow is up after {time.monotonic() - started:.0f} s: http://127.0.0.1:{api_port()} "
+        f"(user admin, password in {paths.passwords_file}); logs in {paths.logs_dir}"
+    )
     echo("trigger the pipeline with `midtier airflow trigger midtier_ingest --offline`")
 
 
@@ -320,14 +350,17 @@ def _wait(paths: Paths, ready: Callable[[], bool], timeout: float) -> None:
             if _pid(paths, name) is None:
                 raise AirflowLocalError(f"the {name} stopped: see {paths.log_file(name)}")
         if time.monotonic() > deadline:
-            raise AirflowLocalError(f"Airflow was not ready after {timeout:.0f} s: see the logs in "
-                                    f"{paths.logs_dir}")
+            raise AirflowLocalError(
+                f"Airflow was not ready after {timeout:.0f} s: see the logs in {paths.logs_dir}"
+            )
         time.sleep(1)
 
 
 def _api_healthy(port: int) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=5) as answer:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=5
+        ) as answer:
             return answer.status == 200
     except OSError:
         return False
@@ -336,8 +369,10 @@ def _api_healthy(port: int) -> bool:
 def _parsed(metadata: str, since: datetime) -> bool:
     """Every DAG is serialized, or this start's parse found an import error."""
     with contextlib.closing(database.connect(metadata)) as conn, conn.cursor() as cur:
-        cur.execute("select count(*) from serialized_dag where dag_id = any(%s)",
-                    (list(orchestration.PIPELINE),))
+        cur.execute(
+            "select count(*) from serialized_dag where dag_id = any(%s)",
+            (list(orchestration.PIPELINE),),
+        )
         parsed = cur.fetchone()[0]
         cur.execute("select count(*) from import_error where timestamp >= %s", (since,))
         return parsed == len(orchestration.PIPELINE) or cur.fetchone()[0] > 0
@@ -394,7 +429,11 @@ def status(*, echo: Echo = print) -> bool:
             echo(f"{dag_id:<18} {flag:<7} no runs")
         else:
             run_id, state, started_at, ended_at = run
-            took = f", {(ended_at - started_at).total_seconds():.0f} s" if started_at and ended_at else ""
+            took = (
+                f", {(ended_at - started_at).total_seconds():.0f} s"
+                if started_at and ended_at
+                else ""
+            )
             echo(f"{dag_id:<18} {flag:<7} last run {run_id}: {state}{took}")
     return all_running
 
@@ -408,23 +447,36 @@ def last_runs(metadata: str) -> dict[str, tuple[bool, tuple | None]]:
                  left join lateral (select run_id, state, start_date, end_date from dag_run
                                      where dag_run.dag_id = d.dag_id
                                      order by run_after desc, id desc limit 1) r on true
-                where d.dag_id = any(%s)""", (list(orchestration.PIPELINE),))
-        return {dag_id: (paused, (run_id, state, start, end) if run_id else None)
-                for dag_id, paused, run_id, state, start, end in cur.fetchall()}
+                where d.dag_id = any(%s)""",
+            (list(orchestration.PIPELINE),),
+        )
+        return {
+            dag_id: (paused, (run_id, state, start, end) if run_id else None)
+            for dag_id, paused, run_id, state, start, end in cur.fetchall()
+        }
 
 
-def trigger(dag_id: str, *, offline: bool = False, wait: bool = True, timeout: float = 900,
-            echo: Echo = print) -> bool:
+def trigger(
+    dag_id: str,
+    *,
+    offline: bool = False,
+    wait: bool = True,
+    timeout: float = 900,
+    echo: Echo = print,
+) -> bool:
     """Trigger a run of ``dag_id`` (unpausing the pipeline's DAGs first); with ``wait``, follow
     it and the runs its Assets start downstream until export or a failure. Whether all succeeded."""
     settings = load_settings()
     paths = Paths(settings.airflow_home)
     if dag_id not in orchestration.PIPELINE:
-        raise AirflowLocalError(f"unknown DAG {dag_id!r}; known: {', '.join(orchestration.PIPELINE)}")
+        raise AirflowLocalError(
+            f"unknown DAG {dag_id!r}; known: {', '.join(orchestration.PIPELINE)}"
+        )
     missing = [name for name in COMPONENTS if _pid(paths, name) is None]
     if missing:
-        raise AirflowLocalError(f"Airflow is not running ({', '.join(missing)} stopped): "
-                                f"run `midtier airflow up`")
+        raise AirflowLocalError(
+            f"Airflow is not running ({', '.join(missing)} stopped): run `midtier airflow up`"
+        )
     url = database.database_url(settings)
     env = environment(settings, url)
     metadata = _libpq_url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
@@ -436,12 +488,19 @@ def trigger(dag_id: str, *, offline: bool = False, wait: bool = True, timeout: f
     echo(f"triggered {dag_id} ({run_id})" + (" offline" if offline else ""))
     if not wait:
         return True
-    chain = orchestration.PIPELINE[orchestration.PIPELINE.index(dag_id):]
+    chain = orchestration.PIPELINE[orchestration.PIPELINE.index(dag_id) :]
     return _follow(paths, metadata, chain, run_id, since, timeout, echo)
 
 
-def _follow(paths: Paths, metadata: str, chain: tuple[str, ...], run_id: str | None,
-            since: datetime, timeout: float, echo: Echo) -> bool:
+def _follow(
+    paths: Paths,
+    metadata: str,
+    chain: tuple[str, ...],
+    run_id: str | None,
+    since: datetime,
+    timeout: float,
+    echo: Echo,
+) -> bool:
     deadline = time.monotonic() + timeout
     started = time.monotonic()
     for position, dag_id in enumerate(chain):
@@ -458,7 +517,9 @@ def _follow(paths: Paths, metadata: str, chain: tuple[str, ...], run_id: str | N
                 if _pid(paths, name) is None:
                     raise AirflowLocalError(f"the {name} stopped: see {paths.log_file(name)}")
             if time.monotonic() > deadline:
-                echo(f"gave up waiting after {timeout:.0f} s; `midtier airflow status` shows the runs")
+                echo(
+                    f"gave up waiting after {timeout:.0f} s; `midtier airflow status` shows the runs"
+                )
                 return False
             time.sleep(3)
         if state == "failed":
@@ -471,18 +532,30 @@ def _follow(paths: Paths, metadata: str, chain: tuple[str, ...], run_id: str | N
 def _run_after(metadata: str, dag_id: str, run_id: str | None, since: datetime):
     with contextlib.closing(database.connect(metadata)) as conn, conn.cursor() as cur:
         if run_id:
-            cur.execute("select run_id, state from dag_run where dag_id = %s and run_id = %s",
-                        (dag_id, run_id))
+            cur.execute(
+                "select run_id, state from dag_run where dag_id = %s and run_id = %s",
+                (dag_id, run_id),
+            )
         else:
-            cur.execute("select run_id, state from dag_run where dag_id = %s and queued_at >= %s "
-                        "order by queued_at desc limit 1", (dag_id, since))
+            cur.execute(
+                "select run_id, state from dag_run where dag_id = %s and queued_at >= %s "
+                "order by queued_at desc limit 1",
+                (dag_id, since),
+            )
         return cur.fetchone()
 
 
 def _failed_tasks(metadata: str, dag_id: str, run_id: str) -> list[tuple[str, Path]]:
-    log_root = Path(orchestration.airflow_environment(load_settings())["AIRFLOW__LOGGING__BASE_LOG_FOLDER"])
+    log_root = Path(
+        orchestration.airflow_environment(load_settings())["AIRFLOW__LOGGING__BASE_LOG_FOLDER"]
+    )
     with contextlib.closing(database.connect(metadata)) as conn, conn.cursor() as cur:
-        cur.execute("select distinct task_id from task_instance where dag_id = %s and run_id = %s "
-                    "and state in ('failed', 'upstream_failed') order by task_id", (dag_id, run_id))
-        return [(task_id, log_root / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}")
-                for (task_id,) in cur.fetchall()]
+        cur.execute(
+            "select distinct task_id from task_instance where dag_id = %s and run_id = %s "
+            "and state in ('failed', 'upstream_failed') order by task_id",
+            (dag_id, run_id),
+        )
+        return [
+            (task_id, log_root / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}")
+            for (task_id,) in cur.fetchall()
+        ]

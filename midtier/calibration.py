@@ -72,8 +72,11 @@ def fixed_weights(seeds_dir: Path) -> dict[tuple[str, str], float]:
     if not path.exists():
         path = SEEDS_DIR / "legitimacy_weights.csv"
     with path.open(newline="") as handle:
-        return {(row["feature_type"], row["feature"]): float(row["weight"])
-                for row in csv.DictReader(handle) if row["is_fitted"].strip().lower() == "false"}
+        return {
+            (row["feature_type"], row["feature"]): float(row["weight"])
+            for row in csv.DictReader(handle)
+            if row["is_fitted"].strip().lower() == "false"
+        }
 
 
 def signals_in_database(postings: list[LabelledPosting], url: str) -> list[set[tuple[str, str]]]:
@@ -81,12 +84,21 @@ def signals_in_database(postings: list[LabelledPosting], url: str) -> list[set[t
     with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
         cur.execute("create schema if not exists calibration")
         cur.execute("drop table if exists calibration.labelled")
-        cur.execute("create table calibration.labelled (posting_id integer primary key, title text,"
-                    " budget_text text, description_text text, company_name text)")
+        cur.execute(
+            "create table calibration.labelled (posting_id integer primary key, title text,"
+            " budget_text text, description_text text, company_name text)"
+        )
         with cur.copy("copy calibration.labelled from stdin") as copy:
             for number, posting in enumerate(postings):
-                copy.write_row((number, posting.title, posting.budget_text, posting.description,
-                                posting.company))
+                copy.write_row(
+                    (
+                        number,
+                        posting.title,
+                        posting.budget_text,
+                        posting.description,
+                        posting.company,
+                    )
+                )
     transform.run_dbt(["seed", "--select", "legitimacy_rules"], url)
     transform.run_dbt(["run-operation", "legitimacy_calibration_features"], url)
     signals: list[set[tuple[str, str]]] = [set() for _ in postings]
@@ -117,13 +129,16 @@ def _usable_term(term: str) -> bool:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     words = term.split(" ")
-    return (not (FIELD_LABEL_WORDS & set(words))
-            and not all(word in ENGLISH_STOP_WORDS for word in words)
-            and any(character.isalpha() for character in term))
+    return (
+        not (FIELD_LABEL_WORDS & set(words))
+        and not all(word in ENGLISH_STOP_WORDS for word in words)
+        and any(character.isalpha() for character in term)
+    )
 
 
-def fit(signals: list[set[tuple[str, str]]], labels: list[int],
-        fixed: dict[tuple[str, str], float]) -> tuple[float, dict[tuple[str, str], float]]:
+def fit(
+    signals: list[set[tuple[str, str]]], labels: list[int], fixed: dict[tuple[str, str], float]
+) -> tuple[float, dict[tuple[str, str], float]]:
     """Intercept and weights fitted on these postings (fixed signals left out of the fit)."""
     from sklearn.linear_model import LogisticRegression
 
@@ -131,26 +146,33 @@ def fit(signals: list[set[tuple[str, str]]], labels: list[int],
     for posting_signals in signals:
         for signal in posting_signals:
             counts[signal] = counts.get(signal, 0) + 1
-    candidates = sorted(signal for signal, count in counts.items() if signal not in fixed
-                        and (signal[0] == "rule" or (count >= MIN_TERM_POSTINGS
-                                                     and _usable_term(signal[1]))))
+    candidates = sorted(
+        signal
+        for signal, count in counts.items()
+        if signal not in fixed
+        and (signal[0] == "rule" or (count >= MIN_TERM_POSTINGS and _usable_term(signal[1])))
+    )
 
     def regression(columns):
         model = LogisticRegression(C=REGULARISATION_C, max_iter=10_000, random_state=SEED)
         model.fit(_matrix(signals, columns), labels)
         # back to the weight of a signal that is present (1), as dbt adds it
-        model.coef_ = model.coef_ * [[RULE_SCALE if column[0] == "rule" else 1.0
-                                      for column in columns]]
+        model.coef_ = model.coef_ * [
+            [RULE_SCALE if column[0] == "rule" else 1.0 for column in columns]
+        ]
         return model
 
     first = regression(candidates)
     strength = {column: abs(weight) for column, weight in zip(candidates, first.coef_[0])}
-    ranked = sorted((column for column in candidates if column[0] == "term"),
-                    key=lambda column: (-strength[column], column))
+    ranked = sorted(
+        (column for column in candidates if column[0] == "term"),
+        key=lambda column: (-strength[column], column),
+    )
     kept = sorted([column for column in candidates if column[0] == "rule"] + ranked[:MAX_TERMS])
     final = regression(kept)
-    return float(final.intercept_[0]), {column: float(weight)
-                                        for column, weight in zip(kept, final.coef_[0])}
+    return float(final.intercept_[0]), {
+        column: float(weight) for column, weight in zip(kept, final.coef_[0])
+    }
 
 
 def _probability(intercept: float, weights: dict, posting_signals: set) -> float:
@@ -188,8 +210,14 @@ def figures(labels: list[int], probabilities: list[float], threshold: float) -> 
     }
 
 
-def calibrate(label_files: list[Path], selected_legitimate: list[Path] = (), *,
-              seeds_dir: Path = SEEDS_DIR, url: str | None = None, echo=print) -> Calibration:
+def calibrate(
+    label_files: list[Path],
+    selected_legitimate: list[Path] = (),
+    *,
+    seeds_dir: Path = SEEDS_DIR,
+    url: str | None = None,
+    echo=print,
+) -> Calibration:
     """Fit the weights on the labelled files and write the legitimacy seeds into seeds_dir."""
     url = url or database.database_url()
     selected = {path.resolve() for path in selected_legitimate}
@@ -203,17 +231,26 @@ def calibrate(label_files: list[Path], selected_legitimate: list[Path] = (), *,
     threshold = flag_score_threshold()
     echo(f"cross-validating ({FOLDS} folds grouped by title)")
     probabilities = cross_validate(signals, labels, [posting.group for posting in postings], fixed)
-    facts = {"fitted_on": "; ".join(
-        f"{name}: {sum(1 for p in postings if p.file == name and p.is_scam)} scams, "
-        f"{sum(1 for p in postings if p.file == name and not p.is_scam)} genuine"
-        + (" (legitimate rows selected for filled fields; fields blanked at the full "
-           "dataset's rates)" if any(path.name == name for path in selected_legitimate) else "")
-        for name in dict.fromkeys(posting.file for posting in postings))}
+    facts = {
+        "fitted_on": "; ".join(
+            f"{name}: {sum(1 for p in postings if p.file == name and p.is_scam)} scams, "
+            f"{sum(1 for p in postings if p.file == name and not p.is_scam)} genuine"
+            + (
+                " (legitimate rows selected for filled fields; fields blanked at the full "
+                "dataset's rates)"
+                if any(path.name == name for path in selected_legitimate)
+                else ""
+            )
+            for name in dict.fromkeys(posting.file for posting in postings)
+        )
+    }
     facts["fitted_at"] = datetime.now(UTC).date().isoformat()
-    facts["method"] = (f"L2 logistic regression (C={REGULARISATION_C}) on signal presence: "
-                       f"legitimacy_rules text rules and the {MAX_TERMS} strongest words and word "
-                       f"pairs seen in at least {MIN_TERM_POSTINGS} postings; "
-                       f"{FOLDS}-fold cross-validation grouped by title")
+    facts["method"] = (
+        f"L2 logistic regression (C={REGULARISATION_C}) on signal presence: "
+        f"legitimacy_rules text rules and the {MAX_TERMS} strongest words and word "
+        f"pairs seen in at least {MIN_TERM_POSTINGS} postings; "
+        f"{FOLDS}-fold cross-validation grouped by title"
+    )
     facts["flag_score_threshold"] = f"{threshold:g}"
     for name, value in figures(labels, probabilities, threshold).items():
         facts[f"cv_{name}"] = value
@@ -221,7 +258,9 @@ def calibrate(label_files: list[Path], selected_legitimate: list[Path] = (), *,
         part = [number for number, posting in enumerate(postings) if posting.file == file]
         part_labels = [labels[number] for number in part]
         if 0 < sum(part_labels) < len(part_labels):
-            for name, value in figures(part_labels, [probabilities[n] for n in part], threshold).items():
+            for name, value in figures(
+                part_labels, [probabilities[n] for n in part], threshold
+            ).items():
                 facts[f"cv_{name} ({file})"] = value
     echo("fitting on every labelled posting")
     intercept, weights = fit(signals, labels, fixed)
@@ -231,7 +270,9 @@ def calibrate(label_files: list[Path], selected_legitimate: list[Path] = (), *,
 
 def write_seeds(seeds_dir: Path, intercept: float, weights: dict, fixed: dict, facts: dict) -> None:
     seeds_dir.mkdir(parents=True, exist_ok=True)
-    weights = {column: round(weight, 4) for column, weight in weights.items() if round(weight, 4) != 0}
+    weights = {
+        column: round(weight, 4) for column, weight in weights.items() if round(weight, 4) != 0
+    }
     terms = sorted(feature for feature_type, feature in weights if feature_type == "term")
     with (seeds_dir / "legitimacy_terms.csv").open("w", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")

@@ -22,10 +22,25 @@ def _pid_file():
 
 def command(address: str, port: int) -> list[str]:
     # Visitors see friendly messages only: no tracebacks (they go to the log), no "Deploy".
-    return [sys.executable, "-m", "streamlit", "run", str(APP),
-            "--server.headless", "true", "--server.address", address, "--server.port", str(port),
-            "--browser.gatherUsageStats", "false",
-            "--client.showErrorDetails", "false", "--client.toolbarMode", "viewer"]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.headless",
+        "true",
+        "--server.address",
+        address,
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.showErrorDetails",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+    ]
 
 
 def wait_healthy(address: str, port: int, timeout: float = 60.0, process=None) -> bool:
@@ -44,8 +59,9 @@ def wait_healthy(address: str, port: int, timeout: float = 60.0, process=None) -
     return False
 
 
-def serve(*, address: str = "127.0.0.1", port: int = 8501, background: bool = False,
-          echo=print) -> int:
+def serve(
+    *, address: str = "127.0.0.1", port: int = 8501, background: bool = False, echo=print
+) -> int:
     url = steps.prepare_database()
     env = {**os.environ, "DATABASE_URL": url}
     if not background:
@@ -56,8 +72,14 @@ def serve(*, address: str = "127.0.0.1", port: int = 8501, background: bool = Fa
     log_file = settings.logs_dir / "dashboard.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "ab") as log:
-        process = subprocess.Popen(command(address, port), env=env, cwd=PROJECT_ROOT,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command(address, port),
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     _pid_file().write_text(str(process.pid))
     if not wait_healthy(address, port, process=process):
         stop()
@@ -75,8 +97,11 @@ def is_our_dashboard(pid: int) -> bool:
         leads_group = os.getpgid(pid) == pid
     except (OSError, ProcessLookupError):
         return False
-    return (leads_group and any(b"streamlit" in argument for argument in arguments)
-            and str(APP).encode() in arguments)
+    return (
+        leads_group
+        and any(b"streamlit" in argument for argument in arguments)
+        and str(APP).encode() in arguments
+    )
 
 
 def stop() -> bool:

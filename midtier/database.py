@@ -107,7 +107,8 @@ def _server_user() -> pwd.struct_passwd:
         pass
     created = subprocess.run(
         ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if created.returncode != 0 and "already exists" not in created.stderr:
         raise DatabaseError(
@@ -221,14 +222,20 @@ class EmbeddedPostgres:
         try:
             result = subprocess.run(
                 [str(self.bin / name), *args],
-                capture_output=True, text=True, cwd=self.cluster_dir, **self._run_as(),
+                capture_output=True,
+                text=True,
+                cwd=self.cluster_dir,
+                **self._run_as(),
             )
         except OSError as error:
-            raise DatabaseError(f"cannot run PostgreSQL's {name} ({error}): run `make install`, "
-                                f"{FALLBACK}.") from error
+            raise DatabaseError(
+                f"cannot run PostgreSQL's {name} ({error}): run `make install`, {FALLBACK}."
+            ) from error
         if check and result.returncode != 0:
-            raise DatabaseError(f"PostgreSQL's {name} failed: {_first_failure(result.stderr)} "
-                                f"(data in {self.data_dir}).")
+            raise DatabaseError(
+                f"PostgreSQL's {name} failed: {_first_failure(result.stderr)} "
+                f"(data in {self.data_dir})."
+            )
         return result
 
     # -- the password -------------------------------------------------------------------
@@ -261,9 +268,16 @@ class EmbeddedPostgres:
                 entry = _server_user()
                 os.chown(pwfile, entry.pw_uid, entry.pw_gid)
             self._tool(
-                "initdb", "-D", str(self.data_dir), "-U", SUPERUSER, f"--pwfile={pwfile}",
-                "--auth-local=scram-sha-256", "--auth-host=scram-sha-256",
-                "--encoding=UTF8", "--no-locale",
+                "initdb",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                SUPERUSER,
+                f"--pwfile={pwfile}",
+                "--auth-local=scram-sha-256",
+                "--auth-host=scram-sha-256",
+                "--encoding=UTF8",
+                "--no-locale",
             )
         finally:
             os.unlink(pwfile)
@@ -273,19 +287,28 @@ class EmbeddedPostgres:
         if self.password_file.exists():
             return
         password = self._new_password()
-        conn = psycopg.connect(host="127.0.0.1", port=port, user=SUPERUSER, dbname="postgres",
-                               autocommit=True)
+        conn = psycopg.connect(
+            host="127.0.0.1", port=port, user=SUPERUSER, dbname="postgres", autocommit=True
+        )
         try:
             with conn.cursor() as cur:
                 # Utility statements take no bound parameters: the password is quoted client-side.
-                cur.execute(sql.SQL("alter role {} password {}").format(
-                    sql.Identifier(SUPERUSER), sql.Literal(password)))
+                cur.execute(
+                    sql.SQL("alter role {} password {}").format(
+                        sql.Identifier(SUPERUSER), sql.Literal(password)
+                    )
+                )
                 hba = self.data_dir / "pg_hba.conf"
                 lines = hba.read_text().splitlines()
-                hba.write_text("\n".join(
-                    line if line.lstrip().startswith("#") else re.sub(r"\btrust\b", "scram-sha-256", line)
-                    for line in lines
-                ) + "\n")
+                hba.write_text(
+                    "\n".join(
+                        line
+                        if line.lstrip().startswith("#")
+                        else re.sub(r"\btrust\b", "scram-sha-256", line)
+                        for line in lines
+                    )
+                    + "\n"
+                )
                 cur.execute("select pg_reload_conf()")
         finally:
             conn.close()
@@ -337,8 +360,18 @@ class EmbeddedPostgres:
         port = self.settings.pg_port if _port_is_free(self.settings.pg_port) else _free_port()
         options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories=''"
         result = self._tool(
-            "pg_ctl", "start", "-D", str(self.data_dir), "-w", "-t", "60",
-            "-l", str(self.log_file), "-o", options, check=False,
+            "pg_ctl",
+            "start",
+            "-D",
+            str(self.data_dir),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(self.log_file),
+            "-o",
+            options,
+            check=False,
         )
         if result.returncode != 0:
             server_log = self.log_file.read_text()[-4000:] if self.log_file.exists() else ""
@@ -373,8 +406,10 @@ class EmbeddedPostgres:
     def url(self, database: str = DATABASE_NAME) -> str:
         if self.port is None:
             raise DatabaseError("embedded PostgreSQL has never been started: run `midtier db up`.")
-        return (f"postgresql://{SUPERUSER}:{quote(self.password(), safe='')}@127.0.0.1:"
-                f"{self.port}/{database}")
+        return (
+            f"postgresql://{SUPERUSER}:{quote(self.password(), safe='')}@127.0.0.1:"
+            f"{self.port}/{database}"
+        )
 
 
 def _create_database(url: str) -> None:
@@ -438,7 +473,9 @@ def apply_schema(url: str | None = None) -> None:
     ddl = "\n".join(path.read_text() for path in sorted(SCHEMA_DIR.glob("*.sql")))
     marker = "midtier-schema:" + hashlib.sha256(ddl.encode()).hexdigest()[:16]
     with connect(url) as conn, conn.cursor() as cur:
-        cur.execute("select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = 'raw'")
+        cur.execute(
+            "select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = 'raw'"
+        )
         row = cur.fetchone()
         if row and row[0] == marker:
             return

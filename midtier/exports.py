@@ -121,6 +121,8 @@ FEED_ITEM_LIMIT = 200
 DESCRIPTION_LIMIT = 1000
 LIST_SEPARATOR = "; "
 CATEGORY_FEEDS_DIR = "feeds"
+
+
 class MartMissing(database.DatabaseError):
     """The mart has not been built yet."""
 
@@ -146,10 +148,18 @@ def export(out_dir: Path, url: str | None = None, as_of: datetime | None = None)
         "digest.md": digest.digest_markdown(weekly, pinned, window).encode("utf-8"),
     }
     for category in taxonomy.categories():
-        chosen = [posting for posting in postings if category in taxonomy.categories_of(posting.get("skills"))]
+        chosen = [
+            posting
+            for posting in postings
+            if category in taxonomy.categories_of(posting.get("skills"))
+        ]
         title = f"{FEED_TITLE} ({category_title(category)})"
-        contents[f"{CATEGORY_FEEDS_DIR}/{category}.rss"] = postings_rss(chosen, title=title, feed_key=category)
-        contents[f"{CATEGORY_FEEDS_DIR}/{category}.atom"] = postings_atom(chosen, title=title, feed_key=category)
+        contents[f"{CATEGORY_FEEDS_DIR}/{category}.rss"] = postings_rss(
+            chosen, title=title, feed_key=category
+        )
+        contents[f"{CATEGORY_FEEDS_DIR}/{category}.atom"] = postings_atom(
+            chosen, title=title, feed_key=category
+        )
     paths = []
     for name, data in contents.items():
         path = out_dir / name
@@ -178,8 +188,11 @@ def fetch_open_postings(url: str | None = None) -> list[dict]:
 # -- the weekly digest's postings ------------------------------------------------------------
 
 
-def digest_candidates(url: str | None = None, filters: digest.DigestFilters = digest.NO_FILTERS,
-               as_of: datetime | None = None, include_unpublishable: bool = False,
+def digest_candidates(
+    url: str | None = None,
+    filters: digest.DigestFilters = digest.NO_FILTERS,
+    as_of: datetime | None = None,
+    include_unpublishable: bool = False,
 ) -> list[digest.Candidate]:
     """The postings first seen in the window that match ``filters``: pinned first (editor's
     order), then newest first. Postings whose source's terms forbid re-publishing come only
@@ -190,8 +203,10 @@ def digest_candidates(url: str | None = None, filters: digest.DigestFilters = di
     # terms (open, unflagged, the one copy of its group, as the Feed shows them)
     published = " and ".join(EXPORT_CONDITIONS)
     if include_unpublishable:
-        published = (f"({published} or (not is_republishable and closed_at is null"
-                     " and not coalesce(is_flagged, false) and coalesce(is_canonical, true)))")
+        published = (
+            f"({published} or (not is_republishable and closed_at is null"
+            " and not coalesce(is_flagged, false) and coalesce(is_canonical, true)))"
+        )
     conditions = [published, "first_seen_at >= %s", "first_seen_at <= %s"]
     parameters: list = [start, end]
     if filters.skills:
@@ -221,22 +236,32 @@ def digest_candidates(url: str | None = None, filters: digest.DigestFilters = di
         names = [column.name for column in cur.description]
         rows = [dict(zip(names, row)) for row in cur.fetchall()]
     return [
-        digest.Candidate(posting={key: value for key, value in row.items() if not key.startswith("pick_")},
-                  pinned_position=row["pick_position"] if row["pick_action"] == "pin" else None,
-                  skipped=row["pick_action"] == "skip")
+        digest.Candidate(
+            posting={key: value for key, value in row.items() if not key.startswith("pick_")},
+            pinned_position=row["pick_position"] if row["pick_action"] == "pin" else None,
+            skipped=row["pick_action"] == "skip",
+        )
         for row in rows
     ]
 
 
-def digest_postings(url: str | None = None, filters: digest.DigestFilters = digest.NO_FILTERS,
-                    as_of: datetime | None = None, picks_only: bool = False) -> tuple[list[dict], int]:
+def digest_postings(
+    url: str | None = None,
+    filters: digest.DigestFilters = digest.NO_FILTERS,
+    as_of: datetime | None = None,
+    picks_only: bool = False,
+) -> tuple[list[dict], int]:
     """The digest's postings (pinned first, skipped left out; only the pinned ones with
     ``picks_only``) and how many of them are pinned."""
-    chosen = [candidate for candidate in digest_candidates(url, filters, as_of)
-              if not candidate.skipped]
+    chosen = [
+        candidate for candidate in digest_candidates(url, filters, as_of) if not candidate.skipped
+    ]
     pinned = [candidate.posting for candidate in chosen if candidate.pinned_position is not None]
-    rest = [] if picks_only else [candidate.posting for candidate in chosen
-                                  if candidate.pinned_position is None]
+    rest = (
+        []
+        if picks_only
+        else [candidate.posting for candidate in chosen if candidate.pinned_position is None]
+    )
     limit = digest.DIGEST_ITEM_LIMIT
     return (pinned + rest)[:limit], min(len(pinned), limit)
 
@@ -244,12 +269,16 @@ def digest_postings(url: str | None = None, filters: digest.DigestFilters = dige
 # -- formats --------------------------------------------------------------------------------
 
 
-def postings_rss(postings: Iterable[Mapping], title: str = FEED_TITLE, feed_key: str = "all") -> bytes:
+def postings_rss(
+    postings: Iterable[Mapping], title: str = FEED_TITLE, feed_key: str = "all"
+) -> bytes:
     """An RSS 2.0 feed of the postings, in the order given (at most ``FEED_ITEM_LIMIT`` items)."""
     return _feed(postings, title, feed_key, atom=False).rss_str(pretty=True)
 
 
-def postings_atom(postings: Iterable[Mapping], title: str = FEED_TITLE, feed_key: str = "all") -> bytes:
+def postings_atom(
+    postings: Iterable[Mapping], title: str = FEED_TITLE, feed_key: str = "all"
+) -> bytes:
     """The same feed as Atom 1.0; entry ids are ``urn:midtier:posting:<posting_id>``."""
     return _feed(postings, title, feed_key, atom=True).atom_str(pretty=True)
 
@@ -314,10 +343,24 @@ def json_record(posting: Mapping) -> dict:
 # What a posting from a source whose terms forbid re-publishing may show outside Midtier
 # (the API, personal feeds, webhook deliveries): its title and a link back, plus Midtier's
 # own judgements of it; none of the source's text.
-TITLE_AND_LINK_COLUMNS = ("posting_id", "title", "url", "source", "source_name",
-                          "source_attribution", "posted_at", "first_seen_at", "last_seen_at",
-                          "is_republishable", "skills", "primary_skill", "legitimacy_score",
-                          "is_flagged", "floors_met", "floors_total")
+TITLE_AND_LINK_COLUMNS = (
+    "posting_id",
+    "title",
+    "url",
+    "source",
+    "source_name",
+    "source_attribution",
+    "posted_at",
+    "first_seen_at",
+    "last_seen_at",
+    "is_republishable",
+    "skills",
+    "primary_skill",
+    "legitimacy_score",
+    "is_flagged",
+    "floors_met",
+    "floors_total",
+)
 
 
 def publishable(posting: Mapping) -> dict:
@@ -343,7 +386,9 @@ def _item_html(posting: Mapping) -> str:
     link = safe_link(posting.get("url"))
     if link:
         source = posting.get("source_name") or posting.get("source") or "the source"
-        body += f'<p><a href="{html.escape(link)}">Original posting on {html.escape(source)}</a></p>'
+        body += (
+            f'<p><a href="{html.escape(link)}">Original posting on {html.escape(source)}</a></p>'
+        )
     return sanitise_html(body)
 
 

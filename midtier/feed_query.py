@@ -16,10 +16,18 @@ from datetime import datetime
 
 from midtier.exports import CONTRACT_EMPLOYMENT, JSON_COLUMNS, MART
 
-FEED_COLUMNS = tuple(dict.fromkeys((
-    *JSON_COLUMNS, "is_canonical", "duplicate_group_size", "is_republishable", "is_salaried",
-    "rate_yardstick",
-)))
+FEED_COLUMNS = tuple(
+    dict.fromkeys(
+        (
+            *JSON_COLUMNS,
+            "is_canonical",
+            "duplicate_group_size",
+            "is_republishable",
+            "is_salaried",
+            "rate_yardstick",
+        )
+    )
+)
 # max(last_seen_at), spelled so that PostgreSQL can read it off an index on last_seen_at
 # through the mart view: its min/max shortcut does not apply across the view's join.
 NEWEST_CRAWL = (
@@ -132,9 +140,7 @@ def conditions(filters: PostingFilters, profile: Profile) -> tuple[str, list]:
     if filters.mid_market_only:
         clauses.append(("coalesce(is_mid_market, false)", ()))
     if profile.min_hourly_usd > 0 and profile.hide_below_floor:
-        clauses.append(
-            (f"({HOURLY_PAY} is null or {HOURLY_PAY} >= %s)", (profile.min_hourly_usd,))
-        )
+        clauses.append((f"({HOURLY_PAY} is null or {HOURLY_PAY} >= %s)", (profile.min_hourly_usd,)))
     clauses.append(_employment_condition(filters))
     if filters.skills:
         clauses.append(("skills && %s::text[]", (list(filters.skills),)))

@@ -15,18 +15,64 @@ from lxml import etree
 from w3lib.html import remove_tags, replace_entities
 
 # Elements whose content is not text a reader sees.
-_SKIPPED = frozenset({
-    "script", "style", "noscript", "template", "head", "title", "iframe", "object", "embed",
-    "svg", "math", "canvas", "button", "select", "textarea",
-})
+_SKIPPED = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "title",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "math",
+        "canvas",
+        "button",
+        "select",
+        "textarea",
+    }
+)
 # Elements that end a line ...
 _LINE_BLOCKS = frozenset({"li", "dt", "dd", "tr", "caption", "figcaption", "option"})
 # ... and elements that end a paragraph.
-_PARAGRAPH_BLOCKS = frozenset({
-    "address", "article", "aside", "blockquote", "body", "center", "details", "dialog", "div",
-    "dl", "fieldset", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-    "hr", "html", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "ul",
-})
+_PARAGRAPH_BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "center",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "fieldset",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "ul",
+    }
+)
 # The walk writes one string: text as written, with control characters marking the breaks
 # between blocks and the newlines that must survive (``<br>``, ``<pre>``). Whitespace and breaks
 # are then settled over the whole text with str methods, not per text node (the walk was the
@@ -37,8 +83,12 @@ _PARAGRAPH = "\x02"
 _NEWLINE = "\x03"
 _MARKS = (_LINE, _PARAGRAPH, _NEWLINE)
 # Adjacent block edges are one break, the widest of them.
-_MERGED_BREAKS = ((_LINE + _LINE, _LINE), (_PARAGRAPH + _PARAGRAPH, _PARAGRAPH),
-                  (_LINE + _PARAGRAPH, _PARAGRAPH), (_PARAGRAPH + _LINE, _PARAGRAPH))
+_MERGED_BREAKS = (
+    (_LINE + _LINE, _LINE),
+    (_PARAGRAPH + _PARAGRAPH, _PARAGRAPH),
+    (_LINE + _PARAGRAPH, _PARAGRAPH),
+    (_PARAGRAPH + _LINE, _PARAGRAPH),
+)
 _BREAKS = {**dict.fromkeys(_LINE_BLOCKS, _LINE), **dict.fromkeys(_PARAGRAPH_BLOCKS, _PARAGRAPH)}
 _RUN_OF_BLANK_LINES = re.compile(r"\n{3,}")
 _RUN_OF_SPACES = re.compile(r"[^\S\n]+")

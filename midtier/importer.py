@@ -87,9 +87,14 @@ def to_posting(record: dict, source: str) -> dict:
     return posting
 
 
-def import_file(path: Path, source: str, *, url: str | None = None,
-                progress: Callable[[int], None] | None = None,
-                batch_size: int = DEFAULT_BATCH_SIZE) -> RunSummary:
+def import_file(
+    path: Path,
+    source: str,
+    *,
+    url: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> RunSummary:
     path = Path(path)
     if not path.is_file():
         raise ImportFileError(f"{path}: no such file")
@@ -97,8 +102,9 @@ def import_file(path: Path, source: str, *, url: str | None = None,
     loader.open(source, kind="import", base_url=str(path.resolve()))
     error = None
     try:
-        for count, checked in enumerate(_checked(path, source, loader.summary.crawl_run_id),
-                                        start=1):
+        for count, checked in enumerate(
+            _checked(path, source, loader.summary.crawl_run_id), start=1
+        ):
             loader.add_checked(checked)
             if progress and count % 1000 == 0:
                 progress(count)
@@ -148,12 +154,14 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
 
 
 def _check_lines(lines: list[tuple[int, str]], source: str, crawl_run_id: str) -> list:
-    return list(_check_records((_parse_line(number, line) for number, line in lines),
-                               source, crawl_run_id))
+    return list(
+        _check_records((_parse_line(number, line) for number, line in lines), source, crawl_run_id)
+    )
 
 
-def _check_records(records: Iterable[tuple[int, dict | None, str, str | None]], source: str,
-                   crawl_run_id: str) -> Iterator[dict | tuple]:
+def _check_records(
+    records: Iterable[tuple[int, dict | None, str, str | None]], source: str, crawl_run_id: str
+) -> Iterator[dict | tuple]:
     for _, record, raw, problem in records:
         if problem:
             yield problem, raw, None

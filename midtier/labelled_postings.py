@@ -22,8 +22,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-EMSCAD_COLUMNS = {"title", "company_profile", "description", "requirements", "benefits",
-                  "salary_range", "fraudulent"}
+EMSCAD_COLUMNS = {
+    "title",
+    "company_profile",
+    "description",
+    "requirements",
+    "benefits",
+    "salary_range",
+    "fraudulent",
+}
 POSTING_COLUMNS = {"title", "description", "fraudulent"}
 
 # Share of the full public EMSCAD's legitimate ads that leave each field blank (about 16 %
@@ -31,8 +38,12 @@ POSTING_COLUMNS = {"title", "description", "fraudulent"}
 # whose legitimate rows were selected for having every field filled (the shared sample) is
 # read with these fields dropped at these rates, so the fit cannot learn "a filled field
 # means legitimate" (see docs/legitimacy.md).
-FULL_EMSCAD_BLANK_SHARE = {"company_profile": 0.16, "requirements": 0.15, "benefits": 0.40,
-                           "salary_range": 0.84}
+FULL_EMSCAD_BLANK_SHARE = {
+    "company_profile": 0.16,
+    "requirements": 0.15,
+    "benefits": 0.40,
+    "salary_range": 0.84,
+}
 
 
 class LabelFileError(ValueError):
@@ -58,7 +69,11 @@ def posting_from_emscad(row: dict[str, str]) -> dict[str, object]:
         parts.append("Requirements: " + row["requirements"].strip())
     if (row.get("benefits") or "").strip():
         parts.append("Benefits: " + row["benefits"].strip())
-    tags = [tag for tag in ((row.get("industry") or "").strip(), (row.get("function") or "").strip()) if tag]
+    tags = [
+        tag
+        for tag in ((row.get("industry") or "").strip(), (row.get("function") or "").strip())
+        if tag
+    ]
     return {
         "title": (row.get("title") or "").strip(),
         "company": profile[:80],
@@ -82,8 +97,9 @@ def _group(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
 
 
-def read_labels(path: Path, *, selected_legitimate: bool = False,
-                seed: int = 0) -> list[LabelledPosting]:
+def read_labels(
+    path: Path, *, selected_legitimate: bool = False, seed: int = 0
+) -> list[LabelledPosting]:
     """The labelled postings of one CSV file.
 
     ``selected_legitimate``: the file's legitimate rows were selected for having every field
@@ -100,24 +116,40 @@ def read_labels(path: Path, *, selected_legitimate: bool = False,
         else:
             raise LabelFileError(
                 f"{path}: expected EMSCAD's columns ({', '.join(sorted(EMSCAD_COLUMNS))}) or "
-                f"Midtier's ({', '.join(sorted(POSTING_COLUMNS))}, company, budget_text)")
+                f"Midtier's ({', '.join(sorted(POSTING_COLUMNS))}, company, budget_text)"
+            )
         generator = random.Random(f"{seed}:{path.name}")
         postings = []
         for row in reader:
             is_scam = _is_scam(row.get("fraudulent", ""))
             if emscad:
                 if selected_legitimate and not is_scam:
-                    row = {key: ("" if key in FULL_EMSCAD_BLANK_SHARE
-                                 and generator.random() < FULL_EMSCAD_BLANK_SHARE[key] else value)
-                           for key, value in row.items()}
+                    row = {
+                        key: (
+                            ""
+                            if key in FULL_EMSCAD_BLANK_SHARE
+                            and generator.random() < FULL_EMSCAD_BLANK_SHARE[key]
+                            else value
+                        )
+                        for key, value in row.items()
+                    }
                 posting = posting_from_emscad(row)
             else:
-                posting = {key: (row.get(key) or "").strip()
-                           for key in ("title", "company", "description", "budget_text")}
-            postings.append(LabelledPosting(
-                title=str(posting["title"]), company=str(posting["company"]),
-                description=str(posting["description"]), budget_text=str(posting["budget_text"]),
-                is_scam=is_scam, file=path.name, group=_group(str(posting["title"]))))
+                posting = {
+                    key: (row.get(key) or "").strip()
+                    for key in ("title", "company", "description", "budget_text")
+                }
+            postings.append(
+                LabelledPosting(
+                    title=str(posting["title"]),
+                    company=str(posting["company"]),
+                    description=str(posting["description"]),
+                    budget_text=str(posting["budget_text"]),
+                    is_scam=is_scam,
+                    file=path.name,
+                    group=_group(str(posting["title"])),
+                )
+            )
     if not postings:
         raise LabelFileError(f"{path}: no labelled rows")
     return postings

@@ -50,8 +50,17 @@ POSTING_FIELDS = {
 }
 
 TEXT_FIELDS = (
-    "url", "apply_url", "title", "company", "description_html", "description_text",
-    "budget_text", "salary_currency", "salary_period", "location", "employment_type",
+    "url",
+    "apply_url",
+    "title",
+    "company",
+    "description_html",
+    "description_text",
+    "budget_text",
+    "salary_currency",
+    "salary_period",
+    "location",
+    "employment_type",
 )
 
 
@@ -196,7 +205,8 @@ def prepare_posting(fields: dict, *, source: str, crawl_run_id: str, fetched_at:
     if payload is None:
         payload = {k: v for k, v in fields.items() if k != "payload"}
     payload_json = canonical_json(
-        _clean_payload(payload if isinstance(payload, dict) else {"value": payload}))
+        _clean_payload(payload if isinstance(payload, dict) else {"value": payload})
+    )
     row.update(
         source=_clean_text(fields.get("source")) or source,
         source_posting_id=source_posting_id,
@@ -218,8 +228,9 @@ def prepare_posting(fields: dict, *, source: str, crawl_run_id: str, fetched_at:
 def check(fields: dict, *, source: str, crawl_run_id: str) -> dict | tuple:
     """The raw.postings row for a posting, or (error, payload, url) for raw.rejects."""
     try:
-        return prepare_posting(fields, source=source, crawl_run_id=crawl_run_id,
-                               fetched_at=datetime.now(UTC))
+        return prepare_posting(
+            fields, source=source, crawl_run_id=crawl_run_id, fetched_at=datetime.now(UTC)
+        )
     except (InvalidPosting, ArithmeticError, TypeError, UnicodeError) as error:
         # Anything a field can do to the conversions rejects the posting, never the run.
         return str(error), fields.get("payload") or fields, fields.get("url")
@@ -254,12 +265,19 @@ class PostingLoader:
         self.full_listing = False
 
     # -- the run ------------------------------------------------------------------------
-    def open(self, source: str, *, kind: str = "crawl", base_url: str | None = None,
-             crawl_run_id: str | None = None) -> str:
+    def open(
+        self,
+        source: str,
+        *,
+        kind: str = "crawl",
+        base_url: str | None = None,
+        crawl_run_id: str | None = None,
+    ) -> str:
         if self.store is None:
             self.store = RawStore(self.database_url or database.database_url())
-        crawl_run_id = self.store.start_run(source, kind=kind, base_url=base_url,
-                                            crawl_run_id=crawl_run_id)
+        crawl_run_id = self.store.start_run(
+            source, kind=kind, base_url=base_url, crawl_run_id=crawl_run_id
+        )
         self.summary = RunSummary(crawl_run_id=crawl_run_id, source=source, status="running")
         log.info("run %s started for %s", crawl_run_id, source)
         return crawl_run_id
@@ -267,8 +285,9 @@ class PostingLoader:
     def add(self, fields: dict) -> None:
         """Queue one posting (names from ``POSTING_FIELDS``); one that cannot be a raw
         posting goes to raw.rejects with the reason instead."""
-        self.add_checked(check(fields, source=self.summary.source,
-                               crawl_run_id=self.summary.crawl_run_id))
+        self.add_checked(
+            check(fields, source=self.summary.source, crawl_run_id=self.summary.crawl_run_id)
+        )
 
     def add_checked(self, checked: dict | tuple) -> None:
         """Queue what ``check`` made of a posting (possibly in another process)."""
@@ -281,8 +300,14 @@ class PostingLoader:
 
     def reject(self, error: str, payload=None, url: str | None = None) -> None:
         log.warning("%s: rejected %s: %s", self.summary.source, (url or "record")[:200], error)
-        self._rejects.append({"source": self.summary.source, "url": url,
-                              "payload": _payload_text(payload), "error": str(error)})
+        self._rejects.append(
+            {
+                "source": self.summary.source,
+                "url": url,
+                "payload": _payload_text(payload),
+                "error": str(error),
+            }
+        )
         self.summary.counts.rejected += 1
         if len(self._rejects) >= self.batch_size:
             self.flush()
@@ -308,9 +333,14 @@ class PostingLoader:
                 raise
             if len(rows) == 1:
                 row = rows[0]
-                self._rejects.append({"source": self.summary.source, "url": row.get("url"),
-                                      "payload": row.get("payload"),
-                                      "error": f"refused by the database: {error}".strip()})
+                self._rejects.append(
+                    {
+                        "source": self.summary.source,
+                        "url": row.get("url"),
+                        "payload": row.get("payload"),
+                        "error": f"refused by the database: {error}".strip(),
+                    }
+                )
                 self.summary.counts.rejected += 1
                 self.store.add_rejects(self.summary.crawl_run_id, self._rejects)
                 self._rejects = []
@@ -330,7 +360,8 @@ class PostingLoader:
             # partly failed response must not close every posting of the source.
             if self.full_listing and summary.status == "succeeded" and summary.counts.seen:
                 summary.closed = self.store.close_missing(
-                    summary.source, summary.crawl_run_id,
+                    summary.source,
+                    summary.crawl_run_id,
                     after_missed=load_settings().close_after_missed_crawls,
                 )
             self.store.finish_run(summary)

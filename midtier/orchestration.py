@@ -29,7 +29,12 @@ DBT_CONNECTION = "midtier_postgres"
 # lets this user in without one ignores it.
 UNUSED_PASSWORD = "unused"
 PIPELINE = (
-    "midtier_ingest", "midtier_transform", "midtier_check", "midtier_export", "midtier_deliver")
+    "midtier_ingest",
+    "midtier_transform",
+    "midtier_check",
+    "midtier_export",
+    "midtier_deliver",
+)
 
 
 class PipelineError(RuntimeError):
@@ -41,8 +46,11 @@ def connection_environment(url: str) -> dict[str, str]:
     when a task runs, kept out of the metadata database and of every serialized DAG."""
     parts = connection_parts(url)
     connection = {
-        "conn_type": "postgres", "host": parts["host"], "port": int(parts["port"]),
-        "login": parts["user"], "password": parts["password"] or UNUSED_PASSWORD,
+        "conn_type": "postgres",
+        "host": parts["host"],
+        "port": int(parts["port"]),
+        "login": parts["user"],
+        "password": parts["password"] or UNUSED_PASSWORD,
         "schema": parts["dbname"],
     }
     return {f"AIRFLOW_CONN_{DBT_CONNECTION.upper()}": json.dumps(connection)}
@@ -81,14 +89,23 @@ def prepare_airflow(settings: Settings | None = None, url: str | None = None) ->
     if not marker.exists():
         log.info("initialising the Airflow metadata database in %s", settings.airflow_home)
         _airflow("db", "migrate")
-        _airflow("pools", "set", CRAWL_POOL, os.environ.get("MIDTIER_CRAWL_SLOTS", "2"),
-                 "Concurrent source crawls")
+        _airflow(
+            "pools",
+            "set",
+            CRAWL_POOL,
+            os.environ.get("MIDTIER_CRAWL_SLOTS", "2"),
+            "Concurrent source crawls",
+        )
         marker.touch()
 
 
 def _airflow(*args: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "airflow", *args],
-                            capture_output=True, text=True, env=os.environ.copy())
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow", *args],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
     if result.returncode != 0:
         raise PipelineError(f"airflow {' '.join(args)} failed:\n{result.stderr[-3000:]}")
 

@@ -109,7 +109,7 @@ RATE_POSITIONS = allowed_values.labels("rate_position")  # e.g. "below market p1
 
 
 def floors_summary(posting: Mapping) -> str | None:
-    """"Meets the floor of 7 of 12 registered Django developers"; None where the registry
+    """ "Meets the floor of 7 of 12 registered Django developers"; None where the registry
     suppresses the count or the pay has no hourly figure."""
     met, total = posting.get("floors_met"), posting.get("floors_total")
     if met is None or total is None:

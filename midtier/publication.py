@@ -30,8 +30,10 @@ class Gate:
     def reason(self) -> str | None:
         if not self.failed_suites:
             return None
-        return (f"critical data checks failed in validation {self.validation_id}: "
-                f"{', '.join(self.failed_suites)}")
+        return (
+            f"critical data checks failed in validation {self.validation_id}: "
+            f"{', '.join(self.failed_suites)}"
+        )
 
 
 def gate(url: str) -> Gate:
@@ -53,14 +55,26 @@ def gate(url: str) -> Gate:
         return Gate(validation_id=row[0], failed_suites=[name for (name,) in cur.fetchall()])
 
 
-def record(url: str, *, validation_id: str | None, published: bool, reason: str | None,
-           out_dir: Path | None = None, files: list[Path] | None = None) -> None:
+def record(
+    url: str,
+    *,
+    validation_id: str | None,
+    published: bool,
+    reason: str | None,
+    out_dir: Path | None = None,
+    files: list[Path] | None = None,
+) -> None:
     with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
         cur.execute(
             """
             insert into quality.publication_log (validation_id, published, reason, out_dir, files)
             values (%s, %s, %s, %s, %s)
             """,
-            (validation_id, published, reason, str(out_dir) if out_dir else None,
-             [str(path) for path in files or []]),
+            (
+                validation_id,
+                published,
+                reason,
+                str(out_dir) if out_dir else None,
+                [str(path) for path in files or []],
+            ),
         )

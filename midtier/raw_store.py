@@ -18,14 +18,35 @@ import psycopg
 from midtier.database import connect
 
 POSTING_COLUMNS = (
-    "source", "source_posting_id", "url", "apply_url", "title", "company",
-    "description_html", "description_text", "budget_text", "salary_min", "salary_max",
-    "salary_currency", "salary_period", "tags", "location", "employment_type", "posted_at",
-    "payload", "content_hash", "fetched_at", "first_seen_at", "last_seen_at", "crawl_run_id",
+    "source",
+    "source_posting_id",
+    "url",
+    "apply_url",
+    "title",
+    "company",
+    "description_html",
+    "description_text",
+    "budget_text",
+    "salary_min",
+    "salary_max",
+    "salary_currency",
+    "salary_period",
+    "tags",
+    "location",
+    "employment_type",
+    "posted_at",
+    "payload",
+    "content_hash",
+    "fetched_at",
+    "first_seen_at",
+    "last_seen_at",
+    "crawl_run_id",
 )
 # Columns that describe the posting itself (url .. payload): replaced only when the content
 # hash changes.
-CONTENT_COLUMNS = POSTING_COLUMNS[POSTING_COLUMNS.index("url"):POSTING_COLUMNS.index("content_hash")]
+CONTENT_COLUMNS = POSTING_COLUMNS[
+    POSTING_COLUMNS.index("url") : POSTING_COLUMNS.index("content_hash")
+]
 # What a sighting of an unchanged posting refreshes; its content stays as stored.
 SIGHTING_COLUMNS = ("source", "source_posting_id", "fetched_at", "last_seen_at", "crawl_run_id")
 
@@ -90,8 +111,14 @@ class RawStore:
         self.conn.close()
 
     # -- runs ---------------------------------------------------------------------------
-    def start_run(self, source: str, *, kind: str = "crawl", base_url: str | None = None,
-                  crawl_run_id: str | None = None) -> str:
+    def start_run(
+        self,
+        source: str,
+        *,
+        kind: str = "crawl",
+        base_url: str | None = None,
+        crawl_run_id: str | None = None,
+    ) -> str:
         crawl_run_id = crawl_run_id or new_run_id(source)
         with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute(
@@ -116,8 +143,14 @@ class RawStore:
                        items_unchanged = %s, items_rejected = %s
                 where crawl_run_id = %s
                 """,
-                (counts.seen, counts.new, counts.updated, counts.unchanged, counts.rejected,
-                 crawl_run_id),
+                (
+                    counts.seen,
+                    counts.new,
+                    counts.updated,
+                    counts.unchanged,
+                    counts.rejected,
+                    crawl_run_id,
+                ),
             )
 
     def finish_run(self, summary: RunSummary) -> None:
@@ -133,8 +166,18 @@ class RawStore:
                 where crawl_run_id = %s
                 returning duration_seconds
                 """,
-                (summary.status, c.seen, c.new, c.updated, c.unchanged, c.rejected,
-                 summary.closed, summary.http_errors, summary.error, summary.crawl_run_id),
+                (
+                    summary.status,
+                    c.seen,
+                    c.new,
+                    c.updated,
+                    c.unchanged,
+                    c.rejected,
+                    summary.closed,
+                    summary.http_errors,
+                    summary.error,
+                    summary.crawl_run_id,
+                ),
             )
             row = cur.fetchone()
             summary.duration_seconds = float(row[0]) if row else 0.0
@@ -204,9 +247,15 @@ class RawStore:
         if row is None:
             return None
         return RunSummary(
-            crawl_run_id=crawl_run_id, source=row[0], status=row[1],
-            counts=RunCounts(*row[2:7]), http_errors=row[7], error=row[8],
-            duration_seconds=float(row[9]), started_at=row[10], closed=row[11],
+            crawl_run_id=crawl_run_id,
+            source=row[0],
+            status=row[1],
+            counts=RunCounts(*row[2:7]),
+            http_errors=row[7],
+            error=row[8],
+            duration_seconds=float(row[9]),
+            started_at=row[10],
+            closed=row[11],
         )
 
     # -- data ---------------------------------------------------------------------------
@@ -217,9 +266,16 @@ class RawStore:
             cur.executemany(
                 "insert into raw.rejects (source, crawl_run_id, url, payload, error) "
                 "values (%s, %s, %s, %s, %s)",
-                [(_storable(r["source"]), crawl_run_id, _storable(r.get("url")),
-                  _storable(r.get("payload")), _storable(r["error"]))
-                 for r in rejects],
+                [
+                    (
+                        _storable(r["source"]),
+                        crawl_run_id,
+                        _storable(r.get("url")),
+                        _storable(r.get("payload")),
+                        _storable(r["error"]),
+                    )
+                    for r in rejects
+                ],
             )
 
     def upsert_postings(self, rows: list[dict]) -> RunCounts:
@@ -318,8 +374,9 @@ def _lock_sources(cur, sources: set[str]) -> None:
     absent when it is copied in (COPY has no ON CONFLICT). Sorted, so two loaders never wait
     on each other crosswise."""
     for source in sorted(sources):
-        cur.execute("select pg_advisory_xact_lock(hashtext('raw.postings'), hashtext(%s))",
-                    (source,))
+        cur.execute(
+            "select pg_advisory_xact_lock(hashtext('raw.postings'), hashtext(%s))", (source,)
+        )
 
 
 def _stored_hashes(cur, rows: list[dict]) -> dict[tuple[str, str], str]:
@@ -411,4 +468,3 @@ def _latest_per_posting(rows: list[dict]) -> list[dict]:
         if kept is None or row["fetched_at"] >= kept["fetched_at"]:
             latest[key] = row
     return list(latest.values())
-

@@ -122,8 +122,13 @@ class BudgetCheck:
 # -- validation -------------------------------------------------------------------------------
 
 
-def validate(handle: object, skills: Iterable[object] | None, min_hourly_usd: object, region: object,
-             is_handle_public: object = False) -> RateFloor:
+def validate(
+    handle: object,
+    skills: Iterable[object] | None,
+    min_hourly_usd: object,
+    region: object,
+    is_handle_public: object = False,
+) -> RateFloor:
     """A ``RateFloor`` from form input, or ``RegistryError`` listing every problem."""
     problems = []
     handle_text = str(handle or "").strip().lower()
@@ -147,7 +152,9 @@ def validate(handle: object, skills: Iterable[object] | None, min_hourly_usd: ob
         problems.append(f"Skills: at most {MAX_SKILLS}.")
     rate = _decimal(min_hourly_usd)
     if rate is None or not MIN_RATE_USD <= rate <= MAX_RATE_USD:
-        problems.append(f"Minimum hourly rate: a number of US dollars from {MIN_RATE_USD} to {MAX_RATE_USD}.")
+        problems.append(
+            f"Minimum hourly rate: a number of US dollars from {MIN_RATE_USD} to {MAX_RATE_USD}."
+        )
     region_text = str(region or "").strip()
     if region_text not in REGIONS:
         problems.append(f"Region: one of {', '.join(REGIONS)}.")
@@ -155,8 +162,9 @@ def validate(handle: object, skills: Iterable[object] | None, min_hourly_usd: ob
         problems.append("Showing the handle is a yes/no choice.")
     if problems:
         raise RegistryError(problems)
-    return RateFloor(handle_text, tuple(chosen), rate.quantize(Decimal("0.01")), region_text,
-                     is_handle_public)
+    return RateFloor(
+        handle_text, tuple(chosen), rate.quantize(Decimal("0.01")), region_text, is_handle_public
+    )
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -196,8 +204,12 @@ def publish(url: str, floor: RateFloor) -> str:
         cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (TABLE,))
         cur.execute(f"select count(*) from {TABLE} where created_at > now() - interval '1 hour'")
         if cur.fetchone()[0] >= GLOBAL_PUBLISHES_PER_HOUR:
-            raise RegistryError(["The registry takes a limited number of new entries an hour; "
-                                 "please try again later."])
+            raise RegistryError(
+                [
+                    "The registry takes a limited number of new entries an hour; "
+                    "please try again later."
+                ]
+            )
         try:
             cur.execute(
                 f"""
@@ -205,8 +217,14 @@ def publish(url: str, floor: RateFloor) -> str:
                                      edit_token_sha256)
                 values (%s, %s, %s, %s, %s, %s)
                 """,
-                (floor.handle, list(floor.skills), floor.min_hourly_usd, floor.region,
-                 floor.is_handle_public, token_hash(token)),
+                (
+                    floor.handle,
+                    list(floor.skills),
+                    floor.min_hourly_usd,
+                    floor.region,
+                    floor.is_handle_public,
+                    token_hash(token),
+                ),
             )
         except errors.UniqueViolation as error:
             raise RegistryError([f"Handle: '{floor.handle}' is taken; choose another."]) from error
@@ -217,8 +235,12 @@ def check_session_quota(published_at: list[float], now: float) -> None:
     """Refuse another entry from a session that published SESSION_PUBLISHES_PER_HOUR in the
     last hour (``published_at``: its publish times, seconds)."""
     if sum(1 for moment in published_at if now - moment < 3600) >= SESSION_PUBLISHES_PER_HOUR:
-        raise RegistryError([f"At most {SESSION_PUBLISHES_PER_HOUR} new entries an hour from one "
-                             "session; please try again later."])
+        raise RegistryError(
+            [
+                f"At most {SESSION_PUBLISHES_PER_HOUR} new entries an hour from one "
+                "session; please try again later."
+            ]
+        )
 
 
 def update(url: str, token: str, floor: RateFloor) -> None:
@@ -232,8 +254,13 @@ def update(url: str, token: str, floor: RateFloor) -> None:
                 updated_at = now()
             where handle = %s
             """,
-            (list(floor.skills), floor.min_hourly_usd, floor.region, floor.is_handle_public,
-             floor.handle),
+            (
+                list(floor.skills),
+                floor.min_hourly_usd,
+                floor.region,
+                floor.is_handle_public,
+                floor.handle,
+            ),
         )
 
 
@@ -266,15 +293,16 @@ MAX_COMMITMENT_DAYS = 730
 
 @dataclass(frozen=True)
 class Commitment:
-    """"No work in ``category`` below ``min_hourly_usd`` an hour until ``until_on``"."""
+    """ "No work in ``category`` below ``min_hourly_usd`` an hour until ``until_on``"."""
 
     category: str
     min_hourly_usd: Decimal
     until_on: date
 
 
-def validate_commitment(category: object, min_hourly_usd: object, until_on: object,
-                        today: date | None = None) -> Commitment:
+def validate_commitment(
+    category: object, min_hourly_usd: object, until_on: object, today: date | None = None
+) -> Commitment:
     """A ``Commitment`` from form input, or ``RegistryError`` listing every problem."""
     today = today or date.today()
     problems = []
@@ -283,10 +311,12 @@ def validate_commitment(category: object, min_hourly_usd: object, until_on: obje
         problems.append("Category: one of the skill categories.")
     rate = _decimal(min_hourly_usd)
     if rate is None or not MIN_RATE_USD <= rate <= MAX_RATE_USD:
-        problems.append(f"Minimum hourly rate: a number of US dollars from {MIN_RATE_USD} to "
-                        f"{MAX_RATE_USD}.")
+        problems.append(
+            f"Minimum hourly rate: a number of US dollars from {MIN_RATE_USD} to {MAX_RATE_USD}."
+        )
     if not isinstance(until_on, date) or not (
-            today < until_on <= today + timedelta(days=MAX_COMMITMENT_DAYS)):
+        today < until_on <= today + timedelta(days=MAX_COMMITMENT_DAYS)
+    ):
         problems.append(f"Until: a date after today and at most {MAX_COMMITMENT_DAYS} days ahead.")
     if problems:
         raise RegistryError(problems)
@@ -300,8 +330,9 @@ def add_commitment(url: str, handle: str, token: str, commitment: Commitment) ->
         _check_token(cur, handle, token)
         cur.execute(f"select rate_floor_id from {TABLE} where handle = %s", (handle,))
         [rate_floor_id] = cur.fetchone()
-        cur.execute(f"select count(*) from {COMMITMENTS} where rate_floor_id = %s",
-                    (rate_floor_id,))
+        cur.execute(
+            f"select count(*) from {COMMITMENTS} where rate_floor_id = %s", (rate_floor_id,)
+        )
         if cur.fetchone()[0] >= MAX_COMMITMENTS:
             raise RegistryError([f"At most {MAX_COMMITMENTS} commitments an entry."])
         cur.execute(
@@ -340,26 +371,34 @@ def skill_aggregates(url: str) -> list[SkillAggregate]:
     aggregates = []
     for row in _cells(url, "skill", f"from {TABLE}, unnest(skills) as skill", "group by skill"):
         shown = row["n"] >= k
-        aggregates.append(SkillAggregate(
-            skill=row["skill"],
-            developers=count_band(row["n"], k) if shown else None,
-            p25=_rounded(row["p25"]) if shown else None,
-            median=_rounded(row["median"]) if shown else None,
-            p75=_rounded(row["p75"]) if shown else None,
-        ))
+        aggregates.append(
+            SkillAggregate(
+                skill=row["skill"],
+                developers=count_band(row["n"], k) if shown else None,
+                p25=_rounded(row["p25"]) if shown else None,
+                median=_rounded(row["median"]) if shown else None,
+                p75=_rounded(row["p75"]) if shown else None,
+            )
+        )
     return sorted(aggregates, key=lambda aggregate: (aggregate.developers is None, aggregate.skill))
 
 
-def budget_check(url: str, hourly_budget_usd: float, skill: str | None = None,
-                 region: str | None = None) -> BudgetCheck:
+def budget_check(
+    url: str, hourly_budget_usd: float, skill: str | None = None, region: str | None = None
+) -> BudgetCheck:
     """Where a budget (cut to whole dollars) falls among the floors of developers with
     ``skill`` in ``region``: judged against the cell's rounded percentiles only, so the
     answer changes at published numbers, never at one developer's floor."""
     budget = max(0, int(hourly_budget_usd))
     k = min_cell_size()
-    [cell] = _cells(url, "null::text as cell",
-                    f"from {TABLE} where (%s::text is null or %s = any(skills)) "
-                    "and (%s::text is null or region = %s)", "", (skill, skill, region, region))
+    [cell] = _cells(
+        url,
+        "null::text as cell",
+        f"from {TABLE} where (%s::text is null or %s = any(skills)) "
+        "and (%s::text is null or region = %s)",
+        "",
+        (skill, skill, region, region),
+    )
     if cell["n"] < k:
         return BudgetCheck(budget, None, None)
     passed = sum(budget >= _rounded(cell[cut]) for cut in ("p25", "median", "p75"))
@@ -372,7 +411,9 @@ def count_band(n: int, k: int) -> str:
     return f"{low}–{low + k - 1}"
 
 
-def public_entries(url: str, page: int = 1, page_size: int = PUBLIC_PAGE_SIZE) -> tuple[list[dict], int]:
+def public_entries(
+    url: str, page: int = 1, page_size: int = PUBLIC_PAGE_SIZE
+) -> tuple[list[dict], int]:
     """One page of the entries whose developers opted in to show their handle, cheapest
     first, and how many there are in all."""
     page = max(1, int(page))
@@ -387,12 +428,17 @@ def public_entries(url: str, page: int = 1, page_size: int = PUBLIC_PAGE_SIZE) -
         """,
         (page_size, (page - 1) * page_size),
     )
-    total = rows[0]["total"] if rows else _read(
-        url, f"select count(*) as total from {TABLE} where is_handle_public")[0]["total"]
+    total = (
+        rows[0]["total"]
+        if rows
+        else _read(url, f"select count(*) as total from {TABLE} where is_handle_public")[0]["total"]
+    )
     return [{key: value for key, value in row.items() if key != "total"} for row in rows], total
 
 
-def _cells(url: str, key: str, source: str, grouping: str, parameters: tuple | None = None) -> list[dict]:
+def _cells(
+    url: str, key: str, source: str, grouping: str, parameters: tuple | None = None
+) -> list[dict]:
     return _read(
         url,
         f"""

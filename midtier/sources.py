@@ -69,8 +69,9 @@ def load_sources(path: Path = TERMS_FILE) -> dict[str, Source]:
 def _crawlable() -> dict[str, Source]:
     """Sources with a spider in scrapers/spiders/ (terms may be recorded before the spider)."""
     spiders = PROJECT_ROOT / "scrapers" / "spiders"
-    return {name: source for name, source in load_sources().items()
-            if (spiders / f"{name}.py").exists()}
+    return {
+        name: source for name, source in load_sources().items() if (spiders / f"{name}.py").exists()
+    }
 
 
 SOURCES: dict[str, Source] = _crawlable()

@@ -37,8 +37,13 @@ def prepare_database() -> str:
     return url
 
 
-def crawl(source: str, base_url: str | None = None, *, spider_args: dict[str, str] | None = None,
-          echo: Echo = _log_echo) -> RunSummary:
+def crawl(
+    source: str,
+    base_url: str | None = None,
+    *,
+    spider_args: dict[str, str] | None = None,
+    echo: Echo = _log_echo,
+) -> RunSummary:
     """Run one spider in its own process (Twisted's reactor cannot restart in ours).
 
     Live crawls (no ``base_url``) respect the source's published daily call limit: an extra
@@ -50,8 +55,17 @@ def crawl(source: str, base_url: str | None = None, *, spider_args: dict[str, st
     run_id = new_run_id(source)
     log_file = settings.logs_dir / "crawl" / f"{run_id}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "scrapy", "crawl", source, "-a", f"run_id={run_id}",
-               "-s", f"LOG_FILE={log_file}"]
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        source,
+        "-a",
+        f"run_id={run_id}",
+        "-s",
+        f"LOG_FILE={log_file}",
+    ]
     if base_url:
         command += ["-a", f"base_url={base_url}"]
         if _is_loopback(base_url):
@@ -61,25 +75,40 @@ def crawl(source: str, base_url: str | None = None, *, spider_args: dict[str, st
         command += ["-a", f"{name}={value}"]
     env = {**os.environ, "DATABASE_URL": url}
     with RawStore(url) as store:
-        if (terms is not None and base_url is None
-                and store.runs_since(source, 24) >= terms.max_runs_per_day):
+        if (
+            terms is not None
+            and base_url is None
+            and store.runs_since(source, 24) >= terms.max_runs_per_day
+        ):
             store.start_run(source, crawl_run_id=run_id)
-            summary = RunSummary(crawl_run_id=run_id, source=source, status="skipped",
-                                 error=f"daily limit of {terms.max_runs_per_day} runs reached "
-                                       f"({terms.display_name}'s terms)")
+            summary = RunSummary(
+                crawl_run_id=run_id,
+                source=source,
+                status="skipped",
+                error=f"daily limit of {terms.max_runs_per_day} runs reached "
+                f"({terms.display_name}'s terms)",
+            )
             store.finish_run(summary)
             echo(summary.describe())
             return summary
         echo(f"crawling {source}{f' from {base_url}' if base_url else ''} (log: {log_file})")
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         shown = -1
         while process.poll() is None:
             time.sleep(1)
             current = store.run_summary(run_id)
             if current and current.counts.seen + current.counts.rejected != shown:
                 shown = current.counts.seen + current.counts.rejected
-                echo(f"  {source}: {current.counts.seen} postings, {current.counts.rejected} rejected so far")
+                echo(
+                    f"  {source}: {current.counts.seen} postings, {current.counts.rejected} rejected so far"
+                )
         stderr = process.stderr.read()
         if process.returncode != 0:
             tail = "\n".join(stderr.strip().splitlines()[-5:]) or f"see {log_file}"
@@ -115,8 +144,13 @@ def offline_crawl(source: str, *, echo: Echo = _log_echo) -> RunSummary:
         return crawl(source, base_url, spider_args=spider_args, echo=echo)
 
 
-def ingest(sources: Iterable[str] | None = None, *, offline: bool = False,
-           base_urls: dict[str, str] | None = None, echo: Echo = _log_echo) -> list[RunSummary]:
+def ingest(
+    sources: Iterable[str] | None = None,
+    *,
+    offline: bool = False,
+    base_urls: dict[str, str] | None = None,
+    echo: Echo = _log_echo,
+) -> list[RunSummary]:
     """Crawl every given source; one failing source never stops the others.
 
     ``base_urls`` points chosen sources at mirrors (name -> base URL)."""
@@ -129,8 +163,14 @@ def ingest(sources: Iterable[str] | None = None, *, offline: bool = False,
                 summaries.append(crawl(source, (base_urls or {}).get(source), echo=echo))
         except Exception as error:  # record and go on: the next source must still run
             log.exception("crawl of %s failed", source)
-            summaries.append(RunSummary(crawl_run_id="", source=source, status="failed",
-                                        error=f"{type(error).__name__}: {error}"))
+            summaries.append(
+                RunSummary(
+                    crawl_run_id="",
+                    source=source,
+                    status="failed",
+                    error=f"{type(error).__name__}: {error}",
+                )
+            )
             echo(summaries[-1].describe())
     return summaries
 
@@ -147,8 +187,9 @@ def import_postings(path: Path, source: str, *, echo: Echo = _log_echo) -> RunSu
 
     url = prepare_database()
     echo(f"importing {path} as {source}")
-    summary = import_file(Path(path), source, url=url,
-                          progress=lambda n: echo(f"  {n} records read"))
+    summary = import_file(
+        Path(path), source, url=url, progress=lambda n: echo(f"  {n} records read")
+    )
     echo(summary.describe())
     return summary
 
@@ -183,9 +224,14 @@ def parse_dbt_project() -> Path:
     return dbt.parse(prepare_database())
 
 
-def check(run_checks: Callable, *, groups: Iterable[str] | None = None,
-          sources: list[str] | None = None, validation_id: str | None = None,
-          echo: Echo = _log_echo):
+def check(
+    run_checks: Callable,
+    *,
+    groups: Iterable[str] | None = None,
+    sources: list[str] | None = None,
+    validation_id: str | None = None,
+    echo: Echo = _log_echo,
+):
     """Run the Great Expectations suites (all groups unless ``groups`` names some: source_health,
     client_legitimacy, mart_integrity); return their summary.
 
@@ -204,18 +250,26 @@ def check_command(*, echo: Echo = _log_echo) -> int:
     1 when a critical suite failed."""
     url = prepare_database()
     echo("running data checks")
-    result = subprocess.run([sys.executable, "-m", "expectations"], cwd=PROJECT_ROOT,
-                            env={**os.environ, "DATABASE_URL": url}, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "expectations"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+    )
     if result.stdout.strip():
         echo(result.stdout.rstrip())
     if result.returncode not in (0, 1):
-        raise RuntimeError(f"the data checks stopped (exit {result.returncode}):\n"
-                           + "\n".join(result.stderr.strip().splitlines()[-10:]))
+        raise RuntimeError(
+            f"the data checks stopped (exit {result.returncode}):\n"
+            + "\n".join(result.stderr.strip().splitlines()[-10:])
+        )
     return result.returncode
 
 
-def export(out_dir: Path | None = None, *, force: bool = False, echo: Echo = _log_echo) -> list[Path]:
+def export(
+    out_dir: Path | None = None, *, force: bool = False, echo: Echo = _log_echo
+) -> list[Path]:
     """Write the newsletter exports, unless the latest critical data checks failed.
 
     A blocked export writes nothing (earlier files stay as they were), records the reason in
@@ -228,21 +282,31 @@ def export(out_dir: Path | None = None, *, force: bool = False, echo: Echo = _lo
     out_dir = Path(out_dir or load_settings().exports_dir)
     gate = publication.gate(url)
     if gate.blocked and not force:
-        publication.record(url, validation_id=gate.validation_id, published=False,
-                           reason=gate.reason, out_dir=out_dir)
+        publication.record(
+            url,
+            validation_id=gate.validation_id,
+            published=False,
+            reason=gate.reason,
+            out_dir=out_dir,
+        )
         raise publication.PublicationBlocked(
             f"{gate.reason}; no exports written (fix the data and run `midtier check`, "
-            f"or pass --force)")
+            f"or pass --force)"
+        )
     if gate.validation_id is None:
         echo("warning: no data checks recorded yet; run `midtier check` before publishing")
     files = write_exports(out_dir, url)
     for path in files:
         echo(f"wrote {path}")
-    publication.record(url, validation_id=gate.validation_id, published=True,
-                       reason=f"forced despite: {gate.reason}" if gate.blocked else None,
-                       out_dir=out_dir, files=files)
+    publication.record(
+        url,
+        validation_id=gate.validation_id,
+        published=True,
+        reason=f"forced despite: {gate.reason}" if gate.blocked else None,
+        out_dir=out_dir,
+        files=files,
+    )
     return files
-
 
 
 def deliver(*, echo: Echo = _log_echo) -> list:

@@ -31,6 +31,8 @@ def project_var(name: str):
     import yaml
 
     return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"][name]
+
+
 # Fills the profile for commands that never connect (parse) when no server is known.
 PARSE_ONLY_URL = "postgresql://postgres@127.0.0.1:5432/midtier"
 
@@ -39,8 +41,11 @@ _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 # The models tagged per_posting that hold one row per processed posting (the pairs model,
 # also tagged, holds pairs): how far a build has come through the postings.
 PER_POSTING_MODELS = (
-    "int_posting_fingerprints", "int_postings_budgeted", "int_postings_classified",
-    "int_postings_skill_tagged", "int_postings_text_signals",
+    "int_posting_fingerprints",
+    "int_postings_budgeted",
+    "int_postings_classified",
+    "int_postings_skill_tagged",
+    "int_postings_text_signals",
 )
 
 # dbt reads its global flags from the process environment, so runs are serialised.
@@ -116,10 +121,14 @@ def run_dbt(args: list[str], url: str | None = None) -> object:
     settings.dbt_log_dir.mkdir(parents=True, exist_ok=True)
     command = [
         *args,
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(settings.dbt_target_dir),
-        "--log-path", str(settings.dbt_log_dir),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(settings.dbt_target_dir),
+        "--log-path",
+        str(settings.dbt_log_dir),
     ]
     environment = {
         **profile_env(url),
@@ -190,8 +199,13 @@ def batch_bounds(backlog: int, batch_postings: int) -> list[str]:
     return [f"{index * 0x10000 // batches:04x}" for index in range(1, batches)]
 
 
-def catch_up(url: str | None = None, *, batch_postings: int | None = None,
-             every_posting: bool = False, echo: Callable[[str], None] = log.info) -> int:
+def catch_up(
+    url: str | None = None,
+    *,
+    batch_postings: int | None = None,
+    every_posting: bool = False,
+    echo: Callable[[str], None] = log.info,
+) -> int:
     """Work a large backlog of unprocessed postings off in batches; the number of batches run.
 
     ``every_posting`` batches over all raw postings, whatever the backlog count says: after a
@@ -218,22 +232,51 @@ def catch_up(url: str | None = None, *, batch_postings: int | None = None,
         if not bounds:
             return 0
     batches = len(bounds) + 1
-    echo(f"{backlog:,} postings to {'check' if every_posting else 'process'}: the per-posting "
-         f"models run in {batches} batches of about {batch_postings:,}")
+    echo(
+        f"{backlog:,} postings to {'check' if every_posting else 'process'}: the per-posting "
+        f"models run in {batches} batches of about {batch_postings:,}"
+    )
     # what they read (seeds, staging views) may not exist yet on a first build
-    run_dbt(["build", "--select", "+tag:per_posting", "--exclude", "tag:per_posting",
-             "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"], url)
+    run_dbt(
+        [
+            "build",
+            "--select",
+            "+tag:per_posting",
+            "--exclude",
+            "tag:per_posting",
+            "--exclude-resource-type",
+            "test",
+            "--exclude-resource-type",
+            "unit_test",
+        ],
+        url,
+    )
     for number, (start, bound) in enumerate(zip(["", *bounds], [*bounds, ""]), start=1):
         started = time.perf_counter()
-        run_dbt(["run", "--select", "tag:per_posting", "--vars",
-                 json.dumps({"posting_id_from": start, "posting_id_below": bound})], url)
-        echo(f"batch {number}/{batches} (posting ids {start or '0'}…{bound or 'f'}) done in "
-             f"{time.perf_counter() - started:.0f} s")
+        run_dbt(
+            [
+                "run",
+                "--select",
+                "tag:per_posting",
+                "--vars",
+                json.dumps({"posting_id_from": start, "posting_id_below": bound}),
+            ],
+            url,
+        )
+        echo(
+            f"batch {number}/{batches} (posting ids {start or '0'}…{bound or 'f'}) done in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
     return batches
 
 
-def build(url: str | None = None, *, full_refresh: bool = False, batched: bool = False,
-          echo: Callable[[str], None] = log.info) -> None:
+def build(
+    url: str | None = None,
+    *,
+    full_refresh: bool = False,
+    batched: bool = False,
+    echo: Callable[[str], None] = log.info,
+) -> None:
     """``dbt build``: seeds, models and data tests, in dependency order.
 
     Unit tests check the SQL, not the data, so they run in development and CI
@@ -251,8 +294,12 @@ def build(url: str | None = None, *, full_refresh: bool = False, batched: bool =
             _analyze_raw(cur)
     else:
         catch_up(url, every_posting=batched, echo=echo)
-    command = ["build", "--exclude-resource-type", "unit_test",
-               *(["--full-refresh"] if full_refresh else [])]
+    command = [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        *(["--full-refresh"] if full_refresh else []),
+    ]
     try:
         run_dbt(command, url)
     except TransformError as error:
@@ -269,8 +316,10 @@ def _refused_unbatched(error: TransformError) -> bool:
 def _reprocess_in_batches(url: str, echo: Callable[[str], None]) -> int:
     # a rule, seed or var changed since the postings were processed: every one is stale,
     # more than one batch, and the per-posting models refused to run them unbatched
-    echo("more postings are stale than one batch (a rule, seed or var changed since they were "
-         "processed): re-processing every posting in batches")
+    echo(
+        "more postings are stale than one batch (a rule, seed or var changed since they were "
+        "processed): re-processing every posting in batches"
+    )
     return catch_up(url, every_posting=True, echo=echo)
 
 
@@ -284,8 +333,18 @@ def process_per_posting(url: str | None = None, *, echo: Callable[[str], None] =
     if batches:
         return batches
     try:
-        run_dbt(["build", "--select", "+tag:per_posting", "--exclude-resource-type", "test",
-                 "--exclude-resource-type", "unit_test"], url)
+        run_dbt(
+            [
+                "build",
+                "--select",
+                "+tag:per_posting",
+                "--exclude-resource-type",
+                "test",
+                "--exclude-resource-type",
+                "unit_test",
+            ],
+            url,
+        )
     except TransformError as error:
         if not _refused_unbatched(error):
             raise
@@ -297,8 +356,11 @@ def unit_test(url: str | None = None) -> int:
     """Every dbt ``unit_tests:`` case (needs the seeds and upstream relations to exist);
     returns how many ran, and fails when none did (a selector that matches nothing passes)."""
     result = run_dbt(["test", "--select", "test_type:unit"], url)
-    ran = sum(1 for item in getattr(result, "results", None) or []
-              if getattr(item.node, "resource_type", None) == "unit_test")
+    ran = sum(
+        1
+        for item in getattr(result, "results", None) or []
+        if getattr(item.node, "resource_type", None) == "unit_test"
+    )
     if not ran:
         raise TransformError("dbt selected no unit test (test_type:unit): nothing was checked")
     return ran

@@ -26,7 +26,11 @@ LINKS = (
 class MidtierLinks(AirflowPlugin):
     name = "midtier_links"
     external_views = [
-        {"name": text, "href": f"{DASHBOARD_URL}/{path}", "destination": destination,
-         "category": "Midtier"}
+        {
+            "name": text,
+            "href": f"{DASHBOARD_URL}/{path}",
+            "destination": destination,
+            "category": "Midtier",
+        }
         for text, path, destination in LINKS
     ]

@@ -23,8 +23,11 @@ SEEDS = PROJECT_ROOT / "dbt" / "seeds"
 
 def _seed_column(file_name: str, column: str, **where: str) -> list[str]:
     with open(SEEDS / file_name, encoding="utf-8", newline="") as handle:
-        return [row[column] for row in csv.DictReader(handle)
-                if all(row[key] == value for key, value in where.items())]
+        return [
+            row[column]
+            for row in csv.DictReader(handle)
+            if all(row[key] == value for key, value in where.items())
+        ]
 
 
 def _alternation(words: list[str]) -> str:
@@ -33,8 +36,11 @@ def _alternation(words: list[str]) -> str:
 
 @cache
 def _amount_pattern() -> re.Pattern[str]:
-    signs = "".join(re.escape(chr(code)) for code in range(sys.maxunicode + 1)
-                    if unicodedata.category(chr(code)) == "Sc")
+    signs = "".join(
+        re.escape(chr(code))
+        for code in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(code)) == "Sc"
+    )
     currencies = _alternation(_seed_column("currency_aliases.csv", "alias"))
     multipliers = _alternation(_seed_column("budget_words.csv", "phrase", role="multiplier"))
     currency = rf"(?:[{signs}]|(?<!\w)(?:{currencies})(?!\w))"

@@ -48,13 +48,13 @@ class UnreadableFeed(ValueError):
 
 @dataclass(frozen=True)
 class Feed:
-    url: str                  # the feed's real URL (not the --base-url rewrite)
-    version: str              # feedparser's name for the format: "rss20", "atom10", ...
+    url: str  # the feed's real URL (not the --base-url rewrite)
+    version: str  # feedparser's name for the format: "rss20", "atom10", ...
     title: str | None
     entries: list[dict] = field(default_factory=list)
     problem: str | None = None  # why feedparser flagged the document, when it did
-    malformed: bool = False     # the XML itself is broken (not just a wrong HTTP header)
-    truncated: bool = False     # the body ends before the feed does
+    malformed: bool = False  # the XML itself is broken (not just a wrong HTTP header)
+    truncated: bool = False  # the body ends before the feed does
 
 
 def feed_url(response: Response) -> str:
@@ -74,7 +74,9 @@ def read_feed(response: Response, url: str | None = None) -> Feed:
         headers["content-type"] = content_type
     parsed = feedparser.parse(
         io.BytesIO(response.body),  # a stream: feedparser would open a URL or path given as text
-        response_headers=headers, sanitize_html=False, resolve_relative_uris=False,
+        response_headers=headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
     )
     problem = _problem(parsed)
     if not parsed.get("version"):
@@ -108,7 +110,8 @@ def plain(value: Any, *, top: bool = True) -> Any:
         return {
             str(key): plain(item, top=False)
             for key, item in value.items()
-            if not str(key).endswith("_parsed") and not (key == "base" and not top)
+            if not str(key).endswith("_parsed")
+            and not (key == "base" and not top)
             and not isinstance(item, time.struct_time)
         }
     if isinstance(value, (list, tuple)):

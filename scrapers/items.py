@@ -40,11 +40,11 @@ class RejectItem(scrapy.Item):
 class EvidenceItem(scrapy.Item):
     """One piece of a verified developer's public work, as the GitHub API returned it."""
 
-    handle = scrapy.Field()        # the registry handle the login is verified for
+    handle = scrapy.Field()  # the registry handle the login is verified for
     github_login = scrapy.Field()
-    kind = scrapy.Field()          # merged_pr | own_repo | review | closed_issue
-    source_url = scrapy.Field()    # the PR, repository or issue on github.com
-    payload = scrapy.Field()       # the API objects behind it (dict), untouched
+    kind = scrapy.Field()  # merged_pr | own_repo | review | closed_issue
+    source_url = scrapy.Field()  # the PR, repository or issue on github.com
+    payload = scrapy.Field()  # the API objects behind it (dict), untouched
 
 
 class ApiResponseItem(scrapy.Item):

@@ -29,8 +29,9 @@ SECONDS_WAITED_STAT = "midtier/retry_after/seconds_waited"
 TOO_LONG_STAT = "midtier/retry_after/too_long"
 
 
-def retry_after_seconds(value: bytes | str | None, *, now: float,
-                        server_date: bytes | str | None = None) -> float | None:
+def retry_after_seconds(
+    value: bytes | str | None, *, now: float, server_date: bytes | str | None = None
+) -> float | None:
     """Seconds a ``Retry-After`` value asks to wait; None when absent or unreadable.
 
     ``now`` is the local time (epoch seconds). An HTTP-date is measured from the response's
@@ -61,23 +62,36 @@ class RetryAfterMiddleware(RetryMiddleware):
             return response
         wait = None
         if response.status in RETRY_AFTER_STATUSES:
-            wait = retry_after_seconds(response.headers.get(b"Retry-After"), now=time.time(),
-                                       server_date=response.headers.get(b"Date"))
+            wait = retry_after_seconds(
+                response.headers.get(b"Retry-After"),
+                now=time.time(),
+                server_date=response.headers.get(b"Date"),
+            )
         if wait is not None and wait > self.retry_after_max:
             # Sleeping that long would stall the run (and the rest of `crawl --all` behind it);
             # returning the response lets HttpError record it like any failed request.
-            log.warning("HTTP %d for %s asks to wait %g s (Retry-After), more than "
-                        "MIDTIER_RETRY_AFTER_MAX=%g s: giving up on this request",
-                        response.status, request.url, wait, self.retry_after_max)
+            log.warning(
+                "HTTP %d for %s asks to wait %g s (Retry-After), more than "
+                "MIDTIER_RETRY_AFTER_MAX=%g s: giving up on this request",
+                response.status,
+                request.url,
+                wait,
+                self.retry_after_max,
+            )
             self._increment(TOO_LONG_STAT)
             return response
         retry = self._retry(request, response_status_message(response.status))
         if retry is None:
             return response
         if wait:
-            log.info("HTTP %d for %s: waiting %.1f s as its Retry-After asks, then retry %d of %d",
-                     response.status, request.url, wait, retry.meta["retry_times"],
-                     request.meta.get("max_retry_times", self.max_retry_times))
+            log.info(
+                "HTTP %d for %s: waiting %.1f s as its Retry-After asks, then retry %d of %d",
+                response.status,
+                request.url,
+                wait,
+                retry.meta["retry_times"],
+                request.meta.get("max_retry_times", self.max_retry_times),
+            )
             self._increment(WAITS_STAT)
             self._increment(SECONDS_WAITED_STAT, wait)
             # Awaited, not slept: the reactor keeps serving other requests meanwhile.
@@ -137,27 +151,47 @@ class GithubRateLimitMiddleware:
         tries = request.meta.get("github_rate_limit_tries", 0)
         remaining = _text(response.headers.get(b"X-RateLimit-Remaining"))
         reset = _text(response.headers.get(b"X-RateLimit-Reset"))
-        retry_after = retry_after_seconds(response.headers.get(b"Retry-After"), now=time.time(),
-                                          server_date=response.headers.get(b"Date"))
+        retry_after = retry_after_seconds(
+            response.headers.get(b"Retry-After"),
+            now=time.time(),
+            server_date=response.headers.get(b"Date"),
+        )
         if remaining == "0" and reset.isdigit():
             kind, wait = "primary", max(0.0, float(reset) - time.time()) + 1.0
-        elif (retry_after is not None or response.status == 429
-              or b"secondary rate limit" in response.body.lower()):
+        elif (
+            retry_after is not None
+            or response.status == 429
+            or b"secondary rate limit" in response.body.lower()
+        ):
             kind = "secondary"
-            wait = retry_after if retry_after is not None else self.BACKOFF_SECONDS * 2 ** tries
+            wait = retry_after if retry_after is not None else self.BACKOFF_SECONDS * 2**tries
         else:
             return response  # forbidden for another reason
         gave_up = wait > self.max_wait or tries >= self.MAX_TRIES
         pauses = self.crawler.stats.get_value(GITHUB_PAUSES_STAT) or []
-        pauses.append({"handle": request.cb_kwargs.get("handle"), "url": request.url,
-                       "status": response.status, "kind": kind,
-                       "reset": int(reset) if reset.isdigit() else None,
-                       "waited_seconds": 0.0 if gave_up else wait, "gave_up": gave_up,
-                       "paused_at": time.time()})
+        pauses.append(
+            {
+                "handle": request.cb_kwargs.get("handle"),
+                "url": request.url,
+                "status": response.status,
+                "kind": kind,
+                "reset": int(reset) if reset.isdigit() else None,
+                "waited_seconds": 0.0 if gave_up else wait,
+                "gave_up": gave_up,
+                "paused_at": time.time(),
+            }
+        )
         self.crawler.stats.set_value(GITHUB_PAUSES_STAT, pauses)
         if gave_up:
-            log.warning("GitHub %s rate limit on %s asks to wait %.0f s (at most %.0f s, try %d): "
-                        "giving the request up", kind, request.url, wait, self.max_wait, tries + 1)
+            log.warning(
+                "GitHub %s rate limit on %s asks to wait %.0f s (at most %.0f s, try %d): "
+                "giving the request up",
+                kind,
+                request.url,
+                wait,
+                self.max_wait,
+                tries + 1,
+            )
             return response
         log.warning("GitHub %s rate limit on %s: pausing %.1f s", kind, request.url, wait)
         await sleep(wait)

@@ -26,6 +26,8 @@ def contract_columns(model: str = "fct_postings") -> tuple[tuple[str, str], ...]
 def create_table_sql(model: str = "fct_postings", schema: str = "marts") -> str:
     """A fresh, empty table with the contract's columns and types (no constraints)."""
     columns = ",\n    ".join(f"{name} {data_type}" for name, data_type in contract_columns(model))
-    return (f"create schema if not exists {schema};\n"
-            f"drop table if exists {schema}.{model} cascade;\n"
-            f"create table {schema}.{model} (\n    {columns}\n);\n")
+    return (
+        f"create schema if not exists {schema};\n"
+        f"drop table if exists {schema}.{model} cascade;\n"
+        f"create table {schema}.{model} (\n    {columns}\n);\n"
+    )

@@ -39,7 +39,9 @@ def test_clients_grow_with_the_data_set_so_a_client_posts_about_fifteen_jobs():
 
 def test_more_postings_for_a_big_data_set_come_from_its_clients():
     small = {record.get("company") for record in generate.postings(2_000, seed=7)}
-    added = {record.get("company") for record in generate.postings(2_000, seed=7, clients_of=1_000_000)}
+    added = {
+        record.get("company") for record in generate.postings(2_000, seed=7, clients_of=1_000_000)
+    }
     first_clients = {generate.company_name(client) for client in range(702)}
     assert small - {None, "QuickPay Jobs", "Global Hiring Agency"} <= first_clients
     assert len(added - first_clients) > 1_500

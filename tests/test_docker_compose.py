@@ -29,7 +29,9 @@ REQUIRED_SERVICES = {"postgres", "redis", *BUILT_SERVICES}
 LONG_RUNNING = REQUIRED_SERVICES - {"airflow-init"}
 
 # ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?message}, ${VAR?message}; $$ is a literal $.
-REFERENCE = re.compile(r"(?<!\$)\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
+REFERENCE = re.compile(
+    r"(?<!\$)\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}"
+)
 SECRET_KEY = re.compile(r"PASSWORD|SECRET|FERNET|TOKEN|_KEY$|_AUTH$", re.IGNORECASE)
 URL_CREDENTIALS = re.compile(r"://(?P<user>[^:/@\s]*):(?P<password>[^@\s]+)@")
 
@@ -136,8 +138,12 @@ def test_dbt_connects_through_an_airflow_connection_built_from_variables(service
     connection = environment(services[name])["AIRFLOW_CONN_MIDTIER_POSTGRES"]
     assert REFERENCE.search(connection)
     parsed = json.loads(with_defaults(connection))
-    assert (parsed["conn_type"], parsed["host"], parsed["schema"]) == ("postgres", "postgres", "midtier")
-    assert only_references(connection[connection.index('"password"'):].split('"')[3])
+    assert (parsed["conn_type"], parsed["host"], parsed["schema"]) == (
+        "postgres",
+        "postgres",
+        "midtier",
+    )
+    assert only_references(connection[connection.index('"password"') :].split('"')[3])
 
 
 @pytest.mark.parametrize("name", ["streamlit", "api"])
@@ -205,7 +211,11 @@ def test_dependencies_wait_for_health_or_completion(services):
         assert isinstance(depends_on, dict), f"{name}: depends_on without conditions"
         for dependency, rule in depends_on.items():
             assert dependency in services
-            expected = "service_completed_successfully" if dependency == "airflow-init" else "service_healthy"
+            expected = (
+                "service_completed_successfully"
+                if dependency == "airflow-init"
+                else "service_healthy"
+            )
             assert rule["condition"] == expected, f"{name} -> {dependency}"
     for name in AIRFLOW_SERVICES.keys() - {"airflow-init"}:
         assert services[name]["depends_on"]["airflow-init"]
@@ -213,7 +223,9 @@ def test_dependencies_wait_for_health_or_completion(services):
 
 
 def test_postgres_keeps_its_data_in_a_named_volume(compose, services):
-    volume = next(v for v in services["postgres"]["volumes"] if v.endswith("/var/lib/postgresql/data"))
+    volume = next(
+        v for v in services["postgres"]["volumes"] if v.endswith("/var/lib/postgresql/data")
+    )
     assert volume.split(":")[0] in compose["volumes"]
     assert services["postgres"]["image"].startswith("postgres:17")
 
@@ -231,7 +243,11 @@ def test_env_example_documents_every_variable(compose):
 
 def test_dockerfile_extends_the_pinned_airflow_image():
     lines = DOCKERFILE.read_text().splitlines()
-    pin = re.search(r"^apache-airflow(?:\[[a-z,]+\])?==(\S+)$", (ROOT / "requirements.txt").read_text(), re.MULTILINE)
+    pin = re.search(
+        r"^apache-airflow(?:\[[a-z,]+\])?==(\S+)$",
+        (ROOT / "requirements.txt").read_text(),
+        re.MULTILINE,
+    )
     assert f"FROM apache/airflow:{pin[1]}-python3.11" in lines
     assert any("pip install" in line and "requirements.txt" in line for line in lines)
     assert any("pip install" in line and "-e ." in line for line in lines)
@@ -239,8 +255,14 @@ def test_dockerfile_extends_the_pinned_airflow_image():
 
 def test_compose_file_matches_the_compose_spec():
     result = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec",
-         str(COMPOSE_FILE)],
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(COMPOSE_FILE),
+        ],
         capture_output=True,
         text=True,
     )

@@ -27,9 +27,16 @@ def _free_port() -> int:
 
 
 def _midtier(*args, env, timeout=900) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "midtier", *args], env=env, text=True,
-                            capture_output=True, timeout=timeout)
-    assert result.returncode == 0, f"midtier {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    result = subprocess.run(
+        [sys.executable, "-m", "midtier", *args],
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, (
+        f"midtier {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    )
     return result
 
 
@@ -68,17 +75,24 @@ def test_every_source_crawled_its_demo_data_cleanly(demo):
 
 def test_every_demo_posting_reaches_the_mart(demo):
     assert _scalar(demo["url"], "select count(*) from marts.fct_postings") == _scalar(
-        demo["url"], "select count(*) from raw.postings")
-    assert _scalar(demo["url"], "select count(*) from marts.fct_postings where source = 'remoteok'"
-                   ) == len(_demo_jobs())
+        demo["url"], "select count(*) from raw.postings"
+    )
+    assert _scalar(
+        demo["url"], "select count(*) from marts.fct_postings where source = 'remoteok'"
+    ) == len(_demo_jobs())
     assert _scalar(demo["url"], "select count(*) from marts.fct_postings where is_flagged") > 0
 
 
 def test_checks_ran_and_exports_were_written(demo):
     # The legitimacy suite "fails" by design when it flags the demo's planted scams; only
     # critical suites gate publication.
-    assert _scalar(demo["url"], "select bool_and(success) from quality.validation_results where critical")
-    assert _scalar(demo["url"], "select count(*) from quality.posting_flags where cleared_at is null") > 0
+    assert _scalar(
+        demo["url"], "select bool_and(success) from quality.validation_results where critical"
+    )
+    assert (
+        _scalar(demo["url"], "select count(*) from quality.posting_flags where cleared_at is null")
+        > 0
+    )
     exports = demo["home"] / "exports"
     assert (exports / "postings.rss").stat().st_size > 0
     assert (exports / "postings.csv").stat().st_size > 0
@@ -88,8 +102,11 @@ def test_dashboard_serves_the_feed_and_market_rates_on_demo_data(demo, tmp_path)
     port = _free_port()
     _midtier("dashboard", "--background", "--port", str(port), env=demo["env"], timeout=120)
     try:
-        title = _scalar(demo["url"], "select title from marts.fct_postings where not is_flagged "
-                                     "order by posted_at desc nulls last limit 1")
+        title = _scalar(
+            demo["url"],
+            "select title from marts.fct_postings where not is_flagged "
+            "order by posted_at desc nulls last limit 1",
+        )
         url = f"http://127.0.0.1:{port}/"
         browser.wait_for_text(url, title)
         browser.screenshot(url, tmp_path / "feed.png")

@@ -48,7 +48,14 @@ def exported(mart_url, monkeypatch, tmp_path) -> dict[str, Path]:
 AS_OF = datetime(2025, 6, 6, tzinfo=UTC)
 
 
-TOP_LEVEL = ["digest.html", "digest.md", "postings.atom", "postings.csv", "postings.json", "postings.rss"]
+TOP_LEVEL = [
+    "digest.html",
+    "digest.md",
+    "postings.atom",
+    "postings.csv",
+    "postings.json",
+    "postings.rss",
+]
 
 
 def written(out_dir: Path) -> list[str]:
@@ -58,7 +65,9 @@ def written(out_dir: Path) -> list[str]:
 def test_writes_every_format_and_a_feed_pair_per_skill_category(exported, tmp_path):
     categories = taxonomy.categories()
     assert "language" in categories and "framework" in categories
-    expected = TOP_LEVEL + [f"feeds/{category}.{kind}" for category in categories for kind in ("atom", "rss")]
+    expected = TOP_LEVEL + [
+        f"feeds/{category}.{kind}" for category in categories for kind in ("atom", "rss")
+    ]
     assert written(tmp_path / "exports") == sorted(expected)  # and no temporary files left over
 
 
@@ -95,7 +104,9 @@ def test_scraped_html_stays_text(exported):
     assert "&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;" in rss
     entry = feedparser.parse(rss).entries[2]
     assert "<script" not in entry.summary and "<img" not in entry.summary
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in entry.summary
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in entry.summary
+    )
 
 
 def test_same_data_gives_byte_identical_files(mart_url, tmp_path):
@@ -111,7 +122,9 @@ def test_atom_parses_and_links_back_to_the_sources(exported):
     feed = feedparser.parse(exported["postings.atom"].read_bytes())
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "atom10"
-    assert [entry.id for entry in feed.entries] == [f"urn:midtier:posting:{pid}" for pid in OPEN_UNFLAGGED]
+    assert [entry.id for entry in feed.entries] == [
+        f"urn:midtier:posting:{pid}" for pid in OPEN_UNFLAGGED
+    ]
     for entry in feed.entries:
         assert entry.link.startswith("https://")
         assert "via " in entry.summary and f'href="{entry.link}"' in entry.summary
@@ -132,7 +145,10 @@ def test_category_feeds_hold_postings_with_a_skill_of_that_category(exported):
         assert not frameworks.bozo and frameworks.version == version
         assert "(Framework)" in frameworks.feed.title
         # react (React), django (Django) are frameworks; the Go and data posting are not.
-        assert [entry.title for entry in frameworks.entries] == ["React Frontend Contractor", "Django API Developer"]
+        assert [entry.title for entry in frameworks.entries] == [
+            "React Frontend Contractor",
+            "Django API Developer",
+        ]
         blockchain = feedparser.parse((out_dir / f"blockchain.{kind}").read_bytes())
         assert not blockchain.bozo and blockchain.entries == []
 
@@ -149,24 +165,36 @@ def test_scraped_html_is_inert_in_atom_and_category_feeds(exported):
 def test_html_digest_escapes_and_sanitises_scraped_text(exported):
     page = exported["digest.html"].read_text()
     assert page.startswith("<!DOCTYPE html>")
-    assert "<script" not in page and "<img" not in page and "onerror=" not in page.replace("onerror=alert(1)&gt;", "")
+    assert (
+        "<script" not in page
+        and "<img" not in page
+        and "onerror=" not in page.replace("onerror=alert(1)&gt;", "")
+    )
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<style" not in page and 'style="' in page  # inline CSS only
     # Every posting links back and carries its attribution.
-    for _posting_id, url in (("remoteok:1001", "https://remoteok.com/remote-jobs/1001"),
-                            ("weworkremotely:go-9", "https://weworkremotely.com/jobs/go-9")):
+    for _posting_id, url in (
+        ("remoteok:1001", "https://remoteok.com/remote-jobs/1001"),
+        ("weworkremotely:go-9", "https://weworkremotely.com/jobs/go-9"),
+    ):
         assert f'href="{url}"' in page
     assert page.count("original posting on") == len(OPEN_UNFLAGGED)
     assert "Crypto Wallet Recovery Expert" not in page and "Legacy PHP Maintenance" not in page
 
 
 def test_html_digest_keeps_no_unsafe_links(mart_url):
-    posting = {"posting_id": "x", "title": "Click", "url": "javascript:alert(1)", "source": "rss",
-               "description_text": '<a href="javascript:alert(1)">x</a>', "skills": []}
+    posting = {
+        "posting_id": "x",
+        "title": "Click",
+        "url": "javascript:alert(1)",
+        "source": "rss",
+        "description_text": '<a href="javascript:alert(1)">x</a>',
+        "skills": [],
+    }
     from midtier import digest
 
     page = digest.digest_html([posting])
-    assert "javascript:" not in page.replace("&lt;a href=\"javascript:alert(1)\"&gt;", "")
+    assert "javascript:" not in page.replace('&lt;a href="javascript:alert(1)"&gt;', "")
 
 
 def test_markdown_digest_escapes_scraped_text(exported):
@@ -186,7 +214,11 @@ def test_csv_has_stable_columns_and_rows(exported):
     assert first["url"] == "https://remoteok.com/remote-jobs/1001"
     assert first["source"] == "remoteok"
     assert first["posted_at"] == "2025-06-03T09:00:00+00:00"
-    assert (first["budget_min"], first["budget_max"], first["budget_currency"]) == ("60.00", "90.00", "USD")
+    assert (first["budget_min"], first["budget_max"], first["budget_currency"]) == (
+        "60.00",
+        "90.00",
+        "USD",
+    )
     assert (first["hourly_usd_min"], first["hourly_usd_max"]) == ("60.00", "90.00")
     assert first["skills"] == "python; sql; airflow"
     assert first["legitimacy_reasons"] == "company named; budget stated"
@@ -220,33 +252,70 @@ def test_missing_mart_says_to_run_the_pipeline(make_database, tmp_path):
 @pytest.mark.parametrize(
     ("posting", "summary"),
     [
-        ({"budget_min": 60, "budget_max": 90, "budget_currency": "USD", "budget_period": "hour"}, "60–90 USD / hour"),
-        ({"budget_min": 1500, "budget_currency": "GBP", "budget_period": "project",
-          "fixed_usd_min": 1900.5}, "from 1,500 GBP / project (≈ from $1,900.50 fixed)"),
-        ({"budget_max": 40, "budget_currency": "USD", "budget_period": "hour"}, "up to 40 USD / hour"),
+        (
+            {"budget_min": 60, "budget_max": 90, "budget_currency": "USD", "budget_period": "hour"},
+            "60–90 USD / hour",
+        ),
+        (
+            {
+                "budget_min": 1500,
+                "budget_currency": "GBP",
+                "budget_period": "project",
+                "fixed_usd_min": 1900.5,
+            },
+            "from 1,500 GBP / project (≈ from $1,900.50 fixed)",
+        ),
+        (
+            {"budget_max": 40, "budget_currency": "USD", "budget_period": "hour"},
+            "up to 40 USD / hour",
+        ),
         ({"hourly_usd_min": 50, "hourly_usd_max": 50}, "$50 / hour"),
         ({}, None),
-        ({"budget_currency": "USD", "budget_period": "hour", "pay_is_plausible": False,
-          "pay_plausibility_reason": "Pay of 99999999999 USD per hour is outside the plausible range"},
-         "Pay of 99999999999 USD per hour is outside the plausible range"),
-        ({"budget_min": 156000, "budget_max": 215000, "budget_currency": "GBP", "budget_period": "year",
-          "pay_plausibility_reason": "only makes sense per year"},
-         "156,000–215,000 GBP / year; only makes sense per year"),
+        (
+            {
+                "budget_currency": "USD",
+                "budget_period": "hour",
+                "pay_is_plausible": False,
+                "pay_plausibility_reason": "Pay of 99999999999 USD per hour is outside the plausible range",
+            },
+            "Pay of 99999999999 USD per hour is outside the plausible range",
+        ),
+        (
+            {
+                "budget_min": 156000,
+                "budget_max": 215000,
+                "budget_currency": "GBP",
+                "budget_period": "year",
+                "pay_plausibility_reason": "only makes sense per year",
+            },
+            "156,000–215,000 GBP / year; only makes sense per year",
+        ),
     ],
 )
 def test_budget_summary(posting, summary):
     assert posting_display.budget_summary(posting) == summary
 
 
-FORMULAS = ["=HYPERLINK(\"https://evil.example\",\"click\")", "+cmd|' /C calc'!A0",
-            "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1",
-            "＝1+1"]
+FORMULAS = [
+    '=HYPERLINK("https://evil.example","click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "＝1+1",
+]
 
 
 @pytest.mark.parametrize("formula", FORMULAS)
 def test_csv_cells_a_spreadsheet_would_run_are_prefixed(formula):
-    posting = {"posting_id": "community:x", "title": formula, "company_name": formula,
-               "location": formula, "skills": [formula, "python"]}
+    posting = {
+        "posting_id": "community:x",
+        "title": formula,
+        "company_name": formula,
+        "location": formula,
+        "skills": [formula, "python"],
+    }
     [header, row] = list(csv.reader(io.StringIO(exports.postings_csv([posting]))))
     cells = dict(zip(header, row))
     for column in ("title", "company_name", "location", "skills"):

@@ -35,7 +35,9 @@ def publish(url, handle, rate, skills=("python",), region="europe", public=False
 
 def test_validate_accepts_good_input_and_normalises_it():
     floor = registry.validate("  Ada-Dev ", ["Python", "django", "python"], "85.5", "europe", True)
-    assert floor == registry.RateFloor("ada-dev", ("python", "django"), Decimal("85.50"), "europe", True)
+    assert floor == registry.RateFloor(
+        "ada-dev", ("python", "django"), Decimal("85.50"), "europe", True
+    )
 
 
 @pytest.mark.parametrize(
@@ -83,7 +85,11 @@ def test_edit_needs_the_right_token(url):
     registry.update(url, token, changed)
     row = stored(url, "ada")
     assert (row["skills"], row["min_hourly_usd"], row["region"], row["is_handle_public"]) == (
-        ["python", "go"], Decimal("95.00"), "worldwide", True)
+        ["python", "go"],
+        Decimal("95.00"),
+        "worldwide",
+        True,
+    )
 
 
 def test_unknown_handle_and_wrong_token_are_the_same_error(url):
@@ -127,18 +133,28 @@ def test_budget_check_answers_in_bands_of_the_cell(url):
     for n, rate in enumerate((60, 70, 80, 90, 100)):
         publish(url, f"eu{n}", rate, skills=("python", "go"), region="europe")
     publish(url, "asia", 100, skills=("go",), region="asia_pacific")
-    assert registry.budget_check(url, 65.99) == registry.BudgetCheck(65, "5–9", "fewer than a quarter")
+    assert registry.budget_check(url, 65.99) == registry.BudgetCheck(
+        65, "5–9", "fewer than a quarter"
+    )
     assert registry.budget_check(url, 80, skill="python").band == "about half to three quarters"
     assert registry.budget_check(url, 500, skill="go") == registry.BudgetCheck(
-        500, "5–9", "at least about three quarters")
-    assert registry.budget_check(url, 100, skill="go", region="asia_pacific") == registry.BudgetCheck(
-        100, None, None)  # one floor: no answer
+        500, "5–9", "at least about three quarters"
+    )
+    assert registry.budget_check(
+        url, 100, skill="go", region="asia_pacific"
+    ) == registry.BudgetCheck(100, None, None)  # one floor: no answer
 
 
 def test_five_floors_and_a_query_at_every_cent_reveal_no_floor(url):
     """The attack of issue 22: publish 5 floors in one cell, then step the budget a cent at a
     time between them. Stepping the old "meets N of M" found every floor in ~18 queries."""
-    floors = [Decimal("51.37"), Decimal("58.92"), Decimal("63.15"), Decimal("72.46"), Decimal("88.81")]
+    floors = [
+        Decimal("51.37"),
+        Decimal("58.92"),
+        Decimal("63.15"),
+        Decimal("72.46"),
+        Decimal("88.81"),
+    ]
     for n, rate in enumerate(floors):
         publish(url, f"mine{n}", rate, skills=("elixir",), region="europe")
     answers = {}

@@ -225,9 +225,7 @@ def legitimacy_scale(threshold: int | None) -> str:
 
 def posting_card(posting: dict, profile: queries.Profile, threshold: int | None) -> None:
     with st.container(border=True):
-        st.markdown(
-            f"## {markdown_link(posting['title'] or '(untitled posting)', posting['url'])}"
-        )
+        st.markdown(f"## {markdown_link(posting['title'] or '(untitled posting)', posting['url'])}")
         when = posting["posted_at"] or posting["first_seen_at"]
         place = posting.get("location")
         if posting.get("is_remote") and not place:

@@ -43,15 +43,28 @@ def unit(frame: pd.DataFrame) -> str:
 
 def floors_chart(base: alt.Chart, floors: registry.SkillAggregate) -> list[alt.Chart]:
     """The published floors' p25, median and p75 as dashed lines across the trend."""
-    cuts = pd.DataFrame({"floor": ["floors p25", "floors median", "floors p75"],
-                         "usd": [floors.p25, floors.median, floors.p75]})
-    return [alt.Chart(cuts).mark_rule(color=FLOOR_COLOUR, strokeDash=[6, 4]).encode(
-        y="usd:Q", tooltip=[alt.Tooltip("floor:N", title="Registry"),
-                            alt.Tooltip("usd:Q", format="$,.0f", title="USD per hour")])]
+    cuts = pd.DataFrame(
+        {
+            "floor": ["floors p25", "floors median", "floors p75"],
+            "usd": [floors.p25, floors.median, floors.p75],
+        }
+    )
+    return [
+        alt.Chart(cuts)
+        .mark_rule(color=FLOOR_COLOUR, strokeDash=[6, 4])
+        .encode(
+            y="usd:Q",
+            tooltip=[
+                alt.Tooltip("floor:N", title="Registry"),
+                alt.Tooltip("usd:Q", format="$,.0f", title="USD per hour"),
+            ],
+        )
+    ]
 
 
-def trend_chart(frame: pd.DataFrame, domain: tuple[float, float],
-                floors: registry.SkillAggregate | None = None) -> alt.LayerChart:
+def trend_chart(
+    frame: pd.DataFrame, domain: tuple[float, float], floors: registry.SkillAggregate | None = None
+) -> alt.LayerChart:
     """p10–p90 and p25–p75 bands with the median line; n printed above every month; the
     registry's published floors as dashed lines when given. ``domain`` is the y-axis, shared
     by every skill compared."""
@@ -130,8 +143,11 @@ def table(frame: pd.DataFrame) -> pd.DataFrame:
 @st.cache_data(ttl=FLOORS_TTL_SECONDS, show_spinner=False)
 def published_floors(url: str) -> dict[str, registry.SkillAggregate]:
     """The registry's published floors per skill (cells below the minimum size left out)."""
-    return {aggregate.skill: aggregate for aggregate in registry.skill_aggregates(url)
-            if aggregate.median is not None}
+    return {
+        aggregate.skill: aggregate
+        for aggregate in registry.skill_aggregates(url)
+        if aggregate.median is not None
+    }
 
 
 def shared_domain(rates: pd.DataFrame, region: str) -> tuple[float, float]:
@@ -281,8 +297,10 @@ except Exception:  # the rates stand on their own when the registry cannot be re
 domain = shared_domain(rates, region)
 shown_floors = [floors[skill] for skill in skills if skill in floors]
 if shown_floors:  # the dashed floors stay inside the shared axis
-    domain = (min(domain[0], *(float(f.p25) for f in shown_floors)),
-              max(domain[1], *(float(f.p75) for f in shown_floors)))
+    domain = (
+        min(domain[0], *(float(f.p25) for f in shown_floors)),
+        max(domain[1], *(float(f.p75) for f in shown_floors)),
+    )
 for column, skill in zip(st.columns(len(skills)), skills):
     with column:
         skill_panel(rates, skill, engagement_type, region, domain, floors.get(skill))

@@ -62,19 +62,40 @@ PACKAGES = {
 MARKET_LANGUAGES = ["de", "fr", "es", "pt", "nl", "it", "sv", "nb", "da", "pl"]
 # devicon tags, most specific first, to Midtier's categories
 DEVICON_CATEGORIES = [
-    ("blockchain", "blockchain"), ("crypto", "blockchain"),
-    ("machine-learning", "ml_ai"), ("ai", "ml_ai"), ("deep-learning", "ml_ai"),
-    ("testing", "testing"), ("test", "testing"),
+    ("blockchain", "blockchain"),
+    ("crypto", "blockchain"),
+    ("machine-learning", "ml_ai"),
+    ("ai", "ml_ai"),
+    ("deep-learning", "ml_ai"),
+    ("testing", "testing"),
+    ("test", "testing"),
     ("security", "security"),
-    ("mobile", "mobile"), ("android", "mobile"), ("ios", "mobile"),
-    ("database", "data"), ("data", "data"), ("analytics", "data"),
-    ("cloud", "cloud"), ("hosting", "cloud"),
-    ("devops", "devops"), ("ci", "devops"), ("container", "devops"), ("server", "devops"),
-    ("version-control", "devops"), ("os", "devops"), ("linux", "devops"),
-    ("design", "design"), ("graphics", "design"),
-    ("editor", "tool"), ("ide", "tool"), ("tool", "tool"), ("package", "tool"), ("manager", "tool"),
-    ("framework", "framework"), ("library", "framework"),
-    ("language", "language"), ("programming", "language"),
+    ("mobile", "mobile"),
+    ("android", "mobile"),
+    ("ios", "mobile"),
+    ("database", "data"),
+    ("data", "data"),
+    ("analytics", "data"),
+    ("cloud", "cloud"),
+    ("hosting", "cloud"),
+    ("devops", "devops"),
+    ("ci", "devops"),
+    ("container", "devops"),
+    ("server", "devops"),
+    ("version-control", "devops"),
+    ("os", "devops"),
+    ("linux", "devops"),
+    ("design", "design"),
+    ("graphics", "design"),
+    ("editor", "tool"),
+    ("ide", "tool"),
+    ("tool", "tool"),
+    ("package", "tool"),
+    ("manager", "tool"),
+    ("framework", "framework"),
+    ("library", "framework"),
+    ("language", "language"),
+    ("programming", "language"),
 ]
 
 
@@ -85,13 +106,20 @@ def fetch_packages(folder: Path) -> dict[str, Path]:
     for name, version in PACKAGES.items():
         tarball = folder / f"{name.lstrip('@').replace('/', '-')}-{version}.tgz"
         if not tarball.exists():
-            subprocess.run(["npm", "pack", f"{name}@{version}", "--pack-destination", str(folder)],
-                           check=True, capture_output=True)
+            subprocess.run(
+                ["npm", "pack", f"{name}@{version}", "--pack-destination", str(folder)],
+                check=True,
+                capture_output=True,
+            )
         target = folder / tarball.stem
         if not target.exists():
             with tarfile.open(tarball) as archive:
-                members = [m for m in archive.getmembers() if not m.name.startswith("package/icons/")
-                           and not m.name.startswith("package/fonts/")]
+                members = [
+                    m
+                    for m in archive.getmembers()
+                    if not m.name.startswith("package/icons/")
+                    and not m.name.startswith("package/fonts/")
+                ]
                 archive.extractall(target, members=members, filter="data")
         unpacked[name] = target / "package"
     return unpacked
@@ -99,10 +127,13 @@ def fetch_packages(folder: Path) -> dict[str, Path]:
 
 def linguist_languages(package: Path) -> list[dict]:
     """Linguist's language records (its data files are ES modules: node reads them)."""
-    script = f"import * as l from {json.dumps((package / 'index.js').as_uri())};" \
-             "console.log(JSON.stringify(Object.values(l)))"
-    output = subprocess.run(["node", "--input-type=module", "-e", script],
-                            check=True, capture_output=True, text=True).stdout
+    script = (
+        f"import * as l from {json.dumps((package / 'index.js').as_uri())};"
+        "console.log(JSON.stringify(Object.values(l)))"
+    )
+    output = subprocess.run(
+        ["node", "--input-type=module", "-e", script], check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(output)
 
 
@@ -121,15 +152,20 @@ def slugify(name: str) -> str:
 class Taxonomy:
     def __init__(self, common_word):
         self.skills: dict[str, dict] = {}
-        self.aliases: dict[str, tuple[str, bool]] = {}   # alias -> (slug, tags_only)
-        self.keys: dict[str, str] = {}                   # phrase key -> slug
+        self.aliases: dict[str, tuple[str, bool]] = {}  # alias -> (slug, tags_only)
+        self.keys: dict[str, str] = {}  # phrase key -> slug
         self.common_word = common_word
         with open(CURATED / "excluded_public_entries.csv", encoding="utf-8") as handle:
             self.excluded = {row["source_id"] for row in csv.DictReader(handle)}
 
     def add_skill(self, slug, name, category, source, source_id):
-        self.skills[slug] = {"skill_slug": slug, "skill_name": name, "category": category,
-                             "source": source, "source_id": source_id}
+        self.skills[slug] = {
+            "skill_slug": slug,
+            "skill_name": name,
+            "category": category,
+            "source": source,
+            "source_id": source_id,
+        }
 
     def add_alias(self, alias, slug, tags_only):
         alias = alias.strip().lower()
@@ -180,16 +216,22 @@ def check_slugs_kept(previous_seed: Path, skills: dict[str, dict]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--packages", type=Path, default=Path.home() / ".cache" / "midtier-taxonomy")
-    parser.add_argument("--out", type=Path, default=SEEDS, help="where the seeds go (default dbt/seeds)")
+    parser.add_argument(
+        "--packages", type=Path, default=Path.home() / ".cache" / "midtier-taxonomy"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=SEEDS, help="where the seeds go (default dbt/seeds)"
+    )
     args = parser.parse_args()
     from wordfreq import zipf_frequency
 
     def common_word(alias: str) -> bool:
         key = phrase_key(alias)
-        return (len(key.replace(" ", "")) <= 2
-                or zipf_frequency(key, "en") >= 3.0
-                or max(zipf_frequency(key, language) for language in MARKET_LANGUAGES) >= 3.5)
+        return (
+            len(key.replace(" ", "")) <= 2
+            or zipf_frequency(key, "en") >= 3.0
+            or max(zipf_frequency(key, language) for language in MARKET_LANGUAGES) >= 3.5
+        )
 
     packages = fetch_packages(args.packages)
     taxonomy = Taxonomy(common_word)
@@ -205,12 +247,21 @@ def main() -> None:
     for icon in simple_icons:
         titles[icon["slug"]] = (icon["title"], icon.get("aliases", {}).get("aka", []))
 
-    for language in sorted(linguist_languages(packages["linguist-languages"]), key=lambda entry: entry["name"]):
+    for language in sorted(
+        linguist_languages(packages["linguist-languages"]), key=lambda entry: entry["name"]
+    ):
         # template mixes ("HTML+ERB") and prose/data formats are not skills
-        if language["type"] not in ("programming", "markup") or re.search(r"\w\+\w", language["name"]):
+        if language["type"] not in ("programming", "markup") or re.search(
+            r"\w\+\w", language["name"]
+        ):
             continue
-        taxonomy.add_public(language["name"], language.get("aliases", []), "language",
-                            "linguist", f"linguist:{language['languageId']}")
+        taxonomy.add_public(
+            language["name"],
+            language.get("aliases", []),
+            "language",
+            "linguist",
+            f"linguist:{language['languageId']}",
+        )
 
     devicon = json.loads((packages["devicon"] / "devicon.json").read_text())
     for entry in sorted(devicon, key=lambda e: e["name"]):
@@ -227,13 +278,22 @@ def main() -> None:
             continue
         title, aka = titles.get(base.replace("-", ""), (None, []))
         name = title or base.replace("-", " ").title()
-        taxonomy.add_public(name, [base.replace("-", " "), *aka], "platform", "svg-logos",
-                            f"svg-logos:{base}", prose=False)
+        taxonomy.add_public(
+            name,
+            [base.replace("-", " "), *aka],
+            "platform",
+            "svg-logos",
+            f"svg-logos:{base}",
+            prose=False,
+        )
 
     check_slugs_kept(args.out / "skills.csv", taxonomy.skills)
     with open(args.out / "skills.csv", "w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, ["skill_slug", "skill_name", "category", "source", "source_id"],
-                                lineterminator="\n")
+        writer = csv.DictWriter(
+            handle,
+            ["skill_slug", "skill_name", "category", "source", "source_id"],
+            lineterminator="\n",
+        )
         writer.writeheader()
         writer.writerows(taxonomy.skills.values())
     with open(args.out / "skill_aliases.csv", "w", encoding="utf-8", newline="") as handle:

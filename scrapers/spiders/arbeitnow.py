@@ -37,13 +37,16 @@ class ArbeitnowSpider(PagedSpider):
     allowed_domains = ["www.arbeitnow.com", "arbeitnow.com"]
     start_urls = ["https://www.arbeitnow.com/api/job-board-api?page=1"]
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[PostingItem | RejectItem | Request]:
+    def parse(
+        self, response: Response, **kwargs: Any
+    ) -> Iterator[PostingItem | RejectItem | Request]:
         page = yield from self.parse_json_listing(response, "data")
         if page is None:
             return
         self.pages_read += 1
-        new_slugs = yield from self.parse_records(response, page["data"], what="job",
-                                                  no_id="job has no slug", seen=self.seen_ids)
+        new_slugs = yield from self.parse_records(
+            response, page["data"], what="job", no_id="job has no slug", seen=self.seen_ids
+        )
         next_url = self._next_page(page, new_slugs)
         if next_url:
             yield self.follow(response, next_url, callback=self.parse)

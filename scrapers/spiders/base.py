@@ -79,9 +79,14 @@ class MidtierSpider(scrapy.Spider):
 
         terms = load_sources().get(cls.source or cls.name)
         if terms is not None:
-            settings.set("DOWNLOAD_DELAY", max(settings.getfloat("DOWNLOAD_DELAY"),
-                                               terms.min_request_delay_seconds), priority="spider")
-            settings.set("AUTOTHROTTLE_START_DELAY", terms.min_request_delay_seconds, priority="spider")
+            settings.set(
+                "DOWNLOAD_DELAY",
+                max(settings.getfloat("DOWNLOAD_DELAY"), terms.min_request_delay_seconds),
+                priority="spider",
+            )
+            settings.set(
+                "AUTOTHROTTLE_START_DELAY", terms.min_request_delay_seconds, priority="spider"
+            )
             settings.set("CLOSESPIDER_PAGECOUNT", terms.max_requests_per_run, priority="spider")
 
     # -- where requests go -----------------------------------------------------------------
@@ -159,8 +164,11 @@ class MidtierSpider(scrapy.Spider):
             yield self.reject(response.url, body, f"response is not valid JSON: {error}")
             return None
         if expect is not None and not isinstance(data, expect):
-            yield self.reject(response.url, body,
-                              f"expected a JSON {self._JSON_TYPES[expect]}, got {type(data).__name__}")
+            yield self.reject(
+                response.url,
+                body,
+                f"expected a JSON {self._JSON_TYPES[expect]}, got {type(data).__name__}",
+            )
             return None
         return JsonBody(body, data)
 
@@ -170,12 +178,21 @@ class MidtierSpider(scrapy.Spider):
         if body is None:
             return None
         if not isinstance(body.data, dict) or not isinstance(body.data.get(key), list):
-            yield self.reject(response.url, body.text, f"expected a JSON object with a `{key}` list")
+            yield self.reject(
+                response.url, body.text, f"expected a JSON object with a `{key}` list"
+            )
             return None
         return body.data
 
-    def parse_records(self, response: Response, records: list, *, what: str, no_id: str | None = None,
-                      seen: set[str] | None = None) -> Generator[PostingItem | RejectItem, None, int]:
+    def parse_records(
+        self,
+        response: Response,
+        records: list,
+        *,
+        what: str,
+        no_id: str | None = None,
+        seen: set[str] | None = None,
+    ) -> Generator[PostingItem | RejectItem, None, int]:
         """``self._parse_posting(record)`` for each usable record, in order; returns how many.
 
         A record that is not a JSON object is rejected as "<what> is not a JSON object", one
@@ -197,8 +214,9 @@ class MidtierSpider(scrapy.Spider):
             yield self._parse_posting(record)
         return new_ids
 
-    def reject_unusable(self, response: Response, record: Any, *, what: str,
-                        no_id: str | None = None) -> RejectItem | None:
+    def reject_unusable(
+        self, response: Response, record: Any, *, what: str, no_id: str | None = None
+    ) -> RejectItem | None:
         """A reject for a record that is not a JSON object or has no id; None for a usable one."""
         if not isinstance(record, dict):
             return self.reject(response.url, json_text(record), f"{what} is not a JSON object")
@@ -208,8 +226,9 @@ class MidtierSpider(scrapy.Spider):
 
     # -- listings read page by page ------------------------------------------------------------
 
-    def next_page(self, url: str | None, *, records: int, page_size: int | None,
-                  new_ids: int) -> str | None:
+    def next_page(
+        self, url: str | None, *, records: int, page_size: int | None, new_ids: int
+    ) -> str | None:
         """``url``, unless the listing ends here: there is no next URL, the page added no id
         not seen before, or it was short (fewer than ``page_size`` records, when that is known).
         """
@@ -253,13 +272,21 @@ class FeedSpider(MidtierSpider):
             yield self.reject(response.url, response_text(response), str(error))
             return None
         if feed.truncated:
-            yield self.reject(response.url, response_text(response),
-                              f"feed is truncated ({feed.problem}); kept its "
-                              f"{len(feed.entries)} complete entries")
+            yield self.reject(
+                response.url,
+                response_text(response),
+                f"feed is truncated ({feed.problem}); kept its "
+                f"{len(feed.entries)} complete entries",
+            )
         elif feed.problem:
             log = self.logger.warning if feed.malformed else self.logger.info
-            log("%s: feed %s was flagged (%s); keeping its %d entries",
-                self.source, feed.url, feed.problem, len(feed.entries))
+            log(
+                "%s: feed %s was flagged (%s); keeping its %d entries",
+                self.source,
+                feed.url,
+                feed.problem,
+                len(feed.entries),
+            )
         return feed
 
 
@@ -280,5 +307,7 @@ def _check_base_url(base_url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"base_url must look like http://host:port, got {base_url!r}")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"base_url replaces scheme, host and port only; drop the path: {base_url!r}")
+        raise ValueError(
+            f"base_url replaces scheme, host and port only; drop the path: {base_url!r}"
+        )
     return urlunsplit((parts.scheme, parts.netloc, "", "", ""))

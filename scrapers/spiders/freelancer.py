@@ -42,8 +42,13 @@ PAGE_SIZE = 50
 
 
 def page_url(offset: int, limit: int = PAGE_SIZE, query: str | None = None) -> str:
-    params = {"compact": "true", "job_details": "true", "full_description": "true",
-              "limit": limit, "offset": offset}
+    params = {
+        "compact": "true",
+        "job_details": "true",
+        "full_description": "true",
+        "limit": limit,
+        "offset": offset,
+    }
     if query:
         params["query"] = query
     return f"{API}?{urlencode(params)}"
@@ -55,8 +60,9 @@ class FreelancerSpider(MidtierSpider):
     allowed_domains = ["www.freelancer.com"]
     start_urls = [page_url(0)]
 
-    def __init__(self, *args: Any, query: str | None = None, limit: int | str = PAGE_SIZE,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, query: str | None = None, limit: int | str = PAGE_SIZE, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.query = query or None
         self.limit = max(1, min(int(limit), 100))
@@ -68,12 +74,16 @@ class FreelancerSpider(MidtierSpider):
         if result is None:
             return
         projects = result["projects"]
-        new_ids = yield from self.parse_records(response, projects, what="project", seen=self.project_ids)
+        new_ids = yield from self.parse_records(
+            response, projects, what="project", seen=self.project_ids
+        )
         next_offset = offset + self.limit
         total = whole_number(result.get("total_count"))
         has_more = total is None or next_offset < total
         next_url = page_url(next_offset, self.limit, self.query) if has_more else None
-        next_url = self.next_page(next_url, records=len(projects), page_size=self.limit, new_ids=new_ids)
+        next_url = self.next_page(
+            next_url, records=len(projects), page_size=self.limit, new_ids=new_ids
+        )
         if next_url:
             yield self.request(next_url, callback=self.parse, cb_kwargs={"offset": next_offset})
 
@@ -85,8 +95,11 @@ class FreelancerSpider(MidtierSpider):
         if data.get("status") != "success":
             message = data.get("message") or "no message"
             code = data.get("error_code")
-            yield self.reject(response.url, body.text,
-                              f"API status {data.get('status')!r}: {message}" + (f" ({code})" if code else ""))
+            yield self.reject(
+                response.url,
+                body.text,
+                f"API status {data.get('status')!r}: {message}" + (f" ({code})" if code else ""),
+            )
             return None
         result = data.get("result")
         if not isinstance(result, dict) or not isinstance(result.get("projects"), list):
@@ -152,4 +165,3 @@ class FreelancerSpider(MidtierSpider):
             if value is not None:
                 return value
         return None
-

@@ -55,8 +55,9 @@ DEFAULT_QUERIES = (
 RATE_LIMITED_STAT = "github/rate_limit_reset"
 
 NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
-BOUNTY_WORD = re.compile(r"bounty|reward|price|budget|payout|prize|compensation|\b(?:pay|paid|earn)\b",
-                         re.IGNORECASE)
+BOUNTY_WORD = re.compile(
+    r"bounty|reward|price|budget|payout|prize|compensation|\b(?:pay|paid|earn)\b", re.IGNORECASE
+)
 
 # GitHub's fields are read as written: any value but null is text.
 _text = partial(text, not_text=())
@@ -66,18 +67,27 @@ class GithubSpider(MidtierSpider):
     name = "github"
     source = "github"
     allowed_domains = ["api.github.com"]
-    start_urls = [f"{API}/search/issues?q={quote(query)}&per_page={PER_PAGE}" for query in DEFAULT_QUERIES]
+    start_urls = [
+        f"{API}/search/issues?q={quote(query)}&per_page={PER_PAGE}" for query in DEFAULT_QUERIES
+    ]
 
-    def __init__(self, *args: Any, queries: str | None = None, repos: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, queries: str | None = None, repos: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        searches = [query.strip() for query in queries.split(";")] if queries else list(DEFAULT_QUERIES)
-        self.start_urls = [f"{API}/search/issues?q={quote(query)}&per_page={PER_PAGE}"
-                           for query in searches if query]
+        searches = (
+            [query.strip() for query in queries.split(";")] if queries else list(DEFAULT_QUERIES)
+        )
+        self.start_urls = [
+            f"{API}/search/issues?q={quote(query)}&per_page={PER_PAGE}"
+            for query in searches
+            if query
+        ]
         for repo in (repos or "").split(","):
             if repo.strip():
                 self.start_urls.append(
-                    f"{API}/repos/{repo.strip()}/issues?labels=bounty&state=open&per_page={PER_PAGE}")
+                    f"{API}/repos/{repo.strip()}/issues?labels=bounty&state=open&per_page={PER_PAGE}"
+                )
         self.issue_ids: set[str] = set()  # every issue yielded in this run
 
     # -- requests -----------------------------------------------------------------------------
@@ -96,7 +106,9 @@ class GithubSpider(MidtierSpider):
 
     # -- listings -----------------------------------------------------------------------------
 
-    def parse(self, response: Response, seen: set[str] | None = None, **kwargs: Any) -> Iterator[Any]:
+    def parse(
+        self, response: Response, seen: set[str] | None = None, **kwargs: Any
+    ) -> Iterator[Any]:
         seen = set() if seen is None else seen  # ids met in this listing, page after page
         issues = yield from self._parse_page(response)
         new_ids = 0
@@ -115,8 +127,9 @@ class GithubSpider(MidtierSpider):
             yield self._parse_posting(issue)
         if self._rate_limit_exhausted(response):
             raise CloseSpider("github rate limit exhausted")
-        next_url = self.next_page(self._parse_next_url(response), records=len(issues),
-                                  page_size=PER_PAGE, new_ids=new_ids)
+        next_url = self.next_page(
+            self._parse_next_url(response), records=len(issues), page_size=PER_PAGE, new_ids=new_ids
+        )
         if next_url:
             yield self.request(next_url, callback=self.parse, cb_kwargs={"seen": seen})
 
@@ -130,7 +143,9 @@ class GithubSpider(MidtierSpider):
         if isinstance(data, list):
             return data  # /repos/{owner}/{repo}/issues
         message = data.get("message") if isinstance(data, dict) else None
-        yield self.reject(response.url, body.text, f"expected a list of issues{f': {message}' if message else ''}")
+        yield self.reject(
+            response.url, body.text, f"expected a list of issues{f': {message}' if message else ''}"
+        )
         return []
 
     def _parse_next_url(self, response: Response) -> str | None:
@@ -227,4 +242,3 @@ class GithubSpider(MidtierSpider):
         if title and states_amount(title) and BOUNTY_WORD.search(title):
             return title
         return None
-

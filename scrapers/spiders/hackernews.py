@@ -55,7 +55,9 @@ THREAD_TITLES = {
 }
 SEEKING_FREELANCER = re.compile(r"^\W*seeking\s+freelancers?\b", re.IGNORECASE)
 
-WORK_PLACE = re.compile(r"\b(?:remote|onsite|on-site|on site|in-office|in office|hybrid)\b", re.IGNORECASE)
+WORK_PLACE = re.compile(
+    r"\b(?:remote|onsite|on-site|on site|in-office|in office|hybrid)\b", re.IGNORECASE
+)
 PLACE_NAME = re.compile(r"^[A-Z][\w.' -]*,\s*[A-Z]")
 ROLE_WORDS = re.compile(
     r"\b(?:engineers?|developers?|designers?|managers?|scientists?|analysts?|leads?|architects?"
@@ -76,8 +78,9 @@ class HackerNewsSpider(MidtierSpider):
     allowed_domains = ["hacker-news.firebaseio.com"]
     start_urls = [f"{API}/user/whoishiring.json"]
 
-    def __init__(self, *args: Any, months: int | str = 1, max_stories: int | str = 12,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, months: int | str = 1, max_stories: int | str = 12, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.months = max(1, int(months))
         self.max_stories = max(1, int(max_stories))
@@ -102,8 +105,11 @@ class HackerNewsSpider(MidtierSpider):
         if not story_ids or self._all_threads_found():
             return
         story_id, rest = story_ids[0], story_ids[1:]
-        yield self.request(f"{API}/item/{_item_id(story_id)}.json", callback=self.parse_story,
-                           cb_kwargs={"remaining": rest})
+        yield self.request(
+            f"{API}/item/{_item_id(story_id)}.json",
+            callback=self.parse_story,
+            cb_kwargs={"remaining": rest},
+        )
 
     # -- 2. the monthly stories ---------------------------------------------------------------
 
@@ -122,15 +128,28 @@ class HackerNewsSpider(MidtierSpider):
             return
         self.threads_found[kind] += 1
         self.thread_ids.add(story_id)
-        thread = {"id": story_id, "title": story.get("title"), "time": story.get("time"), "kind": kind}
+        thread = {
+            "id": story_id,
+            "title": story.get("title"),
+            "time": story.get("time"),
+            "kind": kind,
+        }
         kids = story.get("kids") if isinstance(story.get("kids"), list) else []
-        self.logger.info("hackernews: %s thread %s (%s) has %d top-level comments",
-                         kind, story_id, story.get("title"), len(kids))
+        self.logger.info(
+            "hackernews: %s thread %s (%s) has %d top-level comments",
+            kind,
+            story_id,
+            story.get("title"),
+            len(kids),
+        )
         for kid in kids:
             kid_id = _item_id(kid)
             if kid_id is not None:
-                yield self.request(f"{API}/item/{kid_id}.json", callback=self.parse_comment,
-                                   cb_kwargs={"thread": thread})
+                yield self.request(
+                    f"{API}/item/{kid_id}.json",
+                    callback=self.parse_comment,
+                    cb_kwargs={"thread": thread},
+                )
 
     def _parse_thread_kind(self, story: dict) -> str | None:
         if story.get("deleted") or story.get("dead"):
@@ -184,8 +203,10 @@ class HackerNewsSpider(MidtierSpider):
             location=self._parse_location(fields),
             employment_type=self._parse_employment_type(fields),
             posted_at=comment.get("time"),
-            payload={"comment": comment,
-                     "thread": {key: thread[key] for key in ("id", "title", "time")}},
+            payload={
+                "comment": comment,
+                "thread": {key: thread[key] for key in ("id", "title", "time")},
+            },
         )
 
     def _parse_header(self, comment: dict) -> str:
@@ -203,14 +224,21 @@ class HackerNewsSpider(MidtierSpider):
 
     def _parse_location(self, fields: list[str]) -> str | None:
         """Header fields naming the work place ("REMOTE (US)", "Berlin, Germany"), as written."""
-        places = [field for field in fields[1:]
-                  if WORK_PLACE.search(field)
-                  or (PLACE_NAME.match(field) and not ROLE_WORDS.search(field))]
+        places = [
+            field
+            for field in fields[1:]
+            if WORK_PLACE.search(field)
+            or (PLACE_NAME.match(field) and not ROLE_WORDS.search(field))
+        ]
         return " | ".join(places) or None
 
     def _parse_employment_type(self, fields: list[str]) -> str | None:
         for field in fields[1:]:
-            if EMPLOYMENT.search(field) and not states_amount(field) and not ROLE_WORDS.search(field):
+            if (
+                EMPLOYMENT.search(field)
+                and not states_amount(field)
+                and not ROLE_WORDS.search(field)
+            ):
                 return field
         return None
 
@@ -260,4 +288,3 @@ def _fields(header: str) -> list[str]:
     if "|" not in header:
         return [header] if header else []
     return [field.strip() for field in header.split("|")]
-

@@ -49,13 +49,16 @@ class HimalayasSpider(PagedSpider):
     # The docs define minSalary/maxSalary as annual amounts; used when a record has no salaryPeriod.
     documented_salary_period = "annual"
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[PostingItem | RejectItem | Request]:
+    def parse(
+        self, response: Response, **kwargs: Any
+    ) -> Iterator[PostingItem | RejectItem | Request]:
         page = yield from self.parse_json_listing(response, "jobs")
         if page is None:
             return
         self.pages_read += 1
-        new_ids = yield from self.parse_records(response, page["jobs"], what="job",
-                                                no_id="job has no guid", seen=self.seen_ids)
+        new_ids = yield from self.parse_records(
+            response, page["jobs"], what="job", no_id="job has no guid", seen=self.seen_ids
+        )
         next_url = self._next_page(page, new_ids)
         if next_url:
             yield self.request(next_url, callback=self.parse)
@@ -63,8 +66,12 @@ class HimalayasSpider(PagedSpider):
     def _next_page(self, page: dict, new_ids: int) -> str | None:
         """The next page's real URL, or None when this page is the last one worth asking for."""
         limit = _count(page.get("limit")) or PAGE_SIZE
-        return self.next_page(self._parse_next_url(page, limit), records=len(page["jobs"]),
-                              page_size=limit, new_ids=new_ids)
+        return self.next_page(
+            self._parse_next_url(page, limit),
+            records=len(page["jobs"]),
+            page_size=limit,
+            new_ids=new_ids,
+        )
 
     def _parse_next_url(self, page: dict, limit: int) -> str | None:
         """The page after this one: by ``nextCursor`` when given, else by ``offset`` if jobs remain."""
@@ -115,8 +122,10 @@ class HimalayasSpider(PagedSpider):
         restrictions = record.get("locationRestrictions")
         if not isinstance(restrictions, list):
             return text(restrictions)
-        names = [text(place.get("name")) if isinstance(place, dict) else text(place)
-                 for place in restrictions]
+        names = [
+            text(place.get("name")) if isinstance(place, dict) else text(place)
+            for place in restrictions
+        ]
         return ", ".join(name for name in names if name) or None
 
 

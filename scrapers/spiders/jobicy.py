@@ -48,7 +48,9 @@ class JobicySpider(MidtierSpider):
             chosen = [tag.strip() for tag in tags.split(",") if tag.strip()]
             if not chosen:
                 raise ValueError("tags must name at least one tag, e.g. -a tags=python,react")
-            self.start_urls = [f"{API_URL}?{urlencode({'count': COUNT, 'tag': tag})}" for tag in chosen]
+            self.start_urls = [
+                f"{API_URL}?{urlencode({'count': COUNT, 'tag': tag})}" for tag in chosen
+            ]
         self.seen_ids: set[str] = set()
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[PostingItem | RejectItem]:
@@ -76,7 +78,8 @@ class JobicySpider(MidtierSpider):
             salary_period=salary_period if has_salary else None,
             tags=strings(record.get("jobIndustry")),
             location=text(record.get("jobGeo")),
-            employment_type=", ".join(strings(record.get("jobType"))) or text(record.get("jobType")),
+            employment_type=", ".join(strings(record.get("jobType")))
+            or text(record.get("jobType")),
             posted_at=text(record.get("pubDate")),
             payload=record,
         )
@@ -86,8 +89,13 @@ class JobicySpider(MidtierSpider):
 
     def _parse_salary(self, record: dict) -> tuple[Any, Any, str | None]:
         if "annualSalaryMin" in record or "annualSalaryMax" in record:
-            return (amount(record.get("annualSalaryMin")), amount(record.get("annualSalaryMax")),
-                    text(record.get("salaryPeriod")) or "year")
-        return (amount(record.get("salaryMin")), amount(record.get("salaryMax")),
-                text(record.get("salaryPeriod")))
-
+            return (
+                amount(record.get("annualSalaryMin")),
+                amount(record.get("annualSalaryMax")),
+                text(record.get("salaryPeriod")) or "year",
+            )
+        return (
+            amount(record.get("salaryMin")),
+            amount(record.get("salaryMax")),
+            text(record.get("salaryPeriod")),
+        )

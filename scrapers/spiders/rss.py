@@ -51,7 +51,13 @@ DEFAULT_FEEDS_FILE = PROJECT_ROOT / "midtier" / "feeds.toml"
 # Upwork-style labelled lines: <b>Label</b>: value, up to the next tag (or the end).
 _LABELLED_LINE = re.compile(r"<b>\s*([^<>]+?)\s*</b>\s*:([^<]*)", re.I)
 DESCRIPTION_LABELS = (
-    "Budget", "Hourly Range", "Posted On", "Category", "Skills", "Location Requirement", "Country",
+    "Budget",
+    "Hourly Range",
+    "Posted On",
+    "Category",
+    "Skills",
+    "Location Requirement",
+    "Country",
 )
 PAY_LABELS = ("Budget", "Hourly Range")
 
@@ -67,22 +73,28 @@ class RssSpider(FeedSpider):
     name = "rss"
     source = "rss"
 
-    def __init__(self, *args: Any, url: str | None = None, feeds_file: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, url: str | None = None, feeds_file: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if url:
             self.feeds = [ConfiguredFeed(url=_check_url(url, "url"))]
         else:
-            self.feeds = read_feeds_file(Path(feeds_file) if feeds_file else DEFAULT_FEEDS_FILE,
-                                         required=feeds_file is not None)
+            self.feeds = read_feeds_file(
+                Path(feeds_file) if feeds_file else DEFAULT_FEEDS_FILE,
+                required=feeds_file is not None,
+            )
         self.feeds_by_url = {feed.url: feed for feed in self.feeds}
         self.start_urls = list(self.feeds_by_url)
         self.seen_ids: set[str] = set()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if not self.start_urls:
-            self.logger.warning("rss: no feeds configured: add [[feeds]] to %s, pass "
-                                "-a feeds_file=PATH or -a url=URL", DEFAULT_FEEDS_FILE)
+            self.logger.warning(
+                "rss: no feeds configured: add [[feeds]] to %s, pass "
+                "-a feeds_file=PATH or -a url=URL",
+                DEFAULT_FEEDS_FILE,
+            )
         async for request in super().start():
             yield request
 
@@ -193,9 +205,13 @@ def read_feeds_file(path: Path, *, required: bool = True) -> list[ConfiguredFeed
         republishing = table.get("allows_republishing", False)
         if not isinstance(republishing, bool):
             raise ValueError(f"{where}: allows_republishing must be true or false")
-        feeds.append(ConfiguredFeed(url=_check_url(table["url"], where),
-                                    name=text(table.get("name")),
-                                    allows_republishing=republishing))
+        feeds.append(
+            ConfiguredFeed(
+                url=_check_url(table["url"], where),
+                name=text(table.get("name")),
+                allows_republishing=republishing,
+            )
+        )
     return feeds
 
 

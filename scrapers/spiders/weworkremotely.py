@@ -133,5 +133,5 @@ def _sentence_list(value: str | None) -> list[str]:
         return []
     items = [item.strip() for item in value.split(",")]
     if len(items) > 1 and items[-1].startswith("and "):
-        items[-1] = items[-1][len("and "):].strip()
+        items[-1] = items[-1][len("and ") :].strip()
     return [item for item in items if item]

@@ -6,8 +6,14 @@ import pytest
 
 from midtier.settings import PROJECT_ROOT
 
-EXPECTED = {"midtier_ingest", "midtier_transform", "midtier_check", "midtier_export",
-            "midtier_evidence", "midtier_deliver"}
+EXPECTED = {
+    "midtier_ingest",
+    "midtier_transform",
+    "midtier_check",
+    "midtier_export",
+    "midtier_evidence",
+    "midtier_deliver",
+}
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +66,14 @@ def test_transform_runs_every_dbt_model_through_cosmos(dagbag):
 
 
 def test_transform_works_a_large_backlog_off_before_the_models(dagbag):
-    dbt_tasks = [task for task in dagbag.dags["midtier_transform"].tasks if task.task_id.startswith("dbt.")]
-    first = [task for task in dbt_tasks
-             if not any(upstream.startswith("dbt.") for upstream in task.upstream_task_ids)]
+    dbt_tasks = [
+        task for task in dagbag.dags["midtier_transform"].tasks if task.task_id.startswith("dbt.")
+    ]
+    first = [
+        task
+        for task in dbt_tasks
+        if not any(upstream.startswith("dbt.") for upstream in task.upstream_task_ids)
+    ]
     assert first
     assert all(task.upstream_task_ids == {"catch_up_postings"} for task in first)
 
@@ -95,22 +106,29 @@ def test_unpausing_ingest_waits_for_the_next_midnight(dagbag):
     assert first.run_after > pendulum.now("UTC")
 
 
-@pytest.mark.parametrize(("param", "variable", "environment", "expected"), [
-    (True, None, None, True),
-    (False, "true", "1", False),
-    (None, "true", None, True),
-    (None, "false", "1", False),
-    (None, None, "1", True),
-    (None, None, None, False),
-])
+@pytest.mark.parametrize(
+    ("param", "variable", "environment", "expected"),
+    [
+        (True, None, None, True),
+        (False, "true", "1", False),
+        (None, "true", None, True),
+        (None, "false", "1", False),
+        (None, None, "1", True),
+        (None, None, None, False),
+    ],
+)
 def test_ingest_crawls_offline_by_param_else_variable_else_setting(
-        monkeypatch, param, variable, environment, expected):
+    monkeypatch, param, variable, environment, expected
+):
     from importlib import util
 
     spec = util.spec_from_file_location("ingest_dag", PROJECT_ROOT / "dags" / "midtier_ingest.py")
     ingest = util.module_from_spec(spec)
     spec.loader.exec_module(ingest)
-    for name, value in (("AIRFLOW_VAR_MIDTIER_OFFLINE", variable), ("MIDTIER_OFFLINE", environment)):
+    for name, value in (
+        ("AIRFLOW_VAR_MIDTIER_OFFLINE", variable),
+        ("MIDTIER_OFFLINE", environment),
+    ):
         if value is None:
             monkeypatch.delenv(name, raising=False)
         else:

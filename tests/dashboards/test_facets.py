@@ -10,8 +10,18 @@ from dashboards import queries
 from tests.dashboards.conftest import mart_sql
 
 FIXTURE_FACETS = {
-    "skills": ["python", "airflow", "django", "go", "node.js", "php", "postgresql", "react", "sql",
-               "typescript"],
+    "skills": [
+        "python",
+        "airflow",
+        "django",
+        "go",
+        "node.js",
+        "php",
+        "postgresql",
+        "react",
+        "sql",
+        "typescript",
+    ],
     "engagement_types": ["daily", "fixed", "hourly", "salary"],
     "regions": ["europe", "north_america", "worldwide"],
 }
@@ -20,10 +30,14 @@ FIXTURE_FACETS = {
 @pytest.fixture(scope="module")
 def facets_only_url(make_database) -> str:
     """The fixture mart with rpt_feed_facets counting differently from the mart's rows."""
-    return make_database("dashboards_facets_table", mart_sql() + """
+    return make_database(
+        "dashboards_facets_table",
+        mart_sql()
+        + """
         update marts.rpt_feed_facets set postings = 9 where facet = 'skill' and value = 'php';
         insert into marts.rpt_feed_facets values ('region', 'asia_pacific', 1);
-    """)
+    """,
+    )
 
 
 def test_facets_of_the_fixture_mart(mart_database_url):

@@ -61,8 +61,11 @@ def test_contract_and_freelance_work_comes_before_the_rest(app, mart_env):
     from tests.dashboards.conftest import run_sql
 
     # the newest posting, part-time: listed after the contract and freelance work
-    run_sql(mart_env, "update marts.fct_postings set employment_type = 'part-time', "
-                      "posted_at = '2025-06-05 00:00+00' where posting_id = 'weworkremotely:php-3'")
+    run_sql(
+        mart_env,
+        "update marts.fct_postings set employment_type = 'part-time', "
+        "posted_at = '2025-06-05 00:00+00' where posting_id = 'weworkremotely:php-3'",
+    )
     try:
         st.cache_data.clear()
         app = run_app()
@@ -72,8 +75,11 @@ def test_contract_and_freelance_work_comes_before_the_rest(app, mart_env):
         # an explicit sort is that sort alone: 85, then the part-time 75
         assert shown_titles(app)[:2] == ["Senior Python Data Engineer", "Legacy PHP Maintenance"]
     finally:
-        run_sql(mart_env, "update marts.fct_postings set employment_type = 'contract', "
-                          "posted_at = '2025-05-31 08:00+00' where posting_id = 'weworkremotely:php-3'")
+        run_sql(
+            mart_env,
+            "update marts.fct_postings set employment_type = 'contract', "
+            "posted_at = '2025-05-31 08:00+00' where posting_id = 'weworkremotely:php-3'",
+        )
         st.cache_data.clear()
 
 
@@ -90,9 +96,13 @@ def test_posting_card_says_how_many_published_floors_its_pay_meets(app):
     captions = [element.value for element in app.caption]
     assert "Meets the floor of 7 of 12 registered Python developers" in captions
     assert sum("registered" in caption for caption in captions) == 1  # suppressed elsewhere
+
+
 def test_the_legitimacy_scale_is_explained_in_place(app):
     lines = [element for element in app.markdown if "Legitimacy " in element.value]
-    assert lines and all("100 means none of the scam signals" in element.proto.help for element in lines)
+    assert lines and all(
+        "100 means none of the scam signals" in element.proto.help for element in lines
+    )
     assert all("Below 50 a posting is flagged" in element.proto.help for element in lines)
     explained = "\n".join(element.value for element in app.markdown)
     assert "Below 50 a posting is flagged" in explained  # the expander's text: the mart's threshold
@@ -103,16 +113,24 @@ def test_a_clean_posting_says_no_red_flags_were_found(app, mart_env):
 
     from tests.dashboards.conftest import run_sql
 
-    run_sql(mart_env, "update marts.fct_postings set legitimacy_score = 100, legitimacy_reasons = '{}' "
-                      "where posting_id = 'remoteok:1002'")
+    run_sql(
+        mart_env,
+        "update marts.fct_postings set legitimacy_score = 100, legitimacy_reasons = '{}' "
+        "where posting_id = 'remoteok:1002'",
+    )
     try:
         st.cache_data.clear()
         app = run_app()
-        [line] = [element.value for element in app.markdown if "Legitimacy 100/100" in element.value]
+        [line] = [
+            element.value for element in app.markdown if "Legitimacy 100/100" in element.value
+        ]
         assert "no red flags found" in line
     finally:
-        run_sql(mart_env, "update marts.fct_postings set legitimacy_score = 60, "
-                          "legitimacy_reasons = array['new account'] where posting_id = 'remoteok:1002'")
+        run_sql(
+            mart_env,
+            "update marts.fct_postings set legitimacy_score = 60, "
+            "legitimacy_reasons = array['new account'] where posting_id = 'remoteok:1002'",
+        )
         st.cache_data.clear()
 
 
@@ -161,8 +179,10 @@ def test_scraped_html_is_shown_as_text(app):
 def test_one_posting_per_duplicate_group_with_also_seen_on_links(app):
     assert "Senior Python Data Engineer (Airflow)" not in shown_titles(app)
     text = "\n".join(element.value for element in app.markdown)
-    assert ("also seen on [himalayas\\.app](https://himalayas.app/jobs/py-1001) and 3 more copies"
-            in text)
+    assert (
+        "also seen on [himalayas\\.app](https://himalayas.app/jobs/py-1001) and 3 more copies"
+        in text
+    )
     # A javascript: URL in also_seen_on is dropped, never made a link.
     assert "javascript" not in text
     assert "[www\\.freelancer\\.com](https://www.freelancer.com/projects/django-api)" in text
@@ -173,7 +193,10 @@ def test_card_shows_rate_position_attribution_and_link_back(app):
     # named for what they compare with: the skill's own market, or the whole market
     assert ":green-badge[within market p25–p75 for Python]" in text
     assert ":orange-badge[below market p10 of the whole market]" in text
-    assert "via remoteok · [original posting on remoteok](https://remoteok.com/remote-jobs/1001)" in text
+    assert (
+        "via remoteok · [original posting on remoteok](https://remoteok.com/remote-jobs/1001)"
+        in text
+    )
 
 
 def test_remote_and_region_filters(app):
@@ -210,7 +233,11 @@ def test_profile_ranks_by_match_and_hides_postings_under_the_floor(app):
     app.number_input(key="profile_min_hourly_usd").set_value(70).run()
     # Go (max $72.12) and Python ($90) clear the floor, React (max $67.50) does not;
     # the fixed-price Django posting has no hourly figure and stays.
-    assert shown_titles(app) == ["Go Backend Engineer", "Senior Python Data Engineer", "Django API Developer"]
+    assert shown_titles(app) == [
+        "Go Backend Engineer",
+        "Senior Python Data Engineer",
+        "Django API Developer",
+    ]
 
 
 def test_every_card_says_whether_it_meets_the_floor_sorted_by_pay(app):
@@ -219,8 +246,11 @@ def test_every_card_says_whether_it_meets_the_floor_sorted_by_pay(app):
     app.toggle(key="hide_below_floor").set_value(False).run()
     app.radio(key="sort").set_value("pay").run()
     # by the top hourly figure: $90, $67.50, then the fixed-price posting without one
-    assert shown_titles(app) == ["Senior Python Data Engineer", "React Frontend Contractor",
-                                 "Django API Developer"]
+    assert shown_titles(app) == [
+        "Senior Python Data Engineer",
+        "React Frontend Contractor",
+        "Django API Developer",
+    ]
     badges = [element.value for element in app.markdown if element.value.startswith("**Pay:**")]
     assert len(badges) == 3
     assert ":green-badge[meets your $70 floor]" in badges[0]
@@ -268,7 +298,11 @@ def test_csv_download_holds_the_current_view_and_is_built_on_click(mart_env, mon
     assert download.proto.label == "Download CSV"
     assert download.proto.deferred_file_id and not download.proto.url  # nothing built yet
     rows = list(csv.DictReader(io.StringIO(deferred[-1]())))
-    assert [row["title"] for row in rows] == shown_titles(app) == ["React Frontend Contractor", "Go Backend Engineer"]
+    assert (
+        [row["title"] for row in rows]
+        == shown_titles(app)
+        == ["React Frontend Contractor", "Go Backend Engineer"]
+    )
     # each row says whether its source's terms allow re-publishing, and where they are
     assert {row["is_republishable"] for row in rows} == {"true"}
     assert rows[0]["source_terms_url"] == "https://weworkremotely.example/terms"
@@ -282,20 +316,29 @@ def test_csv_download_neutralises_formulas(mart_env, monkeypatch):
 
     deferred = []
     register = MediaFileManager.add_deferred
-    monkeypatch.setattr(MediaFileManager, "add_deferred",
-                        lambda self, data, *a, **k: deferred.append(data) or register(self, data, *a, **k))
-    run_sql(mart_env, "update marts.fct_postings set company_name = '=HYPERLINK(\"https://evil.example\")'"
-                      " where title = 'Go Backend Engineer'")
+    monkeypatch.setattr(
+        MediaFileManager,
+        "add_deferred",
+        lambda self, data, *a, **k: deferred.append(data) or register(self, data, *a, **k),
+    )
+    run_sql(
+        mart_env,
+        "update marts.fct_postings set company_name = '=HYPERLINK(\"https://evil.example\")'"
+        " where title = 'Go Backend Engineer'",
+    )
     try:
         st.cache_data.clear()
         run_app().toggle(key="include_salaried").set_value(True).run()
         rows = list(csv.DictReader(io.StringIO(deferred[-1]())))
     finally:
-        run_sql(mart_env, "update marts.fct_postings set company_name = 'Gopher Works'"
-                          " where title = 'Go Backend Engineer'")
+        run_sql(
+            mart_env,
+            "update marts.fct_postings set company_name = 'Gopher Works'"
+            " where title = 'Go Backend Engineer'",
+        )
         st.cache_data.clear()
     [row] = [row for row in rows if row["title"] == "Go Backend Engineer"]
-    assert row["company_name"] == "'=HYPERLINK(\"https://evil.example\")"
+    assert row["company_name"] == '\'=HYPERLINK("https://evil.example")'
 
 
 def test_summary_counts_every_match_while_cards_stop_at_a_page(mart_env, monkeypatch):

@@ -33,9 +33,14 @@ def feed_url(mart_env, tmp_path) -> str:
     port = _free_port()
     log_path = tmp_path / "streamlit.log"
     with open(log_path, "wb") as log:
-        server = subprocess.Popen(dashboard_server.command("127.0.0.1", port), cwd=PROJECT_ROOT,
-                                  env={**os.environ, "DATABASE_URL": mart_env},
-                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen(
+            dashboard_server.command("127.0.0.1", port),
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "DATABASE_URL": mart_env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         if not dashboard_server.wait_healthy("127.0.0.1", port, process=server):
             pytest.fail(f"streamlit did not become healthy:\n{log_path.read_text()}")
@@ -51,7 +56,7 @@ def feed_url(mart_env, tmp_path) -> str:
 
 def test_market_rates_page_renders_a_chart_in_a_browser(feed_url, tmp_path):
     url = feed_url + "market-rates"
-    dom = browser.wait_for_text(url, "class=\"marks\"")  # the drawn Vega chart
+    dom = browser.wait_for_text(url, 'class="marks"')  # the drawn Vega chart
     assert "Market rates" in dom and "n = postings behind each month" in dom
     screenshot = browser.screenshot(url, tmp_path / "market-rates.png")
     if os.environ.get("MIDTIER_KEEP_SCREENSHOT"):
@@ -63,7 +68,7 @@ def test_feed_page_renders_in_a_browser(feed_url, tmp_path):
     dom = browser.wait_for_text(feed_url, EXPECTED_TITLE)
     # The hostile description is text in the DOM, never elements.
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
-    assert "<img src=\"x\"" not in dom and "onerror=\"alert" not in dom
+    assert '<img src="x"' not in dom and 'onerror="alert' not in dom
 
     screenshot = browser.screenshot(feed_url, tmp_path / "feed.png")
     if os.environ.get("MIDTIER_KEEP_SCREENSHOT"):
@@ -71,8 +76,13 @@ def test_feed_page_renders_in_a_browser(feed_url, tmp_path):
 
 
 # Every page's own address, as a bookmark or a shared link opens it: (path, page title).
-PAGE_URLS = [("", "Feed"), ("market-rates", "Market rates"), ("editor", "Editor"),
-             ("rate-floors", "Rate floors"), ("sources", "Sources &amp; quality")]
+PAGE_URLS = [
+    ("", "Feed"),
+    ("market-rates", "Market rates"),
+    ("editor", "Editor"),
+    ("rate-floors", "Rate floors"),
+    ("sources", "Sources &amp; quality"),
+]
 
 
 def _not_found_message(dom: str) -> str | None:
@@ -80,7 +90,7 @@ def _not_found_message(dom: str) -> str | None:
     if "Page not found" not in dom:
         return None
     start = dom.index("Page not found")
-    return re.sub(r"<[^>]+>", " ", dom[start:start + 600])
+    return re.sub(r"<[^>]+>", " ", dom[start : start + 600])
 
 
 @pytest.mark.parametrize(("path", "title"), PAGE_URLS)

@@ -41,8 +41,12 @@ def test_compared_skills_share_one_y_axis(app):
 
     app.selectbox(key="skill_b").set_value("react").run()
     specs = [json.loads(chart.proto.spec) for chart in charts(app)]
-    domains = [layer["encoding"]["y"]["scale"]["domain"] for spec in specs
-               for layer in spec.get("layer", []) if "scale" in layer["encoding"].get("y", {})]
+    domains = [
+        layer["encoding"]["y"]["scale"]["domain"]
+        for spec in specs
+        for layer in spec.get("layer", [])
+        if "scale" in layer["encoding"].get("y", {})
+    ]
     assert len(domains) == 2 and domains[0] == domains[1]  # python's and react's rate trends
 
 
@@ -94,13 +98,16 @@ def test_published_floors_overlay_the_hourly_trend(registry_env):
     from midtier import registry
 
     for number, rate in enumerate((50, 60, 70, 80, 90)):
-        registry.publish(registry_env, registry.validate(f"dev-{number}", ["python"], rate,
-                                                         "europe"))
+        registry.publish(
+            registry_env, registry.validate(f"dev-{number}", ["python"], rate, "europe")
+        )
     st.cache_data.clear()  # another test may have cached the empty registry
     app = run_page("market_rates")
     captions = [caption.value for caption in app.caption]
-    assert ("Dashed: the published floors of 5–9 registered developers: p25 $60, median $70, "
-            "p75 $80 an hour (Rate floors page).") in captions
+    assert (
+        "Dashed: the published floors of 5–9 registered developers: p25 $60, median $70, "
+        "p75 $80 an hour (Rate floors page)."
+    ) in captions
     assert "strokeDash" in charts(app)[0].proto.spec
     app.selectbox(key="engagement_type").set_value("fixed").run()  # floors are hourly
     assert not any(caption.value.startswith("Dashed") for caption in app.caption)

@@ -20,8 +20,10 @@ def pool_stats():
 
 def _terminate_other_sessions(url: str) -> int:
     with contextlib.closing(database.connect(url)) as conn, conn.cursor() as cur:
-        cur.execute("select count(pg_terminate_backend(pid)) from pg_stat_activity "
-                    "where datname = current_database() and pid <> pg_backend_pid()")
+        cur.execute(
+            "select count(pg_terminate_backend(pid)) from pg_stat_activity "
+            "where datname = current_database() and pid <> pg_backend_pid()"
+        )
         return cur.fetchone()[0]
 
 

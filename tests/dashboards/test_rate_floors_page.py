@@ -26,7 +26,9 @@ def fill_publish(app, handle, skills, rate, region="europe", public=False):
 
 
 def floor_of(url: str, handle: str):
-    rows = registry._read(url, "select min_hourly_usd from registry.rate_floors where handle = %s", (handle,))
+    rows = registry._read(
+        url, "select min_hourly_usd from registry.rate_floors where handle = %s", (handle,)
+    )
     return float(rows[0]["min_hourly_usd"]) if rows else None
 
 
@@ -48,7 +50,8 @@ def test_accepts_good_input_and_shows_the_token_once(app, registry_env):
     token = issued_token(app)
     assert "shown only now" in app.success[0].value
     assert registry._read(registry_env, "select edit_token_sha256 from registry.rate_floors")[0][
-        "edit_token_sha256"] == registry.token_hash(token)
+        "edit_token_sha256"
+    ] == registry.token_hash(token)
     app.run()  # the next rerun no longer shows it
     assert not app.code
 
@@ -85,15 +88,23 @@ def test_withdraw_needs_the_token(app, registry_env):
 
 
 def test_public_view_aggregates_budget_check_and_opt_in_names(registry_env):
-    for handle, rate, public in (("ada", 60, True), ("bob", 70, False), ("cyd", 80, False),
-                                 ("dee", 90, False), ("eve", 100, False)):
-        registry.publish(registry_env, registry.validate(handle, ["python"], rate, "europe", public))
+    for handle, rate, public in (
+        ("ada", 60, True),
+        ("bob", 70, False),
+        ("cyd", 80, False),
+        ("dee", 90, False),
+        ("eve", 100, False),
+    ):
+        registry.publish(
+            registry_env, registry.validate(handle, ["python"], rate, "europe", public)
+        )
     registry.publish(registry_env, registry.validate("fay", ["rust"], 120, "europe", False))
     app = run_page("rate_floors")
     aggregates = app.dataframe[0].value.astype(object).where(app.dataframe[0].value.notna(), None)
     assert aggregates.to_dict("records") == [
         {"skill": "python", "developers": "5–9", "p25": 70, "median": 80, "p75": 90},
-        {"skill": "rust", "developers": "fewer than 5", "p25": None, "median": None, "p75": None}]
+        {"skill": "rust", "developers": "fewer than 5", "p25": None, "median": None, "p75": None},
+    ]
     text = lambda: " ".join(element.value for element in app.markdown)  # noqa: E731
     assert "\\$75/hour meets the floors of about a quarter to a half** of the 5–9" in text()
     app.number_input(key="budget_usd").set_value(100).run()
@@ -138,17 +149,28 @@ def test_a_dated_commitment_is_shown_with_its_date_and_lapsed_ones_as_lapsed(app
     app.date_input(key="commit_until").set_value(until)
     app.button(key="commit_submit").click().run()
     assert not app.error, [error.value for error in app.error]
-    registry._read(registry_env, """
+    registry._read(
+        registry_env,
+        """
         insert into registry.commitments (rate_floor_id, category, min_hourly_usd, until_on)
         select rate_floor_id, 'data', 70, current_date - 3 from registry.rate_floors
-        returning commitment_id""")
+        returning commitment_id""",
+    )
     app.run()
     table = next(frame.value for frame in app.dataframe if "status" in frame.value.columns)
     assert table.to_dict("records") == [
-        {"handle": "ada-dev", "category": "Framework", "min_hourly_usd": 90.0,
-         "status": f"until {until:%Y-%m-%d}"},
-        {"handle": "ada-dev", "category": "Data", "min_hourly_usd": 70.0,
-         "status": f"lapsed on {date.today() - timedelta(days=3):%Y-%m-%d}"},
+        {
+            "handle": "ada-dev",
+            "category": "Framework",
+            "min_hourly_usd": 90.0,
+            "status": f"until {until:%Y-%m-%d}",
+        },
+        {
+            "handle": "ada-dev",
+            "category": "Data",
+            "min_hourly_usd": 70.0,
+            "status": f"lapsed on {date.today() - timedelta(days=3):%Y-%m-%d}",
+        },
     ]
 
 

@@ -18,8 +18,10 @@ FIXTURE_COUNTS = {
 
 
 def _counts(url: str) -> dict[str, tuple]:
-    return {row["source"]: (row["postings"], row["open_postings"], row["flagged"])
-            for row in queries.fetch_source_overview(url)}
+    return {
+        row["source"]: (row["postings"], row["open_postings"], row["flagged"])
+        for row in queries.fetch_source_overview(url)
+    }
 
 
 @pytest.fixture
@@ -35,13 +37,18 @@ def test_counts_of_the_fixture_mart(overview_url):
 
 
 def test_counts_are_read_from_the_overview_table(overview_url):
-    run_sql(overview_url, "update marts.rpt_source_overview set postings = 40, open_postings = 30, "
-                          "score_flagged_postings = 7 where source = 'himalayas'")
+    run_sql(
+        overview_url,
+        "update marts.rpt_source_overview set postings = 40, open_postings = 30, "
+        "score_flagged_postings = 7 where source = 'himalayas'",
+    )
     assert _counts(overview_url)["himalayas"] == (40, 30, 7)
 
 
 def test_open_check_flags_add_the_postings_their_score_did_not_flag(overview_url):
-    run_sql(overview_url, """
+    run_sql(
+        overview_url,
+        """
         insert into quality.posting_flags (posting_id, check_name, validation_id, cleared_at) values
             -- scored 85: flagged only by the checks, counted once for its two flags
             ('remoteok:1001', 'scam_phrases', 'v1', null),
@@ -50,7 +57,8 @@ def test_open_check_flags_add_the_postings_their_score_did_not_flag(overview_url
             ('remoteok:1003', 'scam_phrases', 'v1', null),
             -- cleared by a later validation: no longer flags
             ('weworkremotely:go-9', 'scam_phrases', 'v1', now())
-    """)
+    """,
+    )
     counts = _counts(overview_url)
     assert counts["remoteok"] == (3, 3, 2)
     assert counts["weworkremotely"] == FIXTURE_COUNTS["weworkremotely"]

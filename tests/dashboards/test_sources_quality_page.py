@@ -51,15 +51,20 @@ def test_data_docs_are_downloadable_once_built_never_a_file_link(mart_env, monke
 
     deferred = []
     register = MediaFileManager.add_deferred
-    monkeypatch.setattr(MediaFileManager, "add_deferred",
-                        lambda self, data, *a, **k: deferred.append(data) or register(self, data, *a, **k))
+    monkeypatch.setattr(
+        MediaFileManager,
+        "add_deferred",
+        lambda self, data, *a, **k: deferred.append(data) or register(self, data, *a, **k),
+    )
     index = load_settings().home / "data_docs" / "index.html"
     (index.parent / "validations").mkdir(parents=True)
     index.write_text("<html></html>")
     (index.parent / "validations" / "run.html").write_text("<html>run</html>")
     app = run_page("sources_quality")
     assert not any("file://" in element.value for element in app.markdown)
-    [button] = [button for button in app.get("download_button") if "Data Docs" in button.proto.label]
+    [button] = [
+        button for button in app.get("download_button") if "Data Docs" in button.proto.label
+    ]
     archive = zipfile.ZipFile(io.BytesIO(deferred[-1]()))
     assert sorted(archive.namelist()) == ["data_docs/index.html", "data_docs/validations/run.html"]
     assert archive.read("data_docs/validations/run.html") == b"<html>run</html>"

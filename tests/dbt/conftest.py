@@ -15,9 +15,23 @@ CRAWL_RUN_ID = "test-run-1"
 FETCHED_AT = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
 RAW_COLUMNS = (
-    "source", "source_posting_id", "url", "apply_url", "title", "company", "description_text",
-    "budget_text", "salary_min", "salary_max", "salary_currency", "salary_period", "tags",
-    "location", "employment_type", "posted_at", "closed_at",
+    "source",
+    "source_posting_id",
+    "url",
+    "apply_url",
+    "title",
+    "company",
+    "description_text",
+    "budget_text",
+    "salary_min",
+    "salary_max",
+    "salary_currency",
+    "salary_period",
+    "tags",
+    "location",
+    "employment_type",
+    "posted_at",
+    "closed_at",
 )
 
 
@@ -33,16 +47,28 @@ def insert_postings(conn, postings: list[dict]) -> None:
             row = {column: posting.get(column) for column in RAW_COLUMNS}
             row["tags"] = posting.get("tags", [])
             row["url"] = row["url"] or f"https://example.test/{row['source_posting_id']}"
-            payload = json.dumps({**{key: value for key, value in row.items() if key != "closed_at"},
-                                  **posting.get("payload", {})}, default=str)
+            payload = json.dumps(
+                {
+                    **{key: value for key, value in row.items() if key != "closed_at"},
+                    **posting.get("payload", {}),
+                },
+                default=str,
+            )
             cur.execute(
                 f"""
                 insert into raw.postings ({", ".join(RAW_COLUMNS)}, payload, content_hash,
                     fetched_at, first_seen_at, last_seen_at, crawl_run_id)
                 values ({", ".join(["%s"] * len(RAW_COLUMNS))}, %s::jsonb, md5(%s), %s, %s, %s, %s)
                 """,
-                [*(row[column] for column in RAW_COLUMNS), payload, payload,
-                 FETCHED_AT, FETCHED_AT, FETCHED_AT, CRAWL_RUN_ID],
+                [
+                    *(row[column] for column in RAW_COLUMNS),
+                    payload,
+                    payload,
+                    FETCHED_AT,
+                    FETCHED_AT,
+                    FETCHED_AT,
+                    CRAWL_RUN_ID,
+                ],
             )
 
 
@@ -67,6 +93,7 @@ def built_postings(request, database_url) -> dict[str, dict]:
 @pytest.fixture
 def query(database_url):
     """Run one read-only query against the test database; returns all rows as dicts."""
+
     def run(sql: str, params=None) -> list[dict]:
         with (
             contextlib.closing(database.connect(database_url)) as conn,
@@ -74,4 +101,5 @@ def query(database_url):
         ):
             cur.execute(sql, params)
             return [dict(row) for row in cur.fetchall()]
+
     return run

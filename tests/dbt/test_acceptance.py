@@ -20,14 +20,20 @@ from psycopg.rows import dict_row
 from midtier import cli, database
 
 FIXTURES = Path(__file__).parent / "fixtures"
-BUDGET_CASES = [json.loads(line) for line in (FIXTURES / "budget_phrases.jsonl").open(encoding="utf-8")]
-LABELLED = [json.loads(line) for line in (FIXTURES / "labelled_postings.jsonl").open(encoding="utf-8")]
+BUDGET_CASES = [
+    json.loads(line) for line in (FIXTURES / "budget_phrases.jsonl").open(encoding="utf-8")
+]
+LABELLED = [
+    json.loads(line) for line in (FIXTURES / "labelled_postings.jsonl").open(encoding="utf-8")
+]
 HOURS = {"hour": 1, "day": 8, "week": 40, "month": Decimal("173.33"), "year": 2080}
 
 
 def _write_jsonl(path: Path, records: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -40,14 +46,26 @@ def marts(database_url, tmp_path_factory):
         conn.transaction(),
         conn.cursor() as cur,
     ):
-        cur.execute("truncate raw.postings, raw.rejects, raw.crawl_runs, quality.posting_flags cascade")
-    budgets = _write_jsonl(folder / "budgets.jsonl", [
-        {"source_posting_id": f"budget-{number:03d}", "url": f"https://pay.example/{number}",
-         "title": "Python developer", "company": "Pay Phrasing Ltd", "description": "Details on request.",
-         "budget_text": case["budget_text"], "tags": [], "location": "Remote",
-         "posted_at": "2025-06-15T00:00:00Z"}
-        for number, case in enumerate(BUDGET_CASES)
-    ])
+        cur.execute(
+            "truncate raw.postings, raw.rejects, raw.crawl_runs, quality.posting_flags cascade"
+        )
+    budgets = _write_jsonl(
+        folder / "budgets.jsonl",
+        [
+            {
+                "source_posting_id": f"budget-{number:03d}",
+                "url": f"https://pay.example/{number}",
+                "title": "Python developer",
+                "company": "Pay Phrasing Ltd",
+                "description": "Details on request.",
+                "budget_text": case["budget_text"],
+                "tags": [],
+                "location": "Remote",
+                "posted_at": "2025-06-15T00:00:00Z",
+            }
+            for number, case in enumerate(BUDGET_CASES)
+        ],
+    )
     labelled = _write_jsonl(folder / "labelled.jsonl", [case["record"] for case in LABELLED])
     assert cli.main(["import", str(budgets), "--source", "budgets"]) == 0
     assert cli.main(["import", str(labelled), "--source", "labelled"]) == 0
@@ -62,8 +80,11 @@ def marts(database_url, tmp_path_factory):
 
 def _roc_auc(genuine_scores: list[float], scam_scores: list[float]) -> float:
     """P(a random genuine posting scores above a random scam), ties counting half."""
-    wins = sum(1.0 if genuine > scam else 0.5 if genuine == scam else 0.0
-               for genuine in genuine_scores for scam in scam_scores)
+    wins = sum(
+        1.0 if genuine > scam else 0.5 if genuine == scam else 0.0
+        for genuine in genuine_scores
+        for scam in scam_scores
+    )
     return wins / (len(genuine_scores) * len(scam_scores))
 
 
@@ -76,10 +97,20 @@ def test_budget_phrasing_is_read_right_for_at_least_98_percent(marts):
     wrong = []
     for number, case in enumerate(BUDGET_CASES):
         row = marts[f"budget-{number:03d}"]
-        got = (row["engagement_type"], row["budget_currency"], _as_decimal(row["budget_min"]),
-               _as_decimal(row["budget_max"]), row["budget_period"])
-        expected = (case["engagement_type"], case["budget_currency"], _as_decimal(case["budget_min"]),
-                    _as_decimal(case["budget_max"]), case["budget_period"])
+        got = (
+            row["engagement_type"],
+            row["budget_currency"],
+            _as_decimal(row["budget_min"]),
+            _as_decimal(row["budget_max"]),
+            row["budget_period"],
+        )
+        expected = (
+            case["engagement_type"],
+            case["budget_currency"],
+            _as_decimal(case["budget_min"]),
+            _as_decimal(case["budget_max"]),
+            case["budget_period"],
+        )
         if got != expected:
             wrong.append(f"{case['budget_text']!r}: {got} != {expected}")
     assert len(BUDGET_CASES) >= 60
@@ -94,8 +125,10 @@ def test_is_budget_stated_follows_the_amounts(marts):
 
 
 def test_hourly_usd_follows_the_stated_basis_and_fx_seed(marts, query):
-    usd_per_unit = {row["currency"]: row["usd_per_unit"]
-                    for row in query("select currency, usd_per_unit from seeds.fx_rates")}
+    usd_per_unit = {
+        row["currency"]: row["usd_per_unit"]
+        for row in query("select currency, usd_per_unit from seeds.fx_rates")
+    }
     checked = 0
     for row in marts.values():
         period, currency = row["budget_period"], row["budget_currency"]
@@ -103,8 +136,11 @@ def test_hourly_usd_follows_the_stated_basis_and_fx_seed(marts, query):
             rate, hours = usd_per_unit[currency], HOURS[period]
             for bound in ("min", "max"):
                 amount = row[f"budget_{bound}"]
-                expected = None if amount is None else (amount * rate / hours).quantize(
-                    Decimal("0.01"), rounding=ROUND_HALF_UP)
+                expected = (
+                    None
+                    if amount is None
+                    else (amount * rate / hours).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+                )
                 assert row[f"hourly_usd_{bound}"] == expected, row["source_posting_id"]
             low = row["hourly_usd_min"] or row["hourly_usd_max"]
             high = row["hourly_usd_max"] or row["hourly_usd_min"]
@@ -130,8 +166,10 @@ def test_skill_tagging_precision_and_recall_are_at_least_0_92(marts):
         false_positives += len(tagged - expected)
         false_negatives += len(expected - tagged)
         if tagged != expected:
-            misses.append(f"{case['record']['source_posting_id']}: extra {sorted(tagged - expected)}"
-                          f" missing {sorted(expected - tagged)}")
+            misses.append(
+                f"{case['record']['source_posting_id']}: extra {sorted(tagged - expected)}"
+                f" missing {sorted(expected - tagged)}"
+            )
     precision = true_positives / (true_positives + false_positives)
     recall = true_positives / (true_positives + false_negatives)
     labelled_count = sum(1 for case in LABELLED if case["skills"])
@@ -149,7 +187,9 @@ def test_primary_skill_is_the_first_tagged_skill(marts):
 def test_legitimacy_score_ranks_scams_below_genuine_postings(marts):
     scores = {True: [], False: []}
     for case in LABELLED:
-        scores[case["is_scam"]].append(marts[case["record"]["source_posting_id"]]["legitimacy_score"])
+        scores[case["is_scam"]].append(
+            marts[case["record"]["source_posting_id"]]["legitimacy_score"]
+        )
     assert len(scores[True]) >= 10 and len(scores[False]) >= 20
     assert _roc_auc(scores[False], scores[True]) >= 0.9, scores
 
@@ -180,7 +220,8 @@ def test_rule_signals_are_columns_for_the_quality_checks(marts):
     assert marts["s04"]["pay_vs_market_ratio"] >= 3
     assert marts["s05"]["budget_scope_ratio"] < Decimal("0.1")
     assert 'Fixed budget far below what the scope costs: "budget is 0.3% of the typical cost' in (
-        " ".join(marts["s05"]["legitimacy_reasons"]))
+        " ".join(marts["s05"]["legitimacy_reasons"])
+    )
     genuine = marts["g01"]
     assert not any(genuine[column] for column in genuine if column.startswith("has_"))
     assert genuine["client_posting_velocity"] >= 1
@@ -200,7 +241,9 @@ def test_cross_posted_copies_share_a_group_and_other_roles_do_not(marts):
 def test_one_posting_per_group_is_canonical(marts):
     groups: dict[str, int] = {}
     for row in marts.values():
-        groups[row["duplicate_group_id"]] = groups.get(row["duplicate_group_id"], 0) + row["is_canonical"]
+        groups[row["duplicate_group_id"]] = (
+            groups.get(row["duplicate_group_id"], 0) + row["is_canonical"]
+        )
     assert set(groups.values()) == {1}
 
 
@@ -221,8 +264,10 @@ def test_role_place_and_timeline(marts):
     assert "g27" in salaried and "g02" not in salaried
     for key in salaried:
         assert marts[key]["is_mid_market"] is False
-        assert (marts[key]["engagement_type"] == "salary"
-                or marts[key]["employment_type"] == "full-time")
+        assert (
+            marts[key]["engagement_type"] == "salary"
+            or marts[key]["employment_type"] == "full-time"
+        )
 
 
 def test_rate_position_is_against_the_skill_market(marts):
@@ -240,8 +285,19 @@ def test_rate_percentiles_are_published_only_above_the_minimum_n(marts, query):
     published = [row for row in rows if not row["is_suppressed"]]
     cells = {(row["skill"], row["engagement_type"]) for row in published}
     assert {("python", "hourly"), ("python", "salary")} <= cells
-    assert set(rows[0]) >= {"skill", "engagement_type", "region", "month", "n",
-                            "p10", "p25", "p50", "p75", "p90", "suppressed_reason"}
+    assert set(rows[0]) >= {
+        "skill",
+        "engagement_type",
+        "region",
+        "month",
+        "n",
+        "p10",
+        "p25",
+        "p50",
+        "p75",
+        "p90",
+        "suppressed_reason",
+    }
     for row in published:
         assert row["n"] >= 5 and row["suppressed_reason"] is None
         assert row["p10"] <= row["p25"] <= row["p50"] <= row["p75"] <= row["p90"]
@@ -252,8 +308,9 @@ def test_rate_percentiles_are_published_only_above_the_minimum_n(marts, query):
         assert 0 < row["n"] < 5 and "fewer than 5 postings" in row["suppressed_reason"]
         assert {row[cut] for cut in ("p10", "p25", "p50", "p75", "p90")} == {None}
     for row in rows:
-        assert row["rate_unit"] == ("usd_per_project" if row["engagement_type"] == "fixed"
-                                    else "usd_per_hour")
+        assert row["rate_unit"] == (
+            "usd_per_project" if row["engagement_type"] == "fixed" else "usd_per_hour"
+        )
 
 
 # -- the flags seam -------------------------------------------------------------------------
@@ -261,17 +318,27 @@ def test_an_open_quality_flag_flags_the_posting_without_a_rebuild(marts, databas
     posting_id = marts["g03"]["posting_id"]
     assert marts["g03"]["is_flagged"] is False
     with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
-        cur.execute("insert into quality.posting_flags (posting_id, check_name, observed_value, validation_id)"
-                    " values (%s, 'hourly_rate_outlier', '9999.00', 'v-1')", (posting_id,))
+        cur.execute(
+            "insert into quality.posting_flags (posting_id, check_name, observed_value, validation_id)"
+            " values (%s, 'hourly_rate_outlier', '9999.00', 'v-1')",
+            (posting_id,),
+        )
     try:
-        row = query("select is_flagged, legitimacy_reasons, has_open_quality_flag from marts.fct_postings"
-                    " where posting_id = %s", (posting_id,))[0]
+        row = query(
+            "select is_flagged, legitimacy_reasons, has_open_quality_flag from marts.fct_postings"
+            " where posting_id = %s",
+            (posting_id,),
+        )[0]
         assert row["is_flagged"] is True and row["has_open_quality_flag"] is True
         assert 'Data-quality check hourly_rate_outlier: "9999.00"' in row["legitimacy_reasons"]
         with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
-            cur.execute("update quality.posting_flags set cleared_at = now() where posting_id = %s",
-                        (posting_id,))
-        row = query("select is_flagged from marts.fct_postings where posting_id = %s", (posting_id,))[0]
+            cur.execute(
+                "update quality.posting_flags set cleared_at = now() where posting_id = %s",
+                (posting_id,),
+            )
+        row = query(
+            "select is_flagged from marts.fct_postings where posting_id = %s", (posting_id,)
+        )[0]
         assert row["is_flagged"] is False
     finally:
         with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
@@ -279,9 +346,13 @@ def test_an_open_quality_flag_flags_the_posting_without_a_rebuild(marts, databas
 
 
 def test_fct_postings_is_a_view_over_the_enriched_table(marts, query):
-    kinds = {row["table_name"]: row["table_type"] for row in query(
-        "select table_name, table_type from information_schema.tables"
-        " where table_schema in ('marts', 'intermediate')")}
+    kinds = {
+        row["table_name"]: row["table_type"]
+        for row in query(
+            "select table_name, table_type from information_schema.tables"
+            " where table_schema in ('marts', 'intermediate')"
+        )
+    }
     assert kinds["fct_postings"] == "VIEW"
     assert kinds["int_postings_enriched"] == "BASE TABLE"
     assert kinds["rpt_rate_percentiles"] == "BASE TABLE"

@@ -33,11 +33,15 @@ def _snapshot(url: str) -> dict[str, list[tuple]]:
         for model in transform.PER_POSTING_MODELS
     }
     tables[PAIRS] = _rows(
-        url, f"select left_posting_id, right_posting_id, text_overlap, title_similarity,"
-             f" days_apart from intermediate.{PAIRS} where right_posting_id is not null")
+        url,
+        f"select left_posting_id, right_posting_id, text_overlap, title_similarity,"
+        f" days_apart from intermediate.{PAIRS} where right_posting_id is not null",
+    )
     tables["fct_postings"] = _rows(
-        url, "select source_posting_id, duplicate_group_size, is_canonical, client_posting_velocity,"
-             " skills, legitimacy_score from marts.fct_postings")
+        url,
+        "select source_posting_id, duplicate_group_size, is_canonical, client_posting_velocity,"
+        " skills, legitimacy_score from marts.fct_postings",
+    )
     return tables
 
 
@@ -66,14 +70,23 @@ def batched(database_url, full_build):
     _drop_per_posting_tables(database_url)
     backlog = transform.posting_backlog(database_url)
     batches = transform.catch_up(database_url, batch_postings=2)
-    ids = [row[0] for row in _rows(database_url, "select posting_id from staging.stg_raw__postings")]
+    ids = [
+        row[0] for row in _rows(database_url, "select posting_id from staging.stg_raw__postings")
+    ]
     after_catch_up = {
-        model: {row[0] for row in _rows(database_url, f"select posting_id from intermediate.{model}")}
+        model: {
+            row[0] for row in _rows(database_url, f"select posting_id from intermediate.{model}")
+        }
         for model in transform.PER_POSTING_MODELS
     }
     transform.build(database_url)
-    return {"backlog": backlog, "batches": batches, "ids": ids, "after_catch_up": after_catch_up,
-            "snapshot": _snapshot(database_url)}
+    return {
+        "backlog": backlog,
+        "batches": batches,
+        "ids": ids,
+        "after_catch_up": after_catch_up,
+        "snapshot": _snapshot(database_url),
+    }
 
 
 def test_batch_bounds_split_md5_ids_evenly():
@@ -108,9 +121,16 @@ def test_ordinary_build_runs_no_batches(database_url, batched):
 
 def test_batch_bound_must_be_an_md5_prefix(database_url, batched):
     with pytest.raises(transform.TransformError, match="posting_id_below"):
-        transform.run_dbt(["run", "--select", "int_postings_budgeted",
-                           "--vars", "{posting_id_below: \"x'; drop table raw.postings; --\"}"],
-                          database_url)
+        transform.run_dbt(
+            [
+                "run",
+                "--select",
+                "int_postings_budgeted",
+                "--vars",
+                '{posting_id_below: "x\'; drop table raw.postings; --"}',
+            ],
+            database_url,
+        )
 
 
 def test_posting_ids_are_found_through_the_raw_index(database_url, batched):
@@ -126,13 +146,17 @@ def test_raw_refuses_a_second_posting_with_one_posting_id(database_url, batched)
     """posting_id's uniqueness is raw's unique index (no data test reads all of raw for it);
     the non-unique index of earlier versions is dropped when the schema is applied."""
     with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
-        cur.execute("create index postings_posting_key_idx on raw.postings"
-                    " (md5(source || '|' || source_posting_id))")
+        cur.execute(
+            "create index postings_posting_key_idx on raw.postings"
+            " (md5(source || '|' || source_posting_id))"
+        )
         cur.execute("comment on schema raw is null")  # as if applied by an earlier version
     database.apply_schema(database_url)
     with contextlib.closing(database.connect(database_url)) as conn, conn.cursor() as cur:
-        cur.execute("select indisunique, pg_get_indexdef(indexrelid) from pg_index"
-                    " where indexrelid = 'raw.postings_posting_id_key'::regclass")
+        cur.execute(
+            "select indisunique, pg_get_indexdef(indexrelid) from pg_index"
+            " where indexrelid = 'raw.postings_posting_id_key'::regclass"
+        )
         unique, definition = cur.fetchone()
         cur.execute("select to_regclass('raw.postings_posting_key_idx')")
         (old_index,) = cur.fetchone()
@@ -146,13 +170,20 @@ def _as_after_a_rule_change(cur, models) -> None:
     the one its watermark was recorded under (a real change moves both)."""
     for model in models:
         cur.execute(f"update intermediate.{model} set rules_hash = 'stale'")
-        cur.execute("update intermediate.transform_watermarks set rules_hash = 'stale'"
-                    " where model_relation like %s", (f'%."{model}"',))
+        cur.execute(
+            "update intermediate.transform_watermarks set rules_hash = 'stale'"
+            " where model_relation like %s",
+            (f'%."{model}"',),
+        )
 
 
 def _stale_rows(url: str, model: str) -> set[str]:
-    return {row[0] for row in _rows(
-        url, f"select posting_id from intermediate.{model} where rules_hash = 'stale'")}
+    return {
+        row[0]
+        for row in _rows(
+            url, f"select posting_id from intermediate.{model} where rules_hash = 'stale'"
+        )
+    }
 
 
 def test_a_batch_reprocesses_the_stale_postings_of_its_range(database_url, full_build, batched):
@@ -164,8 +195,18 @@ def test_a_batch_reprocesses_the_stale_postings_of_its_range(database_url, full_
     ids = set(batched["ids"])
     in_range = {posting_id for posting_id in ids if "4000" <= posting_id < "8000"}
     assert in_range and in_range != ids
-    transform.run_dbt(["run", "--select", "tag:per_posting", "--exclude", PAIRS, "--vars",
-                       '{posting_id_from: "4000", posting_id_below: "8000"}'], database_url)
+    transform.run_dbt(
+        [
+            "run",
+            "--select",
+            "tag:per_posting",
+            "--exclude",
+            PAIRS,
+            "--vars",
+            '{posting_id_from: "4000", posting_id_below: "8000"}',
+        ],
+        database_url,
+    )
     for model in transform.PER_POSTING_MODELS:
         assert _stale_rows(database_url, model) == ids - in_range, model
 
@@ -179,12 +220,15 @@ def test_a_batch_reprocesses_the_stale_postings_of_its_range(database_url, full_
 
 
 def test_a_plain_build_after_a_rule_change_reprocesses_in_batches(
-        database_url, full_build, batched, monkeypatch):
+    database_url, full_build, batched, monkeypatch
+):
     """More stale postings than one batch: the per-posting models refuse to run them in one
     statement, and `midtier transform` (build) works them off in batches on its own."""
     with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
         _as_after_a_rule_change(cur, transform.PER_POSTING_MODELS)
-        cur.execute(f"update intermediate.{PAIRS} set rules_hash = 'stale' where right_posting_id is null")
+        cur.execute(
+            f"update intermediate.{PAIRS} set rules_hash = 'stale' where right_posting_id is null"
+        )
     monkeypatch.setenv("MIDTIER_TRANSFORM_BATCH_POSTINGS", "2")
 
     with pytest.raises(transform.TransformError, match="more than one batch") as refused:
@@ -204,7 +248,8 @@ def test_a_plain_build_after_a_rule_change_reprocesses_in_batches(
 
 
 def test_airflow_processes_a_rule_change_in_batches_before_the_models_run(
-        database_url, full_build, batched, monkeypatch):
+    database_url, full_build, batched, monkeypatch
+):
     """The DAG's first task (steps.catch_up_postings): nothing to do on an ordinary run; after
     a rule change, every posting in batches, so the node-by-node dbt tasks find none stale."""
     monkeypatch.setenv("MIDTIER_TRANSFORM_BATCH_POSTINGS", "2")

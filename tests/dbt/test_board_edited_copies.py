@@ -41,31 +41,72 @@ def _remoteok_copy(text: str) -> str:
 
 
 def _posting(source, posting_id, title, company, description, posted_at="2026-03-02"):
-    return {"source": source, "source_posting_id": posting_id, "title": title, "company": company,
-            "description_text": description, "posted_at": posted_at,
-            "url": f"https://{source}.example/jobs/{posting_id}"}
+    return {
+        "source": source,
+        "source_posting_id": posting_id,
+        "title": title,
+        "company": company,
+        "description_text": description,
+        "posted_at": posted_at,
+        "url": f"https://{source}.example/jobs/{posting_id}",
+    }
 
 
 POSTINGS = [
-    _posting("himalayas", "a-original", "Senior Backend Developer (Python)",
-             "Fernwood Analytics", PYTHON_TEXT),
-    _posting("remoteok", "a-truncated", "senior backend developer (python)",
-             "FERNWOOD ANALYTICS", _remoteok_copy(PYTHON_TEXT.replace("We are", "We’re")),
-             "2026-03-03"),
-    _posting("weworkremotely", "a-with-header", "Fernwood Analytics: Senior Backend Developer (Python)",
-             "Fernwood Analytics, Inc.",
-             "Headquarters: Lisbon, Portugal\nURL: https://fernwood.example\n\n"
-             + PYTHON_TEXT.replace("&", "&amp;").replace("we meet", "we&#39;ll meet"),
-             "2026-03-04"),
+    _posting(
+        "himalayas",
+        "a-original",
+        "Senior Backend Developer (Python)",
+        "Fernwood Analytics",
+        PYTHON_TEXT,
+    ),
+    _posting(
+        "remoteok",
+        "a-truncated",
+        "senior backend developer (python)",
+        "FERNWOOD ANALYTICS",
+        _remoteok_copy(PYTHON_TEXT.replace("We are", "We’re")),
+        "2026-03-03",
+    ),
+    _posting(
+        "weworkremotely",
+        "a-with-header",
+        "Fernwood Analytics: Senior Backend Developer (Python)",
+        "Fernwood Analytics, Inc.",
+        "Headquarters: Lisbon, Portugal\nURL: https://fernwood.example\n\n"
+        + PYTHON_TEXT.replace("&", "&amp;").replace("we meet", "we&#39;ll meet"),
+        "2026-03-04",
+    ),
     # the same client's boilerplate, another stack; and the same role one level down
-    _posting("himalayas", "b-go-role", "Senior Backend Developer (Go)", "Fernwood Analytics",
-             BOILERPLATE + GO_ROLE),
-    _posting("himalayas", "b-junior-role", "Junior Backend Developer (Python)", "Fernwood Analytics",
-             BOILERPLATE + PYTHON_ROLE.replace("senior", "junior")),
-    _posting("arbeitnow", "c-html", "Frontend-Entwickler:in (m/w/d) – React &amp; TypeScript",
-             "Kestrel Mobility GmbH", "<p>" + KESTREL_TEXT.replace(": du", ":</p><p>du") + "</p>"),
-    _posting("remotive", "c-plain", "Frontend-Entwickler:in – React & TypeScript",
-             "Kestrel Mobility", KESTREL_TEXT, "2026-03-05"),
+    _posting(
+        "himalayas",
+        "b-go-role",
+        "Senior Backend Developer (Go)",
+        "Fernwood Analytics",
+        BOILERPLATE + GO_ROLE,
+    ),
+    _posting(
+        "himalayas",
+        "b-junior-role",
+        "Junior Backend Developer (Python)",
+        "Fernwood Analytics",
+        BOILERPLATE + PYTHON_ROLE.replace("senior", "junior"),
+    ),
+    _posting(
+        "arbeitnow",
+        "c-html",
+        "Frontend-Entwickler:in (m/w/d) – React &amp; TypeScript",
+        "Kestrel Mobility GmbH",
+        "<p>" + KESTREL_TEXT.replace(": du", ":</p><p>du") + "</p>",
+    ),
+    _posting(
+        "remotive",
+        "c-plain",
+        "Frontend-Entwickler:in – React & TypeScript",
+        "Kestrel Mobility",
+        KESTREL_TEXT,
+        "2026-03-05",
+    ),
 ]
 
 
@@ -91,4 +132,6 @@ def test_roles_sharing_a_clients_boilerplate_stay_apart(built_postings):
 def test_the_canonical_copy_lists_the_others(built_postings):
     original = built_postings["a-original"]
     assert sorted(original["also_seen_on"]) == [
-        "https://remoteok.example/jobs/a-truncated", "https://weworkremotely.example/jobs/a-with-header"]
+        "https://remoteok.example/jobs/a-truncated",
+        "https://weworkremotely.example/jobs/a-with-header",
+    ]

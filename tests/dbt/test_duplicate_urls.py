@@ -17,16 +17,25 @@ TEXT = (
 BOARDS = ["remoteok", "jobicy", "himalayas", "weworkremotely"]
 
 POSTINGS = [
-    {"source": board, "source_posting_id": f"copy-{board}", "title": "Full-stack developer (Vue, Flask)",
-     "company": "Harbor Freight Labs", "description_text": TEXT, "budget_text": "$70/hr",
-     "tags": ["vue"], "url": f"https://{board}.example/jobs/42"}
+    {
+        "source": board,
+        "source_posting_id": f"copy-{board}",
+        "title": "Full-stack developer (Vue, Flask)",
+        "company": "Harbor Freight Labs",
+        "description_text": TEXT,
+        "budget_text": "$70/hr",
+        "tags": ["vue"],
+        "url": f"https://{board}.example/jobs/42",
+    }
     for board in BOARDS
 ]
 
 
 def _urls(url: str) -> dict[str, tuple[str, list[str], int]]:
     with contextlib.closing(database.connect(url)) as conn, conn.cursor() as cur:
-        cur.execute("select source, url, also_seen_on, duplicate_group_size from marts.fct_postings")
+        cur.execute(
+            "select source, url, also_seen_on, duplicate_group_size from marts.fct_postings"
+        )
         return {source: (own, others, size) for source, own, others, size in cur.fetchall()}
 
 
@@ -39,11 +48,20 @@ def test_every_copy_lists_the_others(built_postings, database_url):
 
 @pytest.mark.parametrize("shown", [0, 1, 2])
 def test_a_big_group_lists_at_most_the_configured_urls_never_the_postings_own(
-        built_postings, database_url, shown):
+    built_postings, database_url, shown
+):
     every_url = sorted(f"https://{board}.example/jobs/42" for board in BOARDS)
     try:
-        transform.run_dbt(["run", "--select", "int_postings_deduplicated+",
-                           "--vars", f"{{also_seen_on_max_urls: {shown}}}"], database_url)
+        transform.run_dbt(
+            [
+                "run",
+                "--select",
+                "int_postings_deduplicated+",
+                "--vars",
+                f"{{also_seen_on_max_urls: {shown}}}",
+            ],
+            database_url,
+        )
         for own, others, size in _urls(database_url).values():
             assert size == len(BOARDS)
             # the first urls of the group, the posting's own left out

@@ -28,10 +28,12 @@ POSTINGS_DATED = [
 
 def _groups(url: str, table: str = "marts.fct_postings") -> dict[str, tuple[str, bool, int]]:
     with contextlib.closing(database.connect(url)) as conn, conn.cursor() as cur:
-        cur.execute(f"select postings.source_posting_id, grouped.duplicate_group_id,"
-                    f" grouped.is_canonical, grouped.duplicate_group_size"
-                    f" from {table} as grouped"
-                    f" inner join staging.stg_raw__postings as postings using (posting_id)")
+        cur.execute(
+            f"select postings.source_posting_id, grouped.duplicate_group_id,"
+            f" grouped.is_canonical, grouped.duplicate_group_size"
+            f" from {table} as grouped"
+            f" inner join staging.stg_raw__postings as postings using (posting_id)"
+        )
         return {row[0]: row[1:] for row in cur.fetchall()}
 
 
@@ -48,9 +50,17 @@ def _partition(groups: dict[str, tuple[str, bool, int]]) -> set[frozenset[str]]:
 @pytest.fixture(scope="module")
 def reposts(database_url):
     postings = [
-        {"source": source, "source_posting_id": posting, "title": "Backend developer (Go)",
-         "company": "Saltmarsh Robotics", "description_text": TEXT, "budget_text": "$80/hr",
-         "tags": ["go"], "url": f"https://{source}.example/jobs/{posting}", "posted_at": posted}
+        {
+            "source": source,
+            "source_posting_id": posting,
+            "title": "Backend developer (Go)",
+            "company": "Saltmarsh Robotics",
+            "description_text": TEXT,
+            "budget_text": "$80/hr",
+            "tags": ["go"],
+            "url": f"https://{source}.example/jobs/{posting}",
+            "posted_at": posted,
+        }
         for source, posting, posted, _ in POSTINGS_DATED
     ]
     with contextlib.closing(database.connect(database_url)) as conn:
@@ -59,9 +69,11 @@ def reposts(database_url):
         insert_postings(conn, postings)
         with conn.transaction(), conn.cursor() as cur:
             for _, posting, _, first_seen in POSTINGS_DATED:
-                cur.execute("update raw.postings set first_seen_at = %s, last_seen_at = %s"
-                            " where source_posting_id = %s",
-                            (first_seen, first_seen, posting))
+                cur.execute(
+                    "update raw.postings set first_seen_at = %s, last_seen_at = %s"
+                    " where source_posting_id = %s",
+                    (first_seen, first_seen, posting),
+                )
     transform.build(database_url)
     return database_url
 
@@ -77,16 +89,22 @@ def test_re_posts_within_the_window_chain_and_a_later_opening_is_a_new_job(repos
 
 def test_a_moved_posting_date_regroups_incrementally_as_a_full_rebuild_would(reposts):
     with contextlib.closing(database.connect(reposts)) as conn, conn, conn.cursor() as cur:
-        cur.execute("update raw.postings set posted_at = '2026-08-20' where source_posting_id = 'c'")
+        cur.execute(
+            "update raw.postings set posted_at = '2026-08-20' where source_posting_id = 'c'"
+        )
     try:
         transform.build(reposts)
         assert _partition(_groups(reposts)) == {frozenset("ab"), frozenset("cde")}
         incremental = _groups(reposts, DEDUPLICATED)
-        transform.run_dbt(["run", "--select", "int_postings_deduplicated", "--full-refresh"], reposts)
+        transform.run_dbt(
+            ["run", "--select", "int_postings_deduplicated", "--full-refresh"], reposts
+        )
         assert _groups(reposts, DEDUPLICATED) == incremental
     finally:
         with contextlib.closing(database.connect(reposts)) as conn, conn, conn.cursor() as cur:
-            cur.execute("update raw.postings set posted_at = '2026-02-25' where source_posting_id = 'c'")
+            cur.execute(
+                "update raw.postings set posted_at = '2026-02-25' where source_posting_id = 'c'"
+            )
         transform.build(reposts)
 
 
@@ -95,12 +113,18 @@ def test_big_blocks_compare_each_posting_with_its_neighbours(reposts):
     (sorted by title, text, first seen: a b c d e), so the chain still forms."""
     few = "{duplicate_block_max_size: 2, duplicate_block_window: 1}"
     try:
-        transform.run_dbt(["run", "--select", "int_posting_duplicate_pairs+", "--full-refresh",
-                           "--vars", few], reposts)
+        transform.run_dbt(
+            ["run", "--select", "int_posting_duplicate_pairs+", "--full-refresh", "--vars", few],
+            reposts,
+        )
         assert _partition(_groups(reposts, DEDUPLICATED)) == {frozenset("abc"), frozenset("de")}
         with contextlib.closing(database.connect(reposts)) as conn, conn.cursor() as cur:
-            cur.execute("select count(*) from intermediate.int_posting_duplicate_pairs"
-                        " where right_posting_id is not null")
+            cur.execute(
+                "select count(*) from intermediate.int_posting_duplicate_pairs"
+                " where right_posting_id is not null"
+            )
             assert cur.fetchone()[0] == 4  # a-b, b-c, c-d, d-e: no pair two places apart
     finally:
-        transform.run_dbt(["run", "--select", "int_posting_duplicate_pairs+", "--full-refresh"], reposts)
+        transform.run_dbt(
+            ["run", "--select", "int_posting_duplicate_pairs+", "--full-refresh"], reposts
+        )

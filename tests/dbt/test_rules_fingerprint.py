@@ -21,8 +21,11 @@ MODEL = "int_postings_budgeted"
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     copy = tmp_path / "dbt"
-    shutil.copytree(transform.DBT_PROJECT_DIR, copy,
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    shutil.copytree(
+        transform.DBT_PROJECT_DIR,
+        copy,
+        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"),
+    )
     monkeypatch.setattr(transform, "DBT_PROJECT_DIR", copy)
     # the copy's files change between compiles: parse them again each time
     monkeypatch.setenv("DBT_PARTIAL_PARSE", "false")
@@ -31,8 +34,11 @@ def project(tmp_path, monkeypatch):
 
 def _fingerprint(url: str) -> str:
     result = transform.run_dbt(["compile", "--select", MODEL], url)
-    (compiled,) = [compiled.node.compiled_code for compiled in result.results
-                   if compiled.node.resource_type == "model"]
+    (compiled,) = [
+        compiled.node.compiled_code
+        for compiled in result.results
+        if compiled.node.resource_type == "model"
+    ]
     fingerprints = set(re.findall(r"concat_ws\('\|', '([0-9a-f]{32})'", compiled))
     assert len(fingerprints) == 1, compiled
     return fingerprints.pop()
@@ -43,7 +49,7 @@ def _edit_macro(path, name: str, text: str) -> None:
     source = path.read_text()
     opening = re.search(r"\{% macro " + name + r"\(.*?\) -%\}", source)
     assert opening, f"macro {name} not in {path}"
-    path.write_text(source[:opening.end()] + text + source[opening.end():])
+    path.write_text(source[: opening.end()] + text + source[opening.end() :])
 
 
 def _append(path, text: str) -> None:
@@ -52,15 +58,21 @@ def _append(path, text: str) -> None:
 
 def test_a_bookkeeping_macro_change_keeps_the_rules_hash(database_url, project):
     before = _fingerprint(database_url)
-    _edit_macro(project / "macros" / "incremental" / "incremental_postings.sql",
-                "stage_postings_to_process", "{# staging made faster #}")
+    _edit_macro(
+        project / "macros" / "incremental" / "incremental_postings.sql",
+        "stage_postings_to_process",
+        "{# staging made faster #}",
+    )
     assert _fingerprint(database_url) == before
 
 
 def test_a_rule_macro_or_model_change_moves_the_rules_hash(database_url, project):
     before = _fingerprint(database_url)
-    _edit_macro(project / "macros" / "hours_in_budget_period.sql", "hours_in_budget_period",
-                "{# a new rule #}")
+    _edit_macro(
+        project / "macros" / "hours_in_budget_period.sql",
+        "hours_in_budget_period",
+        "{# a new rule #}",
+    )
     after_macro = _fingerprint(database_url)
     assert after_macro != before
     _append(project / "models" / "intermediate" / f"{MODEL}.sql", "\n-- a new rule\n")

@@ -36,6 +36,9 @@ def test_per_posting_models_are_the_ones_dbt_tags(database_url):
     """The backlog count reads the models tagged per_posting that hold a row per posting
     (every one but the pairs model): a model tagged later must be counted too."""
     nodes = json.loads(transform.parse(database_url).read_text())["nodes"]
-    tagged = {node["name"] for node in nodes.values()
-              if node["resource_type"] == "model" and "per_posting" in node["tags"]}
+    tagged = {
+        node["name"]
+        for node in nodes.values()
+        if node["resource_type"] == "model" and "per_posting" in node["tags"]
+    }
     assert tagged - {"int_posting_duplicate_pairs"} == set(transform.PER_POSTING_MODELS)

@@ -11,8 +11,10 @@ from midtier import transform
 
 
 def _defined_unit_tests() -> int:
-    return sum(len(yaml.safe_load(path.read_text()).get("unit_tests") or [])
-               for path in (transform.DBT_PROJECT_DIR / "models").rglob("*.yml"))
+    return sum(
+        len(yaml.safe_load(path.read_text()).get("unit_tests") or [])
+        for path in (transform.DBT_PROJECT_DIR / "models").rglob("*.yml")
+    )
 
 
 def test_every_dbt_unit_test_passes(built_postings, database_url):
@@ -21,6 +23,12 @@ def test_every_dbt_unit_test_passes(built_postings, database_url):
 
 
 POSTINGS = [
-    {"source": "remoteok", "source_posting_id": "one", "title": "Python developer",
-     "company": "Acme", "description_text": "Django and PostgreSQL.", "budget_text": "$60/hr"},
+    {
+        "source": "remoteok",
+        "source_posting_id": "one",
+        "title": "Python developer",
+        "company": "Acme",
+        "description_text": "Django and PostgreSQL.",
+        "budget_text": "$60/hr",
+    },
 ]

@@ -23,10 +23,26 @@ RUN_STARTED = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 FCT_POSTINGS = create_table_sql()
 
 MART_COLUMNS = (
-    "posting_id", "source", "source_posting_id", "url", "title", "engagement_type",
-    "budget_currency", "budget_min", "budget_max", "budget_period",
-    "hourly_usd_min", "hourly_usd_max", "hourly_usd_mid", "fixed_usd_min", "fixed_usd_max",
-    "skills", "legitimacy_score", "legitimacy_reasons", "is_score_flagged", "is_flagged",
+    "posting_id",
+    "source",
+    "source_posting_id",
+    "url",
+    "title",
+    "engagement_type",
+    "budget_currency",
+    "budget_min",
+    "budget_max",
+    "budget_period",
+    "hourly_usd_min",
+    "hourly_usd_max",
+    "hourly_usd_mid",
+    "fixed_usd_min",
+    "fixed_usd_max",
+    "skills",
+    "legitimacy_score",
+    "legitimacy_reasons",
+    "is_score_flagged",
+    "is_flagged",
     "is_publishable",
 )
 
@@ -69,14 +85,36 @@ def posting(posting_id: str, **overrides) -> dict:
 
 GOOD_ROWS = [
     posting("remoteok:1"),
-    posting("remoteok:2", engagement_type="fixed", budget_period="project",
-            hourly_usd_min=None, hourly_usd_max=None, hourly_usd_mid=None,
-            fixed_usd_min=2000, fixed_usd_max=3000),
-    posting("remoteok:3", engagement_type="unknown", budget_currency=None, budget_min=None,
-            budget_max=None, budget_period=None, hourly_usd_min=None, hourly_usd_max=None,
-            hourly_usd_mid=None),
-    posting("remoteok:4", engagement_type="salary", budget_period="year",
-            hourly_usd_min=48.0, hourly_usd_max=48.0, hourly_usd_mid=48.0, legitimacy_score=100),
+    posting(
+        "remoteok:2",
+        engagement_type="fixed",
+        budget_period="project",
+        hourly_usd_min=None,
+        hourly_usd_max=None,
+        hourly_usd_mid=None,
+        fixed_usd_min=2000,
+        fixed_usd_max=3000,
+    ),
+    posting(
+        "remoteok:3",
+        engagement_type="unknown",
+        budget_currency=None,
+        budget_min=None,
+        budget_max=None,
+        budget_period=None,
+        hourly_usd_min=None,
+        hourly_usd_max=None,
+        hourly_usd_mid=None,
+    ),
+    posting(
+        "remoteok:4",
+        engagement_type="salary",
+        budget_period="year",
+        hourly_usd_min=48.0,
+        hourly_usd_max=48.0,
+        hourly_usd_mid=48.0,
+        legitimacy_score=100,
+    ),
 ]
 
 
@@ -108,12 +146,23 @@ class CheckDatabase:
                 ids = [row["source_posting_id"] for row in rows if row["source"] == source]
                 self.add_run(source, [raw_posting(i) for i in dict.fromkeys(ids)])
 
-    def add_run(self, source: str, postings: list[dict], *, run_number: int | None = None,
-                rejected: int = 0, started_at: datetime | None = None) -> str:
+    def add_run(
+        self,
+        source: str,
+        postings: list[dict],
+        *,
+        run_number: int | None = None,
+        rejected: int = 0,
+        started_at: datetime | None = None,
+    ) -> str:
         """A finished run of ``source`` that saw ``postings`` (upserted like the pipeline)."""
         if run_number is None:
-            run_number = self.execute(
-                "select count(*) from raw.crawl_runs where source = %s", (source,))[0][0] + 1
+            run_number = (
+                self.execute("select count(*) from raw.crawl_runs where source = %s", (source,))[0][
+                    0
+                ]
+                + 1
+            )
         started_at = started_at or RUN_STARTED + timedelta(days=run_number)
         run_id = f"{source}-run-{run_number}"
         self.execute(
@@ -122,8 +171,16 @@ class CheckDatabase:
                 finished_at, items_seen, items_new, items_rejected)
             values (%s, %s, 'import', %s, %s, %s, %s, %s, %s)
             """,
-            (run_id, source, "partial" if rejected else "succeeded", started_at,
-             started_at + timedelta(minutes=1), len(postings), len(postings), rejected),
+            (
+                run_id,
+                source,
+                "partial" if rejected else "succeeded",
+                started_at,
+                started_at + timedelta(minutes=1),
+                len(postings),
+                len(postings),
+                rejected,
+            ),
         )
         for item in postings:
             self.execute(
@@ -140,16 +197,26 @@ class CheckDatabase:
                 """,
                 # One parameter is one type server-side: the jsonb value and the hashed text
                 # are passed apart.
-                {**item, "source": source, "payload": json.dumps(item["payload"]),
-                 "payload_text": json.dumps(item["payload"]),
-                 "at": started_at + timedelta(seconds=30), "run": run_id},
+                {
+                    **item,
+                    "source": source,
+                    "payload": json.dumps(item["payload"]),
+                    "payload_text": json.dumps(item["payload"]),
+                    "at": started_at + timedelta(seconds=30),
+                    "run": run_id,
+                },
             )
         return run_id
 
 
-def raw_posting(source_posting_id: str, *, title: str | None = "Python developer",
-                posted: bool = True, extra_keys: dict | None = None,
-                drop_keys: tuple[str, ...] = ()) -> dict:
+def raw_posting(
+    source_posting_id: str,
+    *,
+    title: str | None = "Python developer",
+    posted: bool = True,
+    extra_keys: dict | None = None,
+    drop_keys: tuple[str, ...] = (),
+) -> dict:
     item = {
         "id": source_posting_id,
         "url": f"https://example.test/jobs/{source_posting_id}",

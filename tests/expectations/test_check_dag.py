@@ -20,8 +20,13 @@ def check_dag():
 
 def test_groups_run_as_their_own_tasks_in_order(check_dag):
     tasks = check_dag.task_dict
-    assert {"start_validation", "sources_to_check", "source_health", "client_legitimacy",
-            "mart_integrity"} <= set(tasks)
+    assert {
+        "start_validation",
+        "sources_to_check",
+        "source_health",
+        "client_legitimacy",
+        "mart_integrity",
+    } <= set(tasks)
     assert "source_health" in tasks["client_legitimacy"].upstream_task_ids
     assert "client_legitimacy" in tasks["mart_integrity"].upstream_task_ids
 
@@ -33,6 +38,9 @@ def test_a_degraded_source_alerts_and_the_other_checks_still_run(check_dag):
 
 
 def test_only_the_critical_mart_task_emits_the_checked_marts_asset(check_dag):
-    emitting = [task.task_id for task in check_dag.tasks
-                if any(asset.uri == CHECKED_MARTS.uri for asset in task.outlets)]
+    emitting = [
+        task.task_id
+        for task in check_dag.tasks
+        if any(asset.uri == CHECKED_MARTS.uri for asset in task.outlets)
+    ]
     assert emitting == ["mart_integrity"]

@@ -29,11 +29,14 @@ def test_good_postings_pass_and_are_recorded_with_data_docs(empty_checks_db):
 
     assert summary.success and not summary.critical_failures
     assert [(suite.name, suite.critical) for suite in summary.suites] == [
-        ("fct_postings_integrity", True), ("fct_postings_coverage", True),
-        ("fct_postings_budgets", False)]
+        ("fct_postings_integrity", True),
+        ("fct_postings_coverage", True),
+        ("fct_postings_budgets", False),
+    ]
     stored = empty_checks_db.execute(
         "select validation_id, suite_name, success, critical, suite_group, data_docs_path, result "
-        "from quality.validation_results order by suite_name")
+        "from quality.validation_results order by suite_name"
+    )
     assert [row[:5] for row in stored] == [
         (summary.validation_id, "fct_postings_budgets", True, False, "mart_integrity"),
         (summary.validation_id, "fct_postings_coverage", True, True, "mart_integrity"),
@@ -45,12 +48,14 @@ def test_good_postings_pass_and_are_recorded_with_data_docs(empty_checks_db):
 
 
 def test_bad_postings_fail_with_their_posting_ids(empty_checks_db):
-    empty_checks_db.load_mart([
-        *GOOD_ROWS,
-        posting("remoteok:5", legitimacy_score=150),
-        posting("remoteok:1", title="Duplicate of the first posting"),
-        posting("remoteok:6", engagement_type="retainer"),
-    ])
+    empty_checks_db.load_mart(
+        [
+            *GOOD_ROWS,
+            posting("remoteok:5", legitimacy_score=150),
+            posting("remoteok:1", title="Duplicate of the first posting"),
+            posting("remoteok:6", engagement_type="retainer"),
+        ]
+    )
 
     summary = integrity(empty_checks_db)
 
@@ -61,19 +66,26 @@ def test_bad_postings_fail_with_their_posting_ids(empty_checks_db):
     assert [suite.name for suite in summary.critical_failures] == ["fct_postings_integrity"]
     [(success, failed)] = empty_checks_db.execute(
         "select success, failed from quality.validation_results "
-        "where suite_name = 'fct_postings_integrity'")
+        "where suite_name = 'fct_postings_integrity'"
+    )
     assert (success, failed) == (False, 3)
 
 
 def test_hourly_rates_out_of_order_or_outside_their_currency_bounds_fail(empty_checks_db):
-    empty_checks_db.load_mart([
-        *GOOD_ROWS,
-        posting("remoteok:7", hourly_usd_min=90.0, hourly_usd_max=30.0, hourly_usd_mid=60.0),
-        posting("remoteok:8", hourly_usd_min=5000.0, hourly_usd_max=5000.0, hourly_usd_mid=5000.0),
-        # 900 USD an hour is possible in USD, not from a posting in rupees (an FX error).
-        posting("remoteok:9", hourly_usd_mid=900.0, hourly_usd_max=900.0),
-        posting("remoteok:10", budget_currency="INR", hourly_usd_mid=900.0, hourly_usd_max=900.0),
-    ])
+    empty_checks_db.load_mart(
+        [
+            *GOOD_ROWS,
+            posting("remoteok:7", hourly_usd_min=90.0, hourly_usd_max=30.0, hourly_usd_mid=60.0),
+            posting(
+                "remoteok:8", hourly_usd_min=5000.0, hourly_usd_max=5000.0, hourly_usd_mid=5000.0
+            ),
+            # 900 USD an hour is possible in USD, not from a posting in rupees (an FX error).
+            posting("remoteok:9", hourly_usd_mid=900.0, hourly_usd_max=900.0),
+            posting(
+                "remoteok:10", budget_currency="INR", hourly_usd_mid=900.0, hourly_usd_max=900.0
+            ),
+        ]
+    )
 
     failures = failures_by_check(integrity(empty_checks_db))
 
@@ -95,13 +107,16 @@ def test_missing_mart_fails_both_critical_suites(empty_checks_db):
     summary = integrity(empty_checks_db)
 
     assert [suite.name for suite in summary.critical_failures] == [
-        "fct_postings_integrity", "fct_postings_coverage"]
+        "fct_postings_integrity",
+        "fct_postings_coverage",
+    ]
     assert "does not exist" in summary.critical_failures[0].reason()
 
 
 def test_mart_missing_raw_postings_fails_coverage_for_that_source(empty_checks_db):
     empty_checks_db.load_mart(GOOD_ROWS)
     from tests.expectations.conftest import raw_posting
+
     empty_checks_db.add_run("remoteok", [raw_posting(f"new-{n}") for n in range(4)])
 
     summary = integrity(empty_checks_db)
@@ -112,9 +127,18 @@ def test_mart_missing_raw_postings_fails_coverage_for_that_source(empty_checks_d
 
 
 def test_unread_budgets_per_source_are_reported_without_blocking_publication(empty_checks_db):
-    unread = [posting(f"wwr:{n}", engagement_type="unknown", budget_currency=None,
-                      budget_period=None, hourly_usd_min=None, hourly_usd_max=None,
-                      hourly_usd_mid=None) for n in range(3)]
+    unread = [
+        posting(
+            f"wwr:{n}",
+            engagement_type="unknown",
+            budget_currency=None,
+            budget_period=None,
+            hourly_usd_min=None,
+            hourly_usd_max=None,
+            hourly_usd_mid=None,
+        )
+        for n in range(3)
+    ]
     empty_checks_db.load_mart([*GOOD_ROWS, *unread])  # raw says "$40-60/hr" for each
 
     summary = integrity(empty_checks_db)
@@ -125,19 +149,28 @@ def test_unread_budgets_per_source_are_reported_without_blocking_publication(emp
 
 
 def test_flagged_postings_and_degraded_sources_cannot_block_publication(empty_checks_db):
-    empty_checks_db.load_mart([
-        *GOOD_ROWS,
-        # the mart's view reads the open flag below: flagged, so not publishable
-        posting("remoteok:8", hourly_usd_mid=5000.0, hourly_usd_max=5000.0, is_flagged=True,
-                is_publishable=False),
-        posting("broken:1", title=None, engagement_type="retainer"),
-    ])
+    empty_checks_db.load_mart(
+        [
+            *GOOD_ROWS,
+            # the mart's view reads the open flag below: flagged, so not publishable
+            posting(
+                "remoteok:8",
+                hourly_usd_mid=5000.0,
+                hourly_usd_max=5000.0,
+                is_flagged=True,
+                is_publishable=False,
+            ),
+            posting("broken:1", title=None, engagement_type="retainer"),
+        ]
+    )
     empty_checks_db.execute(
         "insert into quality.posting_flags (posting_id, check_name, validation_id) "
-        "values ('remoteok:8', 'absurd_hourly_budget', 'earlier')")
+        "values ('remoteok:8', 'absurd_hourly_budget', 'earlier')"
+    )
     empty_checks_db.execute(
         "insert into quality.source_status (source, status, reason, validation_id) "
-        "values ('broken', 'degraded', 'title_missing', 'earlier')")
+        "values ('broken', 'degraded', 'title_missing', 'earlier')"
+    )
 
     assert integrity(empty_checks_db).success
 
@@ -161,6 +194,8 @@ def test_format_summary_names_each_suite_and_failing_rows(empty_checks_db):
 
     assert "FAIL  fct_postings_integrity (critical)" in text
     assert "PASS  fct_postings_coverage (critical)" in text
-    assert ("legitimacy_score_range expect_column_values_to_be_between(legitimacy_score): "
-            "1 unexpected (20%): remoteok:5") in text
+    assert (
+        "legitimacy_score_range expect_column_values_to_be_between(legitimacy_score): "
+        "1 unexpected (20%): remoteok:5"
+    ) in text
     assert "exports are blocked" in text

@@ -41,11 +41,15 @@ def previous_exports(tmp_path) -> Path:
 
 
 def publication_log(db) -> list[tuple]:
-    return db.execute("select validation_id, published, reason, files from quality.publication_log "
-                      "order by publication_id")
+    return db.execute(
+        "select validation_id, published, reason, files from quality.publication_log "
+        "order by publication_id"
+    )
 
 
-def test_critical_failure_blocks_export_keeps_old_files_and_records_why(gate_db, previous_exports, capsys):
+def test_critical_failure_blocks_export_keeps_old_files_and_records_why(
+    gate_db, previous_exports, capsys
+):
     gate_db.load_mart([*GOOD_ROWS, posting("remoteok:1", title="duplicate id")])
 
     assert cli.main(["check"]) == 1
@@ -55,11 +59,15 @@ def test_critical_failure_blocks_export_keeps_old_files_and_records_why(gate_db,
     assert gate_db.written == []
     csv = previous_exports / "postings.csv"
     assert csv.read_text() == "old\n" and csv.stat().st_mtime == 1_000_000
-    [(validation_id,)] = gate_db.execute("select distinct validation_id from quality.validation_results")
+    [(validation_id,)] = gate_db.execute(
+        "select distinct validation_id from quality.validation_results"
+    )
     check_entry, export_entry = publication_log(gate_db)
     assert check_entry[:2] == (validation_id, False)
     assert "fct_postings_integrity" in check_entry[2] and "posting_id_unique" in check_entry[2]
-    assert export_entry[:2] == (validation_id, False) and "fct_postings_integrity" in export_entry[2]
+    assert (
+        export_entry[:2] == (validation_id, False) and "fct_postings_integrity" in export_entry[2]
+    )
 
 
 def test_export_step_raises_when_blocked(gate_db, previous_exports):

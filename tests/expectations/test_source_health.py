@@ -14,8 +14,12 @@ def health(db, **kwargs):
 
 
 def statuses(db) -> dict[str, tuple[str, str | None]]:
-    return {source: (status, reason) for source, status, reason in
-            db.execute("select source, status, reason from quality.source_status")}
+    return {
+        source: (status, reason)
+        for source, status, reason in db.execute(
+            "select source, status, reason from quality.source_status"
+        )
+    }
 
 
 def usual_runs(db, source: str, count: int = 20, runs: int = 2) -> None:
@@ -31,7 +35,9 @@ def suite_for(summary, source):
 def test_half_the_usual_volume_with_empty_titles_degrades_only_that_source(empty_checks_db):
     usual_runs(empty_checks_db, "remoteok")
     usual_runs(empty_checks_db, "remotive")
-    empty_checks_db.add_run("remoteok", [raw_posting(f"remoteok-{n}", title="  ") for n in range(10)])
+    empty_checks_db.add_run(
+        "remoteok", [raw_posting(f"remoteok-{n}", title="  ") for n in range(10)]
+    )
     empty_checks_db.add_run("remotive", [raw_posting(f"remotive-{n}") for n in range(20)])
 
     summary = health(empty_checks_db)
@@ -52,7 +58,9 @@ def test_half_the_usual_volume_with_empty_titles_degrades_only_that_source(empty
 
 def test_a_source_that_recovers_is_healthy_again(empty_checks_db):
     usual_runs(empty_checks_db, "remoteok")
-    empty_checks_db.add_run("remoteok", [raw_posting(f"remoteok-{n}", title=None) for n in range(20)])
+    empty_checks_db.add_run(
+        "remoteok", [raw_posting(f"remoteok-{n}", title=None) for n in range(20)]
+    )
     health(empty_checks_db)
     empty_checks_db.add_run("remoteok", [raw_posting(f"remoteok-{n}") for n in range(20)])
 
@@ -68,18 +76,27 @@ def test_first_run_has_nothing_to_compare_with_and_says_so(empty_checks_db):
 
     assert suite.success
     assert {name for name, _ in suite.skipped} == {
-        "volume", "posted_at_missing", "unknown_payload_keys", "missing_payload_keys"}
+        "volume",
+        "posted_at_missing",
+        "unknown_payload_keys",
+        "missing_payload_keys",
+    }
     [(skipped,)] = empty_checks_db.execute(
-        "select skipped from quality.validation_results where suite_name = 'source_health.himalayas'")
+        "select skipped from quality.validation_results where suite_name = 'source_health.himalayas'"
+    )
     assert {entry["check"] for entry in skipped} == {name for name, _ in suite.skipped}
 
 
 def test_unknown_and_missing_payload_keys_are_schema_drift(empty_checks_db):
     empty_checks_db.add_run("jobicy", [raw_posting(f"j-{n}") for n in range(10)])
     health(empty_checks_db)  # profiles the first run: the drift baseline
-    empty_checks_db.add_run("jobicy", [
-        raw_posting(f"j-{n}", extra_keys={"jobTitle": "renamed"}, drop_keys=("title",))
-        for n in range(10)])
+    empty_checks_db.add_run(
+        "jobicy",
+        [
+            raw_posting(f"j-{n}", extra_keys={"jobTitle": "renamed"}, drop_keys=("title",))
+            for n in range(10)
+        ],
+    )
 
     suite = suite_for(health(empty_checks_db), "jobicy")
 
@@ -100,8 +117,11 @@ def test_many_rejects_degrade_the_source(empty_checks_db):
 def test_a_source_without_new_postings_for_a_week_is_stale(empty_checks_db):
     empty_checks_db.add_run("hackernews", [raw_posting(f"hn-{n}") for n in range(5)])
     # The same listing again, eight days later: nothing new.
-    empty_checks_db.add_run("hackernews", [raw_posting(f"hn-{n}") for n in range(5)],
-                            started_at=RUN_STARTED + timedelta(days=9))
+    empty_checks_db.add_run(
+        "hackernews",
+        [raw_posting(f"hn-{n}") for n in range(5)],
+        started_at=RUN_STARTED + timedelta(days=9),
+    )
     empty_checks_db.execute("update raw.postings set first_seen_at = %s", (RUN_STARTED,))
 
     suite = suite_for(health(empty_checks_db), "hackernews")
@@ -118,7 +138,9 @@ def test_a_source_that_never_gives_posting_times_stays_healthy(empty_checks_db):
 
 def test_posting_times_going_missing_degrade_the_source(empty_checks_db):
     empty_checks_db.add_run("arbeitnow", [raw_posting(f"a-{n}") for n in range(10)])
-    empty_checks_db.add_run("arbeitnow", [raw_posting(f"a-{n}", posted=False) for n in range(10, 20)])
+    empty_checks_db.add_run(
+        "arbeitnow", [raw_posting(f"a-{n}", posted=False) for n in range(10, 20)]
+    )
 
     suite = suite_for(health(empty_checks_db), "arbeitnow")
 

@@ -28,7 +28,12 @@ from midtier.settings import PROJECT_ROOT
 
 ROLE = "midtier_airflow"
 PIPELINE = (
-    "midtier_ingest", "midtier_transform", "midtier_check", "midtier_export", "midtier_deliver")
+    "midtier_ingest",
+    "midtier_transform",
+    "midtier_check",
+    "midtier_export",
+    "midtier_deliver",
+)
 
 
 def _free_port() -> int:
@@ -64,8 +69,14 @@ def deployment(database_url, make_database, password, tmp_path_factory):
 
 
 def midtier(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "midtier", *args], env=env, cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "midtier", *args],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def deployment_environment(env: dict[str, str]) -> dict[str, str]:
@@ -89,12 +100,16 @@ def component_processes(env: dict[str, str]) -> list[psutil.Process]:
     return found
 
 
-def wait_for_run(env: dict[str, str], dag_id: str, states: set[str], timeout: float = 600) -> str | None:
+def wait_for_run(
+    env: dict[str, str], dag_id: str, states: set[str], timeout: float = 600
+) -> str | None:
     """The state of the DAG's latest run once it is one of ``states`` (None on timeout)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with metadata_connection(env) as conn, conn.cursor() as cur:
-            cur.execute("select state from dag_run where dag_id = %s order by id desc limit 1", (dag_id,))
+            cur.execute(
+                "select state from dag_run where dag_id = %s order by id desc limit 1", (dag_id,)
+            )
             row = cur.fetchone()
         if row and row[0] in states:
             return row[0]
@@ -105,8 +120,10 @@ def wait_for_run(env: dict[str, str], dag_id: str, states: set[str], timeout: fl
 def serialized_dags(env: dict[str, str]) -> dict[str, str]:
     with metadata_connection(env) as conn, conn.cursor() as cur:
         cur.execute("select dag_id, data::text, data_compressed from serialized_dag")
-        return {dag_id: data or zlib.decompress(bytes(compressed)).decode()
-                for dag_id, data, compressed in cur.fetchall()}
+        return {
+            dag_id: data or zlib.decompress(bytes(compressed)).decode()
+            for dag_id, data, compressed in cur.fetchall()
+        }
 
 
 def test_up_starts_a_loopback_airflow_that_runs_tasks_and_keeps_no_password(deployment, password):
@@ -117,15 +134,22 @@ def test_up_starts_a_loopback_airflow_that_runs_tasks_and_keeps_no_password(depl
 
         processes = component_processes(deployment)
         assert len(processes) >= 3
-        listening = [connection.laddr for process in processes
-                     for connection in process.net_connections(kind="inet")
-                     if connection.status == psutil.CONN_LISTEN]
+        listening = [
+            connection.laddr
+            for process in processes
+            for connection in process.net_connections(kind="inet")
+            if connection.status == psutil.CONN_LISTEN
+        ]
         assert ("127.0.0.1", int(deployment["MIDTIER_AIRFLOW_PORT"])) in listening
         assert {address.ip for address in listening} == {"127.0.0.1"}
 
-        errors = subprocess.run([sys.executable, "-m", "airflow", "dags", "list-import-errors",
-                                 "--output", "json"], env=deployment_environment(deployment),
-                                capture_output=True, text=True, timeout=300)
+        errors = subprocess.run(
+            [sys.executable, "-m", "airflow", "dags", "list-import-errors", "--output", "json"],
+            env=deployment_environment(deployment),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert errors.returncode == 0, errors.stderr
         # the JSON is the last line, after Airflow's warnings
         assert json.loads(errors.stdout.strip().splitlines()[-1]) == []
@@ -148,16 +172,24 @@ def test_up_starts_a_loopback_airflow_that_runs_tasks_and_keeps_no_password(depl
 
         # the scheduler runs tasks: an offline ingest succeeds and its Asset starts the
         # transform, whose running tasks `down` must stop too
-        trigger = midtier(deployment, "airflow", "trigger", "midtier_ingest", "--offline", "--no-wait")
+        trigger = midtier(
+            deployment, "airflow", "trigger", "midtier_ingest", "--offline", "--no-wait"
+        )
         assert trigger.returncode == 0, trigger.stdout + trigger.stderr
         assert wait_for_run(deployment, "midtier_ingest", {"success", "failed"}) == "success"
-        assert wait_for_run(deployment, "midtier_transform", {"running", "success", "failed"}) == "running"
+        assert (
+            wait_for_run(deployment, "midtier_transform", {"running", "success", "failed"})
+            == "running"
+        )
     finally:
         processes = component_processes(deployment)
         down = midtier(deployment, "airflow", "down")
     assert down.returncode == 0, down.stderr
-    assert not [process for process in processes if process.is_running()
-                and process.status() != psutil.STATUS_ZOMBIE]
+    assert not [
+        process
+        for process in processes
+        if process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    ]
     assert "stopped" in midtier(deployment, "airflow", "status").stdout
 
 
@@ -171,13 +203,21 @@ def test_an_offline_ingest_runs_through_to_a_published_export(deployment, passwo
         for dag_id in PIPELINE:
             assert f"{dag_id}: success" in run.stdout
 
-        with contextlib.closing(database.connect(deployment["DATABASE_URL"])) as conn, conn.cursor() as cur:
+        with (
+            contextlib.closing(database.connect(deployment["DATABASE_URL"])) as conn,
+            conn.cursor() as cur,
+        ):
             cur.execute("select count(*) from quality.publication_log where published")
             assert cur.fetchone()[0] >= 1
-        assert not [dag_id for dag_id, data in serialized_dags(deployment).items() if password in data]
+        assert not [
+            dag_id for dag_id, data in serialized_dags(deployment).items() if password in data
+        ]
         with metadata_connection(deployment) as conn, conn.cursor() as cur:
-            cur.execute("select count(*), count(*) filter (where rendered_fields::text like %s) "
-                        "from rendered_task_instance_fields", (f"%{password}%",))
+            cur.execute(
+                "select count(*), count(*) filter (where rendered_fields::text like %s) "
+                "from rendered_task_instance_fields",
+                (f"%{password}%",),
+            )
             rendered, leaked = cur.fetchone()
         assert rendered > 30 and leaked == 0
         logs = Path(deployment["MIDTIER_HOME"]) / "airflow" / "logs"
@@ -188,5 +228,8 @@ def test_an_offline_ingest_runs_through_to_a_published_export(deployment, passwo
         processes = component_processes(deployment)
         down = midtier(deployment, "airflow", "down")
     assert down.returncode == 0, down.stderr
-    assert not [process for process in processes if process.is_running()
-                and process.status() != psutil.STATUS_ZOMBIE]
+    assert not [
+        process
+        for process in processes
+        if process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    ]

@@ -21,13 +21,19 @@ def _rows(path) -> list[dict]:
 
 def test_calibrate_twice_on_the_same_file_writes_identical_weights(database_url, tmp_path):
     for run in ("first", "second"):
-        assert cli.main(["calibrate", "--labels", str(LABELS), "--seeds-dir", str(tmp_path / run)]) == 0
+        assert (
+            cli.main(["calibrate", "--labels", str(LABELS), "--seeds-dir", str(tmp_path / run)])
+            == 0
+        )
 
     for seed in ("legitimacy_weights.csv", "legitimacy_terms.csv"):
         assert (tmp_path / "first" / seed).read_bytes() == (tmp_path / "second" / seed).read_bytes()
     weights = _rows(tmp_path / "first" / "legitimacy_weights.csv")
-    fitted = {(row["feature_type"], row["feature"]): float(row["weight"])
-              for row in weights if row["is_fitted"] == "true"}
+    fitted = {
+        (row["feature_type"], row["feature"]): float(row["weight"])
+        for row in weights
+        if row["is_fitted"] == "true"
+    }
     # the named signals of the planted scams push towards fraud
     assert fitted[("rule", "messaging_app_named")] > 0
     # every term weighed is in the terms seed dbt joins to
@@ -36,30 +42,57 @@ def test_calibrate_twice_on_the_same_file_writes_identical_weights(database_url,
     # weights set by argument are kept as they are
     kept = [row for row in _rows(SEEDS / "legitimacy_weights.csv") if row["is_fitted"] == "false"]
     assert kept and all(row in weights for row in kept)
-    facts = {row["fact"]: row["value"] for row in _rows(tmp_path / "first" / "legitimacy_model.csv")}
+    facts = {
+        row["fact"]: row["value"] for row in _rows(tmp_path / "first" / "legitimacy_model.csv")
+    }
     assert 0.5 < float(facts["cv_roc_auc"]) <= 1
-    assert {"fitted_on", "fitted_at", "cv_precision", "cv_recall", "flag_score_threshold"} <= set(facts)
+    assert {"fitted_on", "fitted_at", "cv_precision", "cv_recall", "flag_score_threshold"} <= set(
+        facts
+    )
 
 
 def test_an_emscad_row_becomes_the_posting_the_shared_readme_describes():
-    posting = posting_from_emscad({
-        "title": "Clerk", "company_profile": "A" * 100, "description": "Type things.",
-        "requirements": "", "benefits": "Pay", "salary_range": "10-20", "industry": "Retail",
-        "function": "", "location": "US"})
-    assert posting == {"title": "Clerk", "company": "A" * 80,
-                       "description": "A" * 100 + "\n\nType things.\n\nBenefits: Pay",
-                       "budget_text": "10-20", "tags": ["Retail"], "location": "US"}
+    posting = posting_from_emscad(
+        {
+            "title": "Clerk",
+            "company_profile": "A" * 100,
+            "description": "Type things.",
+            "requirements": "",
+            "benefits": "Pay",
+            "salary_range": "10-20",
+            "industry": "Retail",
+            "function": "",
+            "location": "US",
+        }
+    )
+    assert posting == {
+        "title": "Clerk",
+        "company": "A" * 80,
+        "description": "A" * 100 + "\n\nType things.\n\nBenefits: Pay",
+        "budget_text": "10-20",
+        "tags": ["Retail"],
+        "location": "US",
+    }
 
 
 def test_selected_legitimate_rows_lose_fields_at_the_full_datasets_rates(tmp_path):
     path = tmp_path / "legit.csv"
-    header = ["title", "company_profile", "description", "requirements", "benefits",
-              "salary_range", "fraudulent"]
+    header = [
+        "title",
+        "company_profile",
+        "description",
+        "requirements",
+        "benefits",
+        "salary_range",
+        "fraudulent",
+    ]
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows([f"Job {n}", "Acme builds things", "Work", "Skills", "Perks", "1-2", "0"]
-                         for n in range(400))
+        writer.writerows(
+            [f"Job {n}", "Acme builds things", "Work", "Skills", "Perks", "1-2", "0"]
+            for n in range(400)
+        )
     postings = read_labels(path, selected_legitimate=True)
     assert postings == read_labels(path, selected_legitimate=True)  # the same seed, the same rows
     with_salary = sum(1 for posting in postings if posting.budget_text) / len(postings)

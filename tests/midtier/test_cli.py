@@ -9,8 +9,18 @@ import pytest
 
 from midtier.cli import build_parser, main
 
-COMMANDS = ["db", "crawl", "sources", "import", "transform", "check", "export", "run", "airflow",
-            "dashboard"]
+COMMANDS = [
+    "db",
+    "crawl",
+    "sources",
+    "import",
+    "transform",
+    "check",
+    "export",
+    "run",
+    "airflow",
+    "dashboard",
+]
 
 
 def test_help_lists_every_command_and_the_environment():
@@ -21,7 +31,9 @@ def test_help_lists_every_command_and_the_environment():
 
 
 def test_python_dash_m_midtier_is_the_same_cli():
-    result = subprocess.run([sys.executable, "-m", "midtier", "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "midtier", "--help"], capture_output=True, text=True
+    )
     assert result.returncode == 0 and "crawl" in result.stdout
 
 

@@ -27,8 +27,9 @@ def test_visitors_get_no_error_details_and_no_deploy_button():
 
 def test_stop_leaves_a_process_that_is_not_its_dashboard_alone(midtier_home):
     # A stale PID file naming some other process group leader (the PID was reused).
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
-                             start_new_session=True)
+    other = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True
+    )
     try:
         _wait_for_exec(other.pid, b"time.sleep")
         (midtier_home / "dashboard.pid").write_text(str(other.pid))
@@ -43,8 +44,16 @@ def test_stop_leaves_a_process_that_is_not_its_dashboard_alone(midtier_home):
 def test_stop_ends_its_own_dashboard(midtier_home):
     # A stand-in with the dashboard's own command line (Streamlit never binds: bad port).
     process = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(60)", "streamlit", "run",
-         str(dashboard_server.APP)], start_new_session=True)
+        [
+            sys.executable,
+            "-c",
+            "import time; time.sleep(60)",
+            "streamlit",
+            "run",
+            str(dashboard_server.APP),
+        ],
+        start_new_session=True,
+    )
     try:
         _wait_for_exec(process.pid, b"streamlit")
         (midtier_home / "dashboard.pid").write_text(str(process.pid))

@@ -22,8 +22,9 @@ from midtier.settings import PROJECT_ROOT, load_settings
 
 def _settings(home: Path):
     base = load_settings()
-    return type(base)(**{**base.__dict__, "home": home, "database_url": None,
-                         "pg_port": database._free_port()})
+    return type(base)(
+        **{**base.__dict__, "home": home, "database_url": None, "pg_port": database._free_port()}
+    )
 
 
 def _modes_above(path: Path) -> dict[str, tuple[int, int, int]]:
@@ -58,7 +59,9 @@ def server_in(request):
         server.remove()
 
 
-def test_a_server_starts_below_a_private_directory_and_changes_no_mode_above_it(private_dir, server_in):
+def test_a_server_starts_below_a_private_directory_and_changes_no_mode_above_it(
+    private_dir, server_in
+):
     home = private_dir / "clone" / ".midtier"
     home.mkdir(parents=True)
     before = _modes_above(home)
@@ -92,8 +95,13 @@ def test_connecting_without_the_password_fails(private_dir, server_in):
     server, url = server_in(private_dir / "home")
     for password in (None, "guess"):
         with pytest.raises(psycopg.OperationalError, match="password"):
-            psycopg.connect(host="127.0.0.1", port=server.port, user=database.SUPERUSER,
-                            password=password, dbname=database.DATABASE_NAME)
+            psycopg.connect(
+                host="127.0.0.1",
+                port=server.port,
+                user=database.SUPERUSER,
+                password=password,
+                dbname=database.DATABASE_NAME,
+            )
 
 
 def test_a_cluster_made_with_trust_auth_gets_a_password_on_its_next_start(server_in):
@@ -107,17 +115,33 @@ def test_a_cluster_made_with_trust_auth_gets_a_password_on_its_next_start(server
         if os.geteuid() == 0:
             entry = database._server_user()
             os.chown(server.root, entry.pw_uid, entry.pw_gid)
-        subprocess.run([str(server.bin / "initdb"), "-D", str(server.root / "data"),
-                        "-U", database.SUPERUSER, "--auth=trust", "--encoding=UTF8",
-                        "--no-locale"], check=True, capture_output=True, cwd="/",
-                       **server._run_as())
+        subprocess.run(
+            [
+                str(server.bin / "initdb"),
+                "-D",
+                str(server.root / "data"),
+                "-U",
+                database.SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-locale",
+            ],
+            check=True,
+            capture_output=True,
+            cwd="/",
+            **server._run_as(),
+        )
         server, url = server_in(home)
 
         assert server.data_dir == home / "postgres" / "data"
         assert "scram-sha-256" in (server.data_dir / "pg_hba.conf").read_text()
         with pytest.raises(psycopg.OperationalError, match="password"):
-            psycopg.connect(host="127.0.0.1", port=server.port, user=database.SUPERUSER,
-                            dbname=database.DATABASE_NAME)
+            psycopg.connect(
+                host="127.0.0.1",
+                port=server.port,
+                user=database.SUPERUSER,
+                dbname=database.DATABASE_NAME,
+            )
         psycopg.connect(url).close()
         server.remove()
 
@@ -131,8 +155,13 @@ def test_a_server_that_cannot_start_says_why_and_what_to_do_in_one_line(private_
 
     env = {**os.environ, "MIDTIER_HOME": str(home), "MIDTIER_PG_PORT": str(server.port)}
     env.pop("DATABASE_URL", None)
-    result = subprocess.run([sys.executable, "-m", "midtier", "db", "up"], capture_output=True,
-                            text=True, env=env, cwd=PROJECT_ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "midtier", "db", "up"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+    )
 
     assert result.returncode == 1
     message = result.stderr.strip()

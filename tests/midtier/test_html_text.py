@@ -7,7 +7,9 @@ import pytest
 from midtier.html_text import html_to_text
 
 
-@pytest.mark.parametrize("html", [None, "", "   \n\t", "<!-- only a comment -->", "<p> </p>", "<img src=x>"])
+@pytest.mark.parametrize(
+    "html", [None, "", "   \n\t", "<!-- only a comment -->", "<p> </p>", "<img src=x>"]
+)
 def test_no_text_gives_none(html):
     assert html_to_text(html) is None
 
@@ -26,7 +28,10 @@ def test_list_items_and_line_breaks_become_lines():
 
 
 def test_entities_are_decoded():
-    assert html_to_text("<p>R&amp;D&nbsp;team &lt;remote&gt; &#39;ok&#39;</p>") == "R&D team <remote> 'ok'"
+    assert (
+        html_to_text("<p>R&amp;D&nbsp;team &lt;remote&gt; &#39;ok&#39;</p>")
+        == "R&D team <remote> 'ok'"
+    )
 
 
 def test_scripts_and_styles_are_dropped_unread():
@@ -48,7 +53,10 @@ def test_an_encoding_declaration_is_accepted():
 
 
 def test_mojibake_and_emoji_are_left_as_written():
-    assert html_to_text("<p>We\u00e2\u20ac\u2122re hiring \U0001f680</p>") == "We\u00e2\u20ac\u2122re hiring \U0001f680"
+    assert (
+        html_to_text("<p>We\u00e2\u20ac\u2122re hiring \U0001f680</p>")
+        == "We\u00e2\u20ac\u2122re hiring \U0001f680"
+    )
 
 
 def test_table_cells_are_spaced_and_rows_are_lines():

@@ -9,14 +9,30 @@ import pytest
 from midtier.importer import ImportFileError, import_file
 
 ROWS = [
-    {"source": "community", "source_posting_id": "a1", "url": "https://example.org/a1",
-     "title": "Senior Django developer (contract)", "company": "Acme",
-     "description": "<p>Build our <b>API</b>.</p>", "budget_text": "$70-90/hr",
-     "tags": ["python", "django"], "location": "Remote (EU)", "posted_at": "2026-11-20T10:00:00Z"},
-    {"source": "community", "source_posting_id": "a2", "url": "https://example.org/a2",
-     "title": "React Native app", "company": "Beta GmbH", "description": "Fixed price project",
-     "budget_text": "Budget: €5,000", "tags": "react-native, mobile", "location": "Berlin",
-     "posted_at": 1763600000},
+    {
+        "source": "community",
+        "source_posting_id": "a1",
+        "url": "https://example.org/a1",
+        "title": "Senior Django developer (contract)",
+        "company": "Acme",
+        "description": "<p>Build our <b>API</b>.</p>",
+        "budget_text": "$70-90/hr",
+        "tags": ["python", "django"],
+        "location": "Remote (EU)",
+        "posted_at": "2026-11-20T10:00:00Z",
+    },
+    {
+        "source": "community",
+        "source_posting_id": "a2",
+        "url": "https://example.org/a2",
+        "title": "React Native app",
+        "company": "Beta GmbH",
+        "description": "Fixed price project",
+        "budget_text": "Budget: €5,000",
+        "tags": "react-native, mobile",
+        "location": "Berlin",
+        "posted_at": 1763600000,
+    },
 ]
 
 
@@ -41,15 +57,26 @@ def test_jsonl_rows_land_in_raw_postings_with_their_fields(db, tmp_path, databas
                               location, posted_at is not null, payload->>'company'
                        from raw.postings where source_posting_id = 'a1'""")
         row = cur.fetchone()
-    assert row == ("community", "Senior Django developer (contract)", "Acme", "Build our API.",
-                   "$70-90/hr", ["python", "django"], "Remote (EU)", True, "Acme")
+    assert row == (
+        "community",
+        "Senior Django developer (contract)",
+        "Acme",
+        "Build our API.",
+        "$70-90/hr",
+        ["python", "django"],
+        "Remote (EU)",
+        True,
+        "Acme",
+    )
 
 
 def test_comma_separated_tags_and_epoch_times_are_accepted(db, tmp_path, database_url):
     import_file(_write_jsonl(tmp_path / "p.jsonl", ROWS), "community", url=database_url)
     with db.cursor() as cur:
-        cur.execute("select tags, extract(epoch from posted_at)::bigint from raw.postings "
-                    "where source_posting_id = 'a2'")
+        cur.execute(
+            "select tags, extract(epoch from posted_at)::bigint from raw.postings "
+            "where source_posting_id = 'a2'"
+        )
         assert cur.fetchone() == (["react-native", "mobile"], 1763600000)
 
 
@@ -63,20 +90,34 @@ def test_importing_the_same_file_twice_adds_nothing(db, tmp_path, database_url):
     assert _count(db, "select count(*) from raw.crawl_runs") == 2
 
 
-def test_changed_content_replaces_the_stored_version_and_keeps_first_seen(db, tmp_path, database_url):
+def test_changed_content_replaces_the_stored_version_and_keeps_first_seen(
+    db, tmp_path, database_url
+):
     import_file(_write_jsonl(tmp_path / "p.jsonl", ROWS), "community", url=database_url)
     first_seen = _count(db, "select first_seen_at from raw.postings where source_posting_id='a1'")
     changed = [dict(ROWS[0], budget_text="$95/hr"), ROWS[1]]
-    summary = import_file(_write_jsonl(tmp_path / "q.jsonl", changed), "community", url=database_url)
+    summary = import_file(
+        _write_jsonl(tmp_path / "q.jsonl", changed), "community", url=database_url
+    )
 
     assert (summary.counts.updated, summary.counts.unchanged) == (1, 1)
-    assert _count(db, "select budget_text from raw.postings where source_posting_id='a1'") == "$95/hr"
-    assert _count(db, "select first_seen_at from raw.postings where source_posting_id='a1'") == first_seen
+    assert (
+        _count(db, "select budget_text from raw.postings where source_posting_id='a1'") == "$95/hr"
+    )
+    assert (
+        _count(db, "select first_seen_at from raw.postings where source_posting_id='a1'")
+        == first_seen
+    )
 
 
-def test_malformed_lines_are_rejected_with_their_error_and_the_rest_loads(db, tmp_path, database_url):
-    path = _write_jsonl(tmp_path / "p.jsonl", ROWS, ['{"source_posting_id": "x", "title": ', "[1, 2]",
-                                                     json.dumps({"title": "no id"})])
+def test_malformed_lines_are_rejected_with_their_error_and_the_rest_loads(
+    db, tmp_path, database_url
+):
+    path = _write_jsonl(
+        tmp_path / "p.jsonl",
+        ROWS,
+        ['{"source_posting_id": "x", "title": ', "[1, 2]", json.dumps({"title": "no id"})],
+    )
     summary = import_file(path, "community", url=database_url)
 
     assert (summary.status, summary.counts.new, summary.counts.rejected) == ("partial", 2, 3)
@@ -124,21 +165,30 @@ def test_missing_or_unknown_files_give_a_clear_error(tmp_path, database_url):
 
 def _stored(db) -> tuple[list, list]:
     with db.cursor() as cur:
-        cur.execute("select source_posting_id, title, description_text, tags, content_hash"
-                    " from raw.postings order by 1")
+        cur.execute(
+            "select source_posting_id, title, description_text, tags, content_hash"
+            " from raw.postings order by 1"
+        )
         postings = cur.fetchall()
         cur.execute("select error from raw.rejects order by rejected_at, error")
         return postings, [error for (error,) in cur.fetchall()]
 
 
 def test_a_large_file_checked_by_worker_processes_loads_as_one_checked_here(
-        db, tmp_path, database_url, monkeypatch):
+    db, tmp_path, database_url, monkeypatch
+):
     """Workers check chunks of a large file while the import loads; what lands in raw (rows,
     rejects, counts) is what checking it in this process gives."""
     import midtier.importer as importer
 
-    rows = [{**ROWS[number % 2], "source_posting_id": f"p{number}",
-             "description": f"<p>Role {number}</p><ul><li>Go</li></ul>"} for number in range(1200)]
+    rows = [
+        {
+            **ROWS[number % 2],
+            "source_posting_id": f"p{number}",
+            "description": f"<p>Role {number}</p><ul><li>Go</li></ul>",
+        }
+        for number in range(1200)
+    ]
     rows[7]["salary_min"] = "-5"  # refused when checked: negative pay
     path = _write_jsonl(tmp_path / "big.jsonl", rows, extra_lines=["{not json", "[1, 2]"])
     monkeypatch.setattr(importer, "CHUNK_LINES", 100)

@@ -45,16 +45,24 @@ def _rows(db, sql):
         return cur.fetchall()
 
 
-def test_failing_and_truncated_sources_are_recorded_and_the_others_land(db, tmp_path, failing_server):
+def test_failing_and_truncated_sources_are_recorded_and_the_others_land(
+    db, tmp_path, failing_server
+):
     truncated = _site(tmp_path / "remoteok", {"api": FIXTURES / "remoteok" / "api_truncated.json"})
-    good = _site(tmp_path / "remotive", {"api/remote-jobs": FIXTURES / "remotive" / "remote-jobs.json"})
+    good = _site(
+        tmp_path / "remotive", {"api/remote-jobs": FIXTURES / "remotive" / "remote-jobs.json"}
+    )
     with serve_directory(truncated) as truncated_url, serve_directory(good) as good_url:
-        summaries = steps.ingest(["github", "remoteok", "remotive"], base_urls={
-            "github": failing_server, "remoteok": truncated_url, "remotive": good_url})
+        summaries = steps.ingest(
+            ["github", "remoteok", "remotive"],
+            base_urls={"github": failing_server, "remoteok": truncated_url, "remotive": good_url},
+        )
 
     status = {summary.source: summary.status for summary in summaries}
     assert status == {"github": "failed", "remoteok": "failed", "remotive": "succeeded"}
     assert _rows(db, "select distinct source from raw.rejects order by 1") == [
-        ("github",), ("remoteok",)]
+        ("github",),
+        ("remoteok",),
+    ]
     assert _rows(db, "select count(*) > 0 from raw.postings where source = 'remotive'") == [(True,)]
     assert _rows(db, "select count(*) from raw.postings where source <> 'remotive'") == [(0,)]

@@ -25,8 +25,12 @@ def _execute(url: str, sql: str) -> None:
 
 
 def _index_definition(url: str) -> str | None:
-    row = _one(url, "select indexdef from pg_indexes where schemaname = 'raw' "
-                    "and tablename = 'postings' and indexname = %s", (BRIN,))
+    row = _one(
+        url,
+        "select indexdef from pg_indexes where schemaname = 'raw' "
+        "and tablename = 'postings' and indexname = %s",
+        (BRIN,),
+    )
     return row[0] if row else None
 
 
@@ -37,12 +41,16 @@ def fresh_database(make_database, monkeypatch):
     return url
 
 
-def test_prepare_database_creates_the_brin_index_and_adds_it_to_an_existing_database(fresh_database):
+def test_prepare_database_creates_the_brin_index_and_adds_it_to_an_existing_database(
+    fresh_database,
+):
     assert steps.prepare_database() == fresh_database
     assert "USING brin (first_seen_at)" in _index_definition(fresh_database)
 
     # A database prepared before the index existed: its schema marker is an older hash.
-    _execute(fresh_database, f"drop index raw.{BRIN}; comment on schema raw is 'midtier-schema:older'")
+    _execute(
+        fresh_database, f"drop index raw.{BRIN}; comment on schema raw is 'midtier-schema:older'"
+    )
     steps.prepare_database()
     assert "USING brin (first_seen_at)" in _index_definition(fresh_database)
 
@@ -50,7 +58,9 @@ def test_prepare_database_creates_the_brin_index_and_adds_it_to_an_existing_data
 def test_a_first_seen_range_query_reads_a_few_block_ranges_through_the_index(fresh_database):
     steps.prepare_database()
     with contextlib.closing(database.connect(fresh_database)) as conn, conn, conn.cursor() as cur:
-        cur.execute("insert into raw.crawl_runs (crawl_run_id, source) values ('run-1', 'remoteok')")
+        cur.execute(
+            "insert into raw.crawl_runs (crawl_run_id, source) values ('run-1', 'remoteok')"
+        )
         cur.execute(
             """
             insert into raw.postings (source, source_posting_id, payload, content_hash, fetched_at,
@@ -77,7 +87,9 @@ def test_a_first_seen_range_query_reads_a_few_block_ranges_through_the_index(fre
         ((plan,),) = cur.fetchall()
 
     nodes = list(_walk(plan[0]["Plan"]))
-    assert [node.get("Index Name") for node in nodes if node["Node Type"] == "Bitmap Index Scan"] == [BRIN]
+    assert [
+        node.get("Index Name") for node in nodes if node["Node Type"] == "Bitmap Index Scan"
+    ] == [BRIN]
     [heap] = [node for node in nodes if node["Node Type"] == "Bitmap Heap Scan"]
     assert heap["Actual Rows"] == 24 * 60
     # The day lies in at most two block ranges; only those are read, not the whole table.

@@ -43,8 +43,12 @@ from tests.resilience.corpus import (
 ROOT = Path(__file__).parents[2]
 DEMO = ROOT / "midtier" / "demo_data"
 FIXTURES = ROOT / "tests" / "scrapers" / "fixtures"
-HN_THREAD = {"id": 51432810, "title": "Ask HN: Who is hiring? (November 2026)",
-             "time": 1793635241, "kind": "who-is-hiring"}
+HN_THREAD = {
+    "id": 51432810,
+    "title": "Ask HN: Who is hiring? (November 2026)",
+    "time": 1793635241,
+    "kind": "who-is-hiring",
+}
 RSS_FEED = "https://www.upwork.com/ab/feed/jobs/rss?q=python"
 WWR_FEED = "https://weworkremotely.com/categories/remote-back-end-programming-jobs.rss"
 
@@ -62,35 +66,69 @@ class Reader:
     def items(self, body: bytes) -> list:
         spider = self.spider()
         if self.xml:
-            response = XmlResponse(url=self.url, body=body, request=scrapy.Request(self.url, meta={"feed_url": self.url}),
-                                   headers={"Content-Type": b"application/rss+xml"})
+            response = XmlResponse(
+                url=self.url,
+                body=body,
+                request=scrapy.Request(self.url, meta={"feed_url": self.url}),
+                headers={"Content-Type": b"application/rss+xml"},
+            )
         else:
-            response = TextResponse(url=self.url, body=body, encoding="utf-8",
-                                    headers={"Content-Type": b"application/json"})
+            response = TextResponse(
+                url=self.url,
+                body=body,
+                encoding="utf-8",
+                headers={"Content-Type": b"application/json"},
+            )
         produced = (self.call or (lambda s, r: s.parse(r)))(spider, response)
         return [item for item in produced if not isinstance(item, scrapy.Request)]
 
 
 READERS = {
-    "remoteok": Reader(RemoteOkSpider, "https://remoteok.com/api", FIXTURES / "remoteok" / "api.json"),
-    "remotive": Reader(RemotiveSpider, "https://remotive.com/api/remote-jobs",
-                       DEMO / "remotive" / "api" / "remote-jobs"),
-    "arbeitnow": Reader(ArbeitnowSpider, "https://www.arbeitnow.com/api/job-board-api?page=1",
-                        DEMO / "arbeitnow" / "api" / "job-board-api"),
-    "himalayas": Reader(HimalayasSpider, "https://himalayas.app/jobs/api?limit=20&offset=0",
-                        DEMO / "himalayas" / "jobs" / "api"),
-    "jobicy": Reader(JobicySpider, "https://jobicy.com/api/v2/remote-jobs?count=50&tag=python",
-                     DEMO / "jobicy" / "api" / "v2" / "remote-jobs"),
-    "freelancer": Reader(FreelancerSpider, "https://www.freelancer.com/api/projects/0.1/projects/active",
-                         DEMO / "freelancer" / "api" / "projects" / "0.1" / "projects" / "active" / "index.html"),
-    "github": Reader(GithubSpider, "https://api.github.com/search/issues?q=label%3Apaid",
-                     DEMO / "github" / "search" / "issues"),
-    "hackernews": Reader(HackerNewsSpider, "https://hacker-news.firebaseio.com/v0/item/51433012.json",
-                         DEMO / "hackernews" / "v0" / "item" / "51433012.json",
-                         call=lambda s, r: s.parse_comment(r, thread=dict(HN_THREAD))),
-    "rss": Reader(lambda: RssSpider(url=RSS_FEED), RSS_FEED, FIXTURES / "rss" / "upwork.rss", xml=True),
-    "weworkremotely": Reader(WeWorkRemotelySpider, WWR_FEED,
-                             FIXTURES / "weworkremotely" / "remote-jobs.rss", xml=True),
+    "remoteok": Reader(
+        RemoteOkSpider, "https://remoteok.com/api", FIXTURES / "remoteok" / "api.json"
+    ),
+    "remotive": Reader(
+        RemotiveSpider,
+        "https://remotive.com/api/remote-jobs",
+        DEMO / "remotive" / "api" / "remote-jobs",
+    ),
+    "arbeitnow": Reader(
+        ArbeitnowSpider,
+        "https://www.arbeitnow.com/api/job-board-api?page=1",
+        DEMO / "arbeitnow" / "api" / "job-board-api",
+    ),
+    "himalayas": Reader(
+        HimalayasSpider,
+        "https://himalayas.app/jobs/api?limit=20&offset=0",
+        DEMO / "himalayas" / "jobs" / "api",
+    ),
+    "jobicy": Reader(
+        JobicySpider,
+        "https://jobicy.com/api/v2/remote-jobs?count=50&tag=python",
+        DEMO / "jobicy" / "api" / "v2" / "remote-jobs",
+    ),
+    "freelancer": Reader(
+        FreelancerSpider,
+        "https://www.freelancer.com/api/projects/0.1/projects/active",
+        DEMO / "freelancer" / "api" / "projects" / "0.1" / "projects" / "active" / "index.html",
+    ),
+    "github": Reader(
+        GithubSpider,
+        "https://api.github.com/search/issues?q=label%3Apaid",
+        DEMO / "github" / "search" / "issues",
+    ),
+    "hackernews": Reader(
+        HackerNewsSpider,
+        "https://hacker-news.firebaseio.com/v0/item/51433012.json",
+        DEMO / "hackernews" / "v0" / "item" / "51433012.json",
+        call=lambda s, r: s.parse_comment(r, thread=dict(HN_THREAD)),
+    ),
+    "rss": Reader(
+        lambda: RssSpider(url=RSS_FEED), RSS_FEED, FIXTURES / "rss" / "upwork.rss", xml=True
+    ),
+    "weworkremotely": Reader(
+        WeWorkRemotelySpider, WWR_FEED, FIXTURES / "weworkremotely" / "remote-jobs.rss", xml=True
+    ),
 }
 
 
@@ -98,7 +136,9 @@ def _bodies(reader: Reader) -> dict[str, bytes]:
     good = reader.good.read_bytes()
     if reader.xml:
         bodies = poisoned_xml_bodies(good)
-        bodies.update({name: body for name, body in NOT_JSON_BODIES.items() if name != "deep_nesting"})
+        bodies.update(
+            {name: body for name, body in NOT_JSON_BODIES.items() if name != "deep_nesting"}
+        )
         bodies["json_instead_of_xml"] = b'{"jobs": []}'
     else:
         bodies = {**poisoned_json_bodies(good), **NOT_JSON_BODIES}
@@ -124,7 +164,9 @@ def _one(db, sql, params=()):
 def test_the_good_recordings_yield_postings():
     """The corpus starts from recordings each spider really reads (else the test proves nothing)."""
     for name, reader in READERS.items():
-        assert any(isinstance(item, PostingItem) for item in reader.items(reader.good.read_bytes())), name
+        assert any(
+            isinstance(item, PostingItem) for item in reader.items(reader.good.read_bytes())
+        ), name
 
 
 @pytest.mark.parametrize("source", sorted(READERS))
@@ -150,7 +192,9 @@ def test_every_bad_body_is_loaded_or_rejected(db, database_url, source):
 
 def test_a_bad_body_never_hides_the_postings_of_a_good_one(db, database_url):
     reader = READERS["remoteok"]
-    good = [item for item in reader.items(reader.good.read_bytes()) if isinstance(item, PostingItem)]
+    good = [
+        item for item in reader.items(reader.good.read_bytes()) if isinstance(item, PostingItem)
+    ]
     bad = reader.items(NOT_JSON_BODIES["garbage"])
     summary = _load([*bad, *good], database_url, "remoteok")
     assert (summary.counts.new, summary.counts.rejected) == (len(good), len(bad))
@@ -165,7 +209,10 @@ def test_the_importer_loads_or_rejects_every_line(db, database_url, tmp_path):
 
     assert summary.counts.seen + summary.counts.rejected == len(lines)
     run = summary.crawl_run_id
-    assert _one(db, "select count(*) from raw.rejects where crawl_run_id = %s", (run,)) == summary.counts.rejected
+    assert (
+        _one(db, "select count(*) from raw.rejects where crawl_run_id = %s", (run,))
+        == summary.counts.rejected
+    )
     # dup-1 twice in one batch: one row, the later copy.
     distinct = summary.counts.seen - 1
     assert _one(db, "select count(*) from raw.postings where crawl_run_id = %s", (run,)) == distinct
@@ -177,21 +224,30 @@ def test_hostile_text_is_stored_as_written(db, database_url, tmp_path):
     path.write_bytes(b"\n".join(bad_jsonl_lines()[:7]) + b"\n")
     import_file(path, "community", url=database_url)
     with db.cursor() as cur:
-        cur.execute("select source_posting_id, title, length(description_html) from raw.postings order by 1")
+        cur.execute(
+            "select source_posting_id, title, length(description_html) from raw.postings order by 1"
+        )
         rows = {row[0]: row[1:] for row in cur.fetchall()}
     assert rows["nasty-0"][0].startswith("<script>alert('x')</script>")
     assert rows["nasty-1"][0].startswith("Robert'); DROP TABLE raw.postings;--")
     assert "مطور بايثون" in rows["nasty-2"][0] and "🚀" in rows["nasty-2"][0]
     assert rows["nasty-3"][0] == "NULinsidetext"  # PostgreSQL text cannot hold NUL
-    assert rows["nasty-5"][0] == "tab\tnewline\nreturn\rbackslash\\ quote\" brace{ comma, }"
+    assert rows["nasty-5"][0] == 'tab\tnewline\nreturn\rbackslash\\ quote" brace{ comma, }'
     # a megabyte title is over its limit: the record is rejected, not stored cut
     assert "nasty-6" not in rows
-    assert _one(db, "select count(*) from raw.rejects where payload like %s", ('%"id": "nasty-6"%',)) == 1
+    assert (
+        _one(db, "select count(*) from raw.rejects where payload like %s", ('%"id": "nasty-6"%',))
+        == 1
+    )
     assert _one(db, "select tags from raw.postings where source_posting_id = 'nasty-5'") == [
-        "tab\tnewline\nreturn\rbackslash\\ quote\" brace{ comma, }", "python"]
+        'tab\tnewline\nreturn\rbackslash\\ quote" brace{ comma, }',
+        "python",
+    ]
 
 
-def test_a_run_left_running_by_a_crash_is_abandoned_by_the_next_run_of_its_source(db, database_url, tmp_path):
+def test_a_run_left_running_by_a_crash_is_abandoned_by_the_next_run_of_its_source(
+    db, database_url, tmp_path
+):
     crashed = RawStore(database_url)
     crashed_run = crashed.start_run("community", kind="import")
     crashed.close()  # the process died: its connection (and the run's lock) went with it
@@ -215,7 +271,9 @@ def test_a_run_left_running_by_a_crash_is_abandoned_by_the_next_run_of_its_sourc
     assert runs[summary.crawl_run_id][0] == "succeeded"
 
 
-def test_a_record_the_database_refuses_is_rejected_and_the_rest_land(db, database_url, tmp_path, monkeypatch):
+def test_a_record_the_database_refuses_is_rejected_and_the_rest_land(
+    db, database_url, tmp_path, monkeypatch
+):
     # Without the written limit, a 4,000-character id overflows the primary key's index entry.
     monkeypatch.setitem(FIELD_LIMITS, "source_posting_id", 10_000)
     records = [{"id": f"ok-{n}", "title": "Python developer"} for n in range(5)]
@@ -234,8 +292,14 @@ def test_a_record_the_database_refuses_is_rejected_and_the_rest_land(db, databas
 
 def test_an_overlong_id_is_rejected_by_its_written_limit(db, database_url, tmp_path):
     path = tmp_path / "overlong.jsonl"
-    path.write_text(json.dumps({"id": "z" * 600, "title": "x"}) + "\n"
-                    + json.dumps({"id": "fine", "title": "x"}) + "\n")
+    path.write_text(
+        json.dumps({"id": "z" * 600, "title": "x"})
+        + "\n"
+        + json.dumps({"id": "fine", "title": "x"})
+        + "\n"
+    )
     summary = import_file(path, "community", url=database_url)
     assert (summary.counts.new, summary.counts.rejected) == (1, 1)
-    assert "source_posting_id is 600 characters long, at most 512" in _one(db, "select error from raw.rejects")
+    assert "source_posting_id is 600 characters long, at most 512" in _one(
+        db, "select error from raw.rejects"
+    )

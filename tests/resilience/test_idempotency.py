@@ -39,4 +39,8 @@ def test_crawling_the_same_responses_twice_changes_nothing(db):
     second = steps.offline_crawl("remotive")
 
     assert _snapshot(db) == before
-    assert (second.counts.new, second.counts.updated, second.counts.unchanged) == (0, 0, first.counts.new)
+    assert (second.counts.new, second.counts.updated, second.counts.unchanged) == (
+        0,
+        0,
+        first.counts.new,
+    )

@@ -16,13 +16,22 @@ from midtier.importer import import_file
 from midtier.settings import load_settings
 
 ROOT = Path(__file__).parents[2]
-METACHARACTERS = ("'; drop table raw.postings; --", "\" or 1=1 --", "%s %(x)s %%", "\\'; \\\\",
-                  "$$; select pg_sleep(5); $$", "_%", "/* */ union select * from raw.crawl_runs")
+METACHARACTERS = (
+    "'; drop table raw.postings; --",
+    '" or 1=1 --',
+    "%s %(x)s %%",
+    "\\'; \\\\",
+    "$$; select pg_sleep(5); $$",
+    "_%",
+    "/* */ union select * from raw.crawl_runs",
+)
 
 
 def test_sql_metacharacters_through_import_are_stored_literally(db, database_url, tmp_path):
-    records = [{"source": text, "id": text, "title": text, "company": text, "tags": [text]}
-               for text in METACHARACTERS]
+    records = [
+        {"source": text, "id": text, "title": text, "company": text, "tags": [text]}
+        for text in METACHARACTERS
+    ]
     path = tmp_path / "meta.jsonl"
     path.write_text("\n".join(json.dumps(record) for record in records) + "\n")
 
@@ -40,13 +49,23 @@ def test_sql_metacharacters_through_dashboard_filters_are_parameters(make_databa
     from tests.dashboards.conftest import mart_sql
 
     url = make_database("resilience_filters", mart_sql())
-    with_rows = queries.fetch_postings(url, queries.PostingFilters(open_only=False, show_flagged=True))
+    with_rows = queries.fetch_postings(
+        url, queries.PostingFilters(open_only=False, show_flagged=True)
+    )
     for text in METACHARACTERS:
-        filters = queries.PostingFilters(skills=(text,), engagement_types=(text,), search=text,
-                                         open_only=False, show_flagged=True)
+        filters = queries.PostingFilters(
+            skills=(text,),
+            engagement_types=(text,),
+            search=text,
+            open_only=False,
+            show_flagged=True,
+        )
         assert queries.fetch_postings(url, filters) == []
     # The table is still there and unchanged.
-    assert queries.fetch_postings(url, queries.PostingFilters(open_only=False, show_flagged=True)) == with_rows
+    assert (
+        queries.fetch_postings(url, queries.PostingFilters(open_only=False, show_flagged=True))
+        == with_rows
+    )
 
 
 SECRET_PATTERNS = {
@@ -56,16 +75,21 @@ SECRET_PATTERNS = {
     "Slack token": re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
     "password in a URL": re.compile(r"://[^/\s:@'\"]+:(?!\$\{|\*\*\*|<|%|\{)[^@\s/'\"]{3,}@"),
     "password literal": re.compile(
-        r"(?i)\b(?:password|passwd|secret|api_key|token)\b\s*[:=]\s*['\"](?!\$\{|<|\{\{)[^'\"\s]{6,}['\"]"),
+        r"(?i)\b(?:password|passwd|secret|api_key|token)\b\s*[:=]\s*['\"](?!\$\{|<|\{\{)[^'\"\s]{6,}['\"]"
+    ),
 }
 # Test-only or documentation placeholders that look like secrets on purpose.
-ALLOWED = re.compile(r"(?i)example|placeholder|dummy|changeme|not-a-secret|midtier@|airflow:airflow|"
-                     r"postgres:postgres|user:pass@|test-token|fake")
+ALLOWED = re.compile(
+    r"(?i)example|placeholder|dummy|changeme|not-a-secret|midtier@|airflow:airflow|"
+    r"postgres:postgres|user:pass@|test-token|fake"
+)
 
 
 def _tracked_files() -> list[Path]:
     try:
-        listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+        listed = subprocess.run(
+            ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+        )
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("not a git checkout")
     return [ROOT / name for name in listed.stdout.decode().split("\0") if name]
@@ -85,7 +109,7 @@ def test_no_secret_is_tracked_in_git():
             continue
         for kind, pattern in SECRET_PATTERNS.items():
             for match in pattern.finditer(text):
-                line = text[text.rfind("\n", 0, match.start()) + 1: text.find("\n", match.end())]
+                line = text[text.rfind("\n", 0, match.start()) + 1 : text.find("\n", match.end())]
                 if not ALLOWED.search(line):
                     found.append(f"{path.relative_to(ROOT)}: {kind}: {line.strip()[:120]}")
     assert not found, "\n".join(found)
@@ -114,6 +138,7 @@ def test_airflow_binds_to_loopback_by_default(monkeypatch):
 
 def test_registry_edit_tokens_are_stored_hashed():
     from midtier import registry
+
     token = registry.new_token()
     assert registry.token_hash(token) != token
     assert len(registry.token_hash(token)) == 64

@@ -28,7 +28,9 @@ RETRY_TIMES = 2  # scrapers/settings.py
 def _crawl(source: str, base_url: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "midtier", "crawl", source, "--base-url", base_url],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "MIDTIER_DOWNLOAD_TIMEOUT": str(DOWNLOAD_TIMEOUT)},
     )
 
@@ -85,20 +87,31 @@ def loaded(db, tmp_path):
     (tmp_path / "api").write_bytes(REMOTEOK_API.read_bytes())
     with serve_directory(tmp_path) as base_url:
         assert _crawl("remoteok", base_url).returncode == 0
-    return _rows(db, "select source_posting_id, content_hash, closed_at, missed_crawls from raw.postings order by 1")
+    return _rows(
+        db,
+        "select source_posting_id, content_hash, closed_at, missed_crawls from raw.postings order by 1",
+    )
 
 
 def _last_run(db):
-    return _rows(db, "select crawl_run_id, status, http_errors, items_rejected from raw.crawl_runs "
-                     "order by started_at desc limit 1")[0]
+    return _rows(
+        db,
+        "select crawl_run_id, status, http_errors, items_rejected from raw.crawl_runs "
+        "order by started_at desc limit 1",
+    )[0]
 
 
-@pytest.mark.parametrize("mode, attempts, error", [
-    pytest.param("hang", 1 + RETRY_TIMES, "TimeoutError", marks=pytest.mark.slow),
-    ("throttle", 1 + RETRY_TIMES, "HTTP 429"),
-    ("redirect_loop", 1, "redirect"),
-])
-def test_a_misbehaving_source_fails_after_bounded_retries_and_is_recorded(db, loaded, mode, attempts, error):
+@pytest.mark.parametrize(
+    "mode, attempts, error",
+    [
+        pytest.param("hang", 1 + RETRY_TIMES, "TimeoutError", marks=pytest.mark.slow),
+        ("throttle", 1 + RETRY_TIMES, "HTTP 429"),
+        ("redirect_loop", 1, "redirect"),
+    ],
+)
+def test_a_misbehaving_source_fails_after_bounded_retries_and_is_recorded(
+    db, loaded, mode, attempts, error
+):
     with misbehaving(mode) as (base_url, hits):
         started = time.monotonic()
         result = _crawl("remoteok", base_url)
@@ -107,7 +120,7 @@ def test_a_misbehaving_source_fails_after_bounded_retries_and_is_recorded(db, lo
     assert result.returncode != 0
     run_id, status, http_errors, rejected = _last_run(db)
     assert (status, http_errors, rejected) == ("failed", 1, 1)
-    (message,), = _rows(db, "select error from raw.rejects where crawl_run_id = %s", (run_id,))
+    ((message,),) = _rows(db, "select error from raw.rejects where crawl_run_id = %s", (run_id,))
     assert error.lower() in message.lower()
     if mode == "redirect_loop":
         assert 1 < len(hits) <= 6  # the first request + REDIRECT_MAX_TIMES (5)
@@ -115,8 +128,14 @@ def test_a_misbehaving_source_fails_after_bounded_retries_and_is_recorded(db, lo
         assert len(hits) == attempts
     assert elapsed < 120  # bounded: no endless retrying
     # The failed crawl closed nothing and changed nothing it had loaded before.
-    assert _rows(db, "select source_posting_id, content_hash, closed_at, missed_crawls "
-                     "from raw.postings order by 1") == loaded
+    assert (
+        _rows(
+            db,
+            "select source_posting_id, content_hash, closed_at, missed_crawls "
+            "from raw.postings order by 1",
+        )
+        == loaded
+    )
 
 
 @pytest.mark.slow

@@ -7,11 +7,16 @@ import subprocess
 import sys
 
 
-def crawl(source: str, base_url: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def crawl(
+    source: str, base_url: str, *args: str, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """`python -m midtier crawl SOURCE ARGS --base-url BASE_URL`, as a user would run it."""
     return subprocess.run(
         [sys.executable, "-m", "midtier", "crawl", source, *args, "--base-url", base_url],
-        capture_output=True, text=True, timeout=300, env=env if env is not None else os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env if env is not None else os.environ.copy(),
     )
 
 

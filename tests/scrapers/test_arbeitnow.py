@@ -179,7 +179,9 @@ def test_truncated_json_yields_exactly_one_reject(spider):
     assert reject["error"].startswith("response is not valid JSON")
 
 
-@pytest.mark.parametrize("body", ['[]', '{"message": "Too Many Attempts."}', '{"data": {"slug": "x"}}'])
+@pytest.mark.parametrize(
+    "body", ["[]", '{"message": "Too Many Attempts."}', '{"data": {"slug": "x"}}']
+)
 def test_a_body_without_a_data_list_yields_one_reject(spider, body):
     [reject] = spider.parse(body_of(body))
     assert isinstance(reject, RejectItem)
@@ -189,14 +191,18 @@ def test_a_body_without_a_data_list_yields_one_reject(spider, body):
 def test_bad_jobs_are_rejected_one_by_one_and_the_rest_go_on(spider):
     items = list(spider.parse(recorded("page_bad_elements.json")))
     assert [item["source_posting_id"] for item in postings_in(items)] == [
-        "senior-python-developer-berlin-412233", "werkstudent-data-engineering-hamburg-412201",
+        "senior-python-developer-berlin-412233",
+        "werkstudent-data-engineering-hamburg-412201",
     ]
     rejects = [(item["payload"], item["error"]) for item in items if isinstance(item, RejectItem)]
     assert rejects == [
         ('"unexpected text element"', "job is not a JSON object"),
         ("42", "job is not a JSON object"),
-        ('{"company_name": "Nobody", "title": "Posting without a slug", '
-         '"url": "https://www.arbeitnow.com/jobs/companies/nobody/x"}', "job has no slug"),
+        (
+            '{"company_name": "Nobody", "title": "Posting without a slug", '
+            '"url": "https://www.arbeitnow.com/jobs/companies/nobody/x"}',
+            "job has no slug",
+        ),
     ]
 
 
@@ -210,19 +216,28 @@ def test_the_demo_page_is_a_terminal_page_without_rejects(spider):
 
 # -- end to end: `midtier crawl arbeitnow --base-url` against a loopback replay ----------------
 
+
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
     return crawl("arbeitnow", base_url)
 
 
-def test_crawl_against_a_server_ignoring_page_numbers_ends_and_a_second_crawl_adds_nothing(db, tmp_path):
+def test_crawl_against_a_server_ignoring_page_numbers_ends_and_a_second_crawl_adds_nothing(
+    db, tmp_path
+):
     (tmp_path / "api").mkdir()
-    shutil.copy(FIXTURES / "page1.json", tmp_path / "api" / "job-board-api")  # always has a next link
+    shutil.copy(
+        FIXTURES / "page1.json", tmp_path / "api" / "job-board-api"
+    )  # always has a next link
     slugs = {record["slug"] for record in records("page1.json")}
     with serve_directory(tmp_path) as base_url:
         first = _crawl(base_url)
         assert first.returncode == 0, first.stderr
-        ids = {row[0] for row in _rows(db, "select source_posting_id from raw.postings "
-                                                   "where source = 'arbeitnow'")}
+        ids = {
+            row[0]
+            for row in _rows(
+                db, "select source_posting_id from raw.postings where source = 'arbeitnow'"
+            )
+        }
         assert ids == slugs
         run = _rows(db, "select status, items_seen, items_new, items_rejected from raw.crawl_runs")
         assert run == [("succeeded", len(slugs), len(slugs), 0)]
@@ -230,6 +245,8 @@ def test_crawl_against_a_server_ignoring_page_numbers_ends_and_a_second_crawl_ad
         second = _crawl(base_url)
     assert second.returncode == 0, second.stderr
     assert _rows(db, "select count(*) from raw.postings") == [(len(slugs),)]
-    latest = _rows(db, "select status, items_seen, items_new from raw.crawl_runs "
-                       "order by started_at desc limit 1")
+    latest = _rows(
+        db,
+        "select status, items_seen, items_new from raw.crawl_runs order by started_at desc limit 1",
+    )
     assert latest == [("succeeded", len(slugs), 0)]

@@ -25,9 +25,11 @@ def _crawl(base_url: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def site(tmp_path):
     """A directory served at the real paths; put a fixture at `api` to serve it at /api."""
+
     def serve(fixture: str):
         shutil.copy(FIXTURES / fixture, tmp_path / "api")
         return serve_directory(tmp_path)
+
     return serve
 
 
@@ -39,7 +41,9 @@ def test_crawl_loads_every_job_and_no_legal_notice(db, site):
     assert result.returncode == 0, result.stderr
     ids = {row[0] for row in _rows(db, "select source_posting_id from raw.postings")}
     assert ids == {str(job["id"]) for job in jobs}
-    run = _rows(db, "select status, items_seen, items_new, items_rejected, base_url from raw.crawl_runs")
+    run = _rows(
+        db, "select status, items_seen, items_new, items_rejected, base_url from raw.crawl_runs"
+    )
     assert run == [("succeeded", len(jobs), len(jobs), 0, base_url)]
 
 
@@ -49,8 +53,9 @@ def test_second_identical_crawl_adds_nothing(db, site):
         before = _rows(db, "select count(*) from raw.postings")
         _crawl(base_url)
     assert _rows(db, "select count(*) from raw.postings") == before
-    latest = _rows(db, "select items_new, items_unchanged from raw.crawl_runs "
-                       "order by started_at desc limit 1")
+    latest = _rows(
+        db, "select items_new, items_unchanged from raw.crawl_runs order by started_at desc limit 1"
+    )
     assert latest == [(0, before[0][0])]
 
 
@@ -60,7 +65,7 @@ def test_malformed_response_is_kept_in_rejects_and_the_run_recorded_failed(db, s
 
     assert result.returncode == 1
     assert _rows(db, "select status from raw.crawl_runs") == [("failed",)]
-    (payload, error), = _rows(db, "select payload, error from raw.rejects")
+    ((payload, error),) = _rows(db, "select payload, error from raw.rejects")
     assert "not valid JSON" in error
     assert payload == (FIXTURES / "api_truncated.json").read_text(encoding="utf-8")
 

@@ -24,8 +24,10 @@ from tests.scrapers.crawling import rows as _rows
 FIXTURES = Path(__file__).parent / "fixtures" / "freelancer"
 DEMO = Path(__file__).parents[2] / "midtier" / "demo_data" / "freelancer"
 PAGE = DEMO / "api" / "projects" / "0.1" / "projects" / "active" / "index.html"
-API_URL = ("https://www.freelancer.com/api/projects/0.1/projects/active/"
-           "?compact=true&job_details=true&full_description=true&limit=50&offset=0")
+API_URL = (
+    "https://www.freelancer.com/api/projects/0.1/projects/active/"
+    "?compact=true&job_details=true&full_description=true&limit=50&offset=0"
+)
 
 
 def recorded(path: Path = PAGE, url: str = API_URL) -> TextResponse:
@@ -67,7 +69,9 @@ def test_every_project_becomes_one_posting(items):
 def test_a_posting_carries_the_project_fields(postings):
     posting = postings["40112358"]
     assert posting["source"] == "freelancer"
-    assert posting["url"] == "https://www.freelancer.com/projects/python/Django-REST-API-for-inventory"
+    assert (
+        posting["url"] == "https://www.freelancer.com/projects/python/Django-REST-API-for-inventory"
+    )
     assert posting["title"] == "Django REST API for inventory app"
     assert posting["tags"] == ["Python", "Django", "SQL"]
     assert posting["employment_type"] == "fixed"
@@ -78,7 +82,9 @@ def test_a_posting_carries_the_project_fields(postings):
 def test_the_full_plain_text_description_is_kept(postings):
     posting = postings["40112358"]
     assert posting["description_text"] == posting["description_html"]
-    assert posting["description_text"].endswith("Please include examples of similar APIs in your bid.")
+    assert posting["description_text"].endswith(
+        "Please include examples of similar APIs in your bid."
+    )
 
 
 def test_a_fixed_budget_is_per_project_in_its_currency(postings):
@@ -99,14 +105,22 @@ def test_a_budget_without_maximum_keeps_the_minimum(spider):
     project = {**projects()[0], "budget": {"minimum": 10}}
     body = json.dumps({"status": "success", "result": {"projects": [project], "total_count": 1}})
     [posting] = spider.parse(body_of(body))
-    assert (posting["salary_min"], posting["salary_max"], posting["salary_currency"]) == (10, None, "USD")
+    assert (posting["salary_min"], posting["salary_max"], posting["salary_currency"]) == (
+        10,
+        None,
+        "USD",
+    )
 
 
 def test_no_budget_means_no_currency_or_period(spider):
     project = {key: value for key, value in projects()[0].items() if key != "budget"}
     body = json.dumps({"status": "success", "result": {"projects": [project], "total_count": 1}})
     [posting] = spider.parse(body_of(body))
-    assert (posting["salary_min"], posting["salary_currency"], posting["salary_period"]) == (None, None, None)
+    assert (posting["salary_min"], posting["salary_currency"], posting["salary_period"]) == (
+        None,
+        None,
+        None,
+    )
 
 
 def test_the_preview_is_used_when_there_is_no_full_description(spider):
@@ -127,8 +141,10 @@ def test_a_short_page_is_the_last(items):
 def test_a_full_page_asks_for_the_next_offset_through_base_url():
     spider = FreelancerSpider(limit=5, base_url="http://127.0.0.1:8765")
     [request] = [out for out in spider.parse(recorded()) if isinstance(out, scrapy.Request)]
-    assert request.url == ("http://127.0.0.1:8765/api/projects/0.1/projects/active/"
-                           "?compact=true&job_details=true&full_description=true&limit=5&offset=5")
+    assert request.url == (
+        "http://127.0.0.1:8765/api/projects/0.1/projects/active/"
+        "?compact=true&job_details=true&full_description=true&limit=5&offset=5"
+    )
     assert request.cb_kwargs == {"offset": 5}
 
 
@@ -151,8 +167,10 @@ def test_an_empty_page_ends_the_crawl(spider):
 def test_an_error_status_yields_one_reject_with_the_message(spider):
     [reject] = spider.parse(recorded(FIXTURES / "active_error.json"))
     assert isinstance(reject, RejectItem)
-    assert reject["error"] == ("API status 'error': You must provide a valid limit between 0 and 100 "
-                               "(ProjectExceptionCodes.INVALID_LIMIT)")
+    assert reject["error"] == (
+        "API status 'error': You must provide a valid limit between 0 and 100 "
+        "(ProjectExceptionCodes.INVALID_LIMIT)"
+    )
 
 
 def test_truncated_json_yields_exactly_one_reject(spider):
@@ -168,7 +186,10 @@ def test_a_result_without_projects_is_rejected(spider):
 
 def test_bad_projects_are_rejected_one_by_one_and_the_rest_go_on(spider):
     items = list(spider.parse(recorded(FIXTURES / "active_bad_projects.json")))
-    assert [item["source_posting_id"] for item in items if isinstance(item, PostingItem)] == ["40112358", "40112377"]
+    assert [item["source_posting_id"] for item in items if isinstance(item, PostingItem)] == [
+        "40112358",
+        "40112377",
+    ]
     assert [(r["payload"], r["error"]) for r in items if isinstance(r, RejectItem)] == [
         ('"not a project"', "project is not a JSON object"),
         ("7", "project is not a JSON object"),
@@ -184,6 +205,7 @@ def test_the_demo_page_parses_without_rejects(spider):
 
 # -- end to end: `midtier crawl freelancer` against a loopback copy of the API ----------------------
 
+
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
     return crawl("freelancer", base_url)
 
@@ -193,11 +215,17 @@ def test_crawl_loads_every_project_and_a_second_crawl_adds_none(db):
     with serve_directory(DEMO) as base_url:
         first = _crawl(base_url)
         assert first.returncode == 0, first.stderr
-        assert {row[0] for row in _rows(db, "select source_posting_id from raw.postings")} == expected
-        assert _rows(db, "select status, items_seen, items_new, items_rejected, base_url from raw.crawl_runs") == [
-            ("succeeded", len(expected), len(expected), 0, base_url)]
+        assert {
+            row[0] for row in _rows(db, "select source_posting_id from raw.postings")
+        } == expected
+        assert _rows(
+            db, "select status, items_seen, items_new, items_rejected, base_url from raw.crawl_runs"
+        ) == [("succeeded", len(expected), len(expected), 0, base_url)]
         second = _crawl(base_url)
     assert second.returncode == 0, second.stderr
     assert _rows(db, "select count(*) from raw.postings") == [(len(expected),)]
-    assert _rows(db, "select status, items_new, items_unchanged from raw.crawl_runs "
-                     "order by started_at desc limit 1") == [("succeeded", 0, len(expected))]
+    assert _rows(
+        db,
+        "select status, items_new, items_unchanged from raw.crawl_runs "
+        "order by started_at desc limit 1",
+    ) == [("succeeded", 0, len(expected))]

@@ -26,21 +26,41 @@ from tests.scrapers.recordings import replay_tree
 FIXTURES = replay_tree("github")  # the demo recordings and the test-only ones
 DEMO = Path(__file__).parents[2] / "midtier" / "demo_data" / "github"
 SEARCH_URL = "https://api.github.com/search/issues?q=label%3Abounty%20state%3Aopen%20type%3Aissue&per_page=50"
-REPO_URL = "https://api.github.com/repos/tidewater-oss/pgsync/issues?labels=bounty&state=open&per_page=50"
+REPO_URL = (
+    "https://api.github.com/repos/tidewater-oss/pgsync/issues?labels=bounty&state=open&per_page=50"
+)
 SEARCH = DEMO / "search" / "issues"
-ISSUES = ["3615529001", "3618830412", "3620014877", "3622190345", "3624405512", "3625001122",
-          "3626110099", "3627650021", "3628100733"]  # the recorded page minus its pull request
+ISSUES = [
+    "3615529001",
+    "3618830412",
+    "3620014877",
+    "3622190345",
+    "3624405512",
+    "3625001122",
+    "3626110099",
+    "3627650021",
+    "3628100733",
+]  # the recorded page minus its pull request
 
 
-def recorded(path: Path = SEARCH, url: str = SEARCH_URL, headers: dict | None = None,
-             body: bytes | None = None) -> TextResponse:
-    return TextResponse(url=url, body=path.read_bytes() if body is None else body,
-                        encoding="utf-8", headers=headers or {})
+def recorded(
+    path: Path = SEARCH,
+    url: str = SEARCH_URL,
+    headers: dict | None = None,
+    body: bytes | None = None,
+) -> TextResponse:
+    return TextResponse(
+        url=url,
+        body=path.read_bytes() if body is None else body,
+        encoding="utf-8",
+        headers=headers or {},
+    )
 
 
 def start_requests(spider: GithubSpider) -> list[scrapy.Request]:
     async def collect():
         return [request async for request in spider.start()]
+
     return asyncio.run(collect())
 
 
@@ -69,7 +89,9 @@ def test_start_urls_are_the_real_search_queries():
 def test_queries_and_repos_are_configurable():
     spider = GithubSpider(queries="label:bounty language:rust", repos="tidewater-oss/pgsync")
     assert spider.start_urls == [
-        "https://api.github.com/search/issues?q=label%3Abounty%20language%3Arust&per_page=50", REPO_URL]
+        "https://api.github.com/search/issues?q=label%3Abounty%20language%3Arust&per_page=50",
+        REPO_URL,
+    ]
 
 
 def test_every_issue_becomes_one_posting_and_pull_requests_are_skipped(items):
@@ -100,13 +122,19 @@ def test_an_amount_label_is_the_budget_text(postings):
     assert postings["3622190345"]["budget_text"] == "bounty-$300"
 
 
-@pytest.mark.parametrize("issue_id, budget_text", [
-    ("3618830412", "**Bounty: $500** (paid via GitHub Sponsors once merged)"),
-    ("3620014877", "## 💎 $150 bounty • OpenMeter"),
-    ("3624405512", "Price: 450 USD, paid on merge. Hardware can be shipped to you (EU only)."),
-    ("3625001122", "Reward: €200 via Open Collective."),
-    ("3627650021", "This is a paid task: $75/hour, estimated 6–8 hours. Reach out in the issue before starting."),
-])
+@pytest.mark.parametrize(
+    "issue_id, budget_text",
+    [
+        ("3618830412", "**Bounty: $500** (paid via GitHub Sponsors once merged)"),
+        ("3620014877", "## 💎 $150 bounty • OpenMeter"),
+        ("3624405512", "Price: 450 USD, paid on merge. Hardware can be shipped to you (EU only)."),
+        ("3625001122", "Reward: €200 via Open Collective."),
+        (
+            "3627650021",
+            "This is a paid task: $75/hour, estimated 6–8 hours. Reach out in the issue before starting.",
+        ),
+    ],
+)
 def test_a_bounty_line_in_the_body_is_the_budget_text(postings, issue_id, budget_text):
     assert postings[issue_id]["budget_text"] == budget_text
 
@@ -122,58 +150,87 @@ def test_no_structured_pay_is_made_up(postings):
 
 
 def test_the_payload_is_the_untouched_issue(items):
-    records = [r for r in json.loads(SEARCH.read_text(encoding="utf-8"))["items"] if "pull_request" not in r]
+    records = [
+        r
+        for r in json.loads(SEARCH.read_text(encoding="utf-8"))["items"]
+        if "pull_request" not in r
+    ]
     assert [item["payload"] for item in items] == records
 
 
 def test_the_repository_issues_listing_is_a_bare_array(spider):
-    items = list(spider.parse(recorded(FIXTURES / "repos" / "tidewater-oss" / "pgsync" / "issues", REPO_URL)))
+    items = list(
+        spider.parse(recorded(FIXTURES / "repos" / "tidewater-oss" / "pgsync" / "issues", REPO_URL))
+    )
     assert [item["source_posting_id"] for item in items] == ["3615529001"]
     assert items[0]["company"] == "tidewater-oss"
 
 
 def test_an_issue_seen_in_an_earlier_listing_is_not_yielded_twice(spider):
     list(spider.parse(recorded()))
-    assert list(spider.parse(recorded(FIXTURES / "repos" / "tidewater-oss" / "pgsync" / "issues", REPO_URL))) == []
+    assert (
+        list(
+            spider.parse(
+                recorded(FIXTURES / "repos" / "tidewater-oss" / "pgsync" / "issues", REPO_URL)
+            )
+        )
+        == []
+    )
 
 
 def _full_page(link: str | None, first_id: int = 1) -> TextResponse:
     template = json.loads(SEARCH.read_text(encoding="utf-8"))["items"][0]
     items = [{**template, "id": first_id + n, "number": n} for n in range(50)]
     headers = {"Link": link} if link else {}
-    return recorded(body=json.dumps({"total_count": 500, "incomplete_results": False, "items": items}).encode(),
-                    headers=headers)
+    return recorded(
+        body=json.dumps({"total_count": 500, "incomplete_results": False, "items": items}).encode(),
+        headers=headers,
+    )
 
 
-NEXT = ('<https://api.github.com/search/issues?q=label%3Abounty&per_page=50&page=2>; rel="next", '
-        '<https://api.github.com/search/issues?q=label%3Abounty&per_page=50&page=10>; rel="last"')
+NEXT = (
+    '<https://api.github.com/search/issues?q=label%3Abounty&per_page=50&page=2>; rel="next", '
+    '<https://api.github.com/search/issues?q=label%3Abounty&per_page=50&page=10>; rel="last"'
+)
 
 
 def test_a_full_page_with_a_next_link_is_followed_through_base_url():
     spider = GithubSpider(base_url="http://127.0.0.1:8765")
-    [request] = [out for out in spider.parse(_full_page(NEXT), seen=set()) if isinstance(out, scrapy.Request)]
+    [request] = [
+        out for out in spider.parse(_full_page(NEXT), seen=set()) if isinstance(out, scrapy.Request)
+    ]
     assert request.url == "http://127.0.0.1:8765/search/issues?q=label%3Abounty&per_page=50&page=2"
     assert request.callback == spider.parse
 
 
 def test_no_next_link_ends_the_listing(spider):
-    assert not [out for out in spider.parse(_full_page(None), seen=set()) if isinstance(out, scrapy.Request)]
+    assert not [
+        out for out in spider.parse(_full_page(None), seen=set()) if isinstance(out, scrapy.Request)
+    ]
 
 
 def test_a_short_page_ends_the_listing(spider):
     response = recorded(headers={"Link": NEXT})
-    assert not [out for out in spider.parse(response, seen=set()) if isinstance(out, scrapy.Request)]
+    assert not [
+        out for out in spider.parse(response, seen=set()) if isinstance(out, scrapy.Request)
+    ]
 
 
 def test_a_server_repeating_the_same_page_ends_the_listing(spider):
     seen: set[str] = set()
-    first = [out for out in spider.parse(_full_page(NEXT), seen=seen) if isinstance(out, scrapy.Request)]
-    again = [out for out in spider.parse(_full_page(NEXT), seen=seen) if isinstance(out, scrapy.Request)]
+    first = [
+        out for out in spider.parse(_full_page(NEXT), seen=seen) if isinstance(out, scrapy.Request)
+    ]
+    again = [
+        out for out in spider.parse(_full_page(NEXT), seen=seen) if isinstance(out, scrapy.Request)
+    ]
     assert len(first) == 1 and again == []
 
 
 def test_an_exhausted_rate_limit_stops_after_the_page(spider):
-    response = recorded(headers={"Link": NEXT, "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1795190400"})
+    response = recorded(
+        headers={"Link": NEXT, "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1795190400"}
+    )
     outputs = []
     with pytest.raises(CloseSpider):
         for output in spider.parse(response, seen=set()):
@@ -183,9 +240,14 @@ def test_an_exhausted_rate_limit_stops_after_the_page(spider):
 
 def test_a_rate_limited_403_is_recorded_and_stops_the_crawl(spider):
     request = scrapy.Request(SEARCH_URL)
-    response = TextResponse(url=SEARCH_URL, status=403, request=request, encoding="utf-8",
-                            body=(FIXTURES / "rate_limited.json").read_bytes(),
-                            headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1795190400"})
+    response = TextResponse(
+        url=SEARCH_URL,
+        status=403,
+        request=request,
+        encoding="utf-8",
+        body=(FIXTURES / "rate_limited.json").read_bytes(),
+        headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1795190400"},
+    )
     try:
         raise HttpError(response)
     except HttpError:
@@ -224,11 +286,15 @@ def test_an_error_object_yields_one_reject_with_its_message(spider):
 
 def test_bad_issues_are_rejected_one_by_one_and_the_rest_go_on(spider):
     good = json.loads(SEARCH.read_text(encoding="utf-8"))["items"][0]
-    body = json.dumps({"total_count": 3, "incomplete_results": False,
-                       "items": ["text", {"title": "no id"}, good]}).encode()
+    body = json.dumps(
+        {"total_count": 3, "incomplete_results": False, "items": ["text", {"title": "no id"}, good]}
+    ).encode()
     items = list(spider.parse(recorded(body=body)))
     assert [type(item) for item in items] == [RejectItem, RejectItem, PostingItem]
-    assert [item["error"] for item in items[:2]] == ["issue is not a JSON object", "issue has no id"]
+    assert [item["error"] for item in items[:2]] == [
+        "issue is not a JSON object",
+        "issue has no id",
+    ]
 
 
 def test_the_demo_listing_parses_without_rejects(spider):
@@ -239,6 +305,7 @@ def test_the_demo_listing_parses_without_rejects(spider):
 
 # -- end to end: `midtier crawl github` against a loopback copy of the API -------------------------
 
+
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key != "GITHUB_TOKEN"}
     return crawl("github", base_url, env=env)
@@ -248,11 +315,17 @@ def test_crawl_loads_every_issue_and_a_second_crawl_adds_none(db):
     with serve_directory(FIXTURES) as base_url:
         first = _crawl(base_url)
         assert first.returncode == 0, first.stderr
-        assert sorted(row[0] for row in _rows(db, "select source_posting_id from raw.postings")) == sorted(ISSUES)
-        assert _rows(db, "select status, items_seen, items_new, items_rejected, base_url from raw.crawl_runs") == [
-            ("succeeded", len(ISSUES), len(ISSUES), 0, base_url)]
+        assert sorted(
+            row[0] for row in _rows(db, "select source_posting_id from raw.postings")
+        ) == sorted(ISSUES)
+        assert _rows(
+            db, "select status, items_seen, items_new, items_rejected, base_url from raw.crawl_runs"
+        ) == [("succeeded", len(ISSUES), len(ISSUES), 0, base_url)]
         second = _crawl(base_url)
     assert second.returncode == 0, second.stderr
     assert _rows(db, "select count(*) from raw.postings") == [(len(ISSUES),)]
-    assert _rows(db, "select status, items_new, items_unchanged from raw.crawl_runs "
-                     "order by started_at desc limit 1") == [("succeeded", 0, len(ISSUES))]
+    assert _rows(
+        db,
+        "select status, items_new, items_unchanged from raw.crawl_runs "
+        "order by started_at desc limit 1",
+    ) == [("succeeded", 0, len(ISSUES))]

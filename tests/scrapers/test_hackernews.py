@@ -27,11 +27,24 @@ from tests.scrapers.recordings import replay_tree
 FIXTURES = replay_tree("hackernews")  # the demo recordings and the test-only ones
 DEMO = Path(__file__).parents[2] / "midtier" / "demo_data" / "hackernews"
 USER_URL = "https://hacker-news.firebaseio.com/v0/user/whoishiring.json"
-HIRING_POSTINGS = ["51433012", "51433120", "51433244", "51433301", "51433388", "51433610",
-                   "51433702", "51433815", "51433920"]
+HIRING_POSTINGS = [
+    "51433012",
+    "51433120",
+    "51433244",
+    "51433301",
+    "51433388",
+    "51433610",
+    "51433702",
+    "51433815",
+    "51433920",
+]
 FREELANCER_POSTINGS = ["51434101", "51434222", "51434333"]
-WHO_IS_HIRING = {"id": 51432810, "title": "Ask HN: Who is hiring? (November 2026)",
-                 "time": 1793635241, "kind": "who-is-hiring"}
+WHO_IS_HIRING = {
+    "id": 51432810,
+    "title": "Ask HN: Who is hiring? (November 2026)",
+    "time": 1793635241,
+    "kind": "who-is-hiring",
+}
 
 
 def response_for(url: str, body: bytes, request: scrapy.Request | None = None) -> TextResponse:
@@ -45,6 +58,7 @@ def item_response(item_id: int | str, root: Path = FIXTURES) -> TextResponse:
 
 def replay(spider: HackerNewsSpider, root: Path = FIXTURES):
     """Run the spider's request chain against a directory; return (items, fetched URLs)."""
+
     async def start():
         return [request async for request in spider.start()]
 
@@ -78,24 +92,34 @@ def postings(crawled) -> dict[str, PostingItem]:
 
 def test_the_latest_hiring_and_freelancer_threads_give_every_posting(crawled):
     items, _ = crawled
-    assert sorted(item["source_posting_id"] for item in items) == sorted(HIRING_POSTINGS + FREELANCER_POSTINGS)
+    assert sorted(item["source_posting_id"] for item in items) == sorted(
+        HIRING_POSTINGS + FREELANCER_POSTINGS
+    )
     assert all(isinstance(item, PostingItem) for item in items)
 
 
 def test_story_scanning_stops_once_both_threads_are_found(crawled):
     _, fetched = crawled
-    stories = [url for url in fetched if url.rsplit("/", 1)[-1] in ("51432810.json", "51432809.json",
-                                                                   "51432808.json", "51012340.json")]
-    assert stories == ["https://hacker-news.firebaseio.com/v0/item/51432810.json",
-                       "https://hacker-news.firebaseio.com/v0/item/51432809.json"]
+    stories = [
+        url
+        for url in fetched
+        if url.rsplit("/", 1)[-1]
+        in ("51432810.json", "51432809.json", "51432808.json", "51012340.json")
+    ]
+    assert stories == [
+        "https://hacker-news.firebaseio.com/v0/item/51432810.json",
+        "https://hacker-news.firebaseio.com/v0/item/51432809.json",
+    ]
 
 
 def test_a_posting_carries_the_comment_fields(postings):
     posting = postings["51433012"]
     assert posting["source"] == "hackernews"
     assert posting["url"] == "https://news.ycombinator.com/item?id=51433012"
-    assert posting["title"] == ("Northwind Data | Senior Python Engineer (Contract) | Remote (EU timezones)"
-                                " | Contract, 6 months | €80–95/hour")
+    assert posting["title"] == (
+        "Northwind Data | Senior Python Engineer (Contract) | Remote (EU timezones)"
+        " | Contract, 6 months | €80–95/hour"
+    )
     assert posting["company"] == "Northwind Data"
     assert posting["location"] == "Remote (EU timezones)"
     assert posting["employment_type"] == "Contract, 6 months"
@@ -114,12 +138,19 @@ def test_the_description_is_the_comment_html_as_given(postings):
 
 def test_no_structured_pay_is_made_up(postings):
     for posting in postings.values():
-        assert (posting["salary_min"], posting["salary_max"], posting["salary_currency"],
-                posting["salary_period"]) == (None, None, None, None)
+        assert (
+            posting["salary_min"],
+            posting["salary_max"],
+            posting["salary_currency"],
+            posting["salary_period"],
+        ) == (None, None, None, None)
 
 
 def test_pay_in_the_body_is_taken_from_its_clause(postings):
-    assert postings["51433301"]["budget_text"] == "Rate: $110/hr, ~20 hrs/week for 3 months, likely to extend."
+    assert (
+        postings["51433301"]["budget_text"]
+        == "Rate: $110/hr, ~20 hrs/week for 3 months, likely to extend."
+    )
 
 
 def test_several_places_and_a_salary_range_stay_as_written(postings):
@@ -135,8 +166,10 @@ def test_a_posting_without_pay_has_no_budget_text(postings):
 
 def test_a_header_without_pipes_is_the_title_and_names_no_company(postings):
     posting = postings["51433815"]
-    assert posting["title"] == ("Orchard Health (YC W24) is hiring a DevOps engineer to own our AWS + "
-                                "Terraform setup. Remote within US/Canada.")
+    assert posting["title"] == (
+        "Orchard Health (YC W24) is hiring a DevOps engineer to own our AWS + "
+        "Terraform setup. Remote within US/Canada."
+    )
     assert posting["company"] is None
     assert posting["budget_text"] == "Salary range is $150k–$185k plus equity."
 
@@ -164,9 +197,14 @@ def test_a_freelancer_posting_keeps_rate_and_place(postings):
 
 def test_the_payload_is_the_comment_and_its_thread(postings):
     payload = postings["51434333"]["payload"]
-    assert payload["comment"] == json.loads((FIXTURES / "v0" / "item" / "51434333.json").read_text())
-    assert payload["thread"] == {"id": 51432809, "time": 1793635241,
-                                 "title": "Ask HN: Freelancer? Seeking freelancer? (November 2026)"}
+    assert payload["comment"] == json.loads(
+        (FIXTURES / "v0" / "item" / "51434333.json").read_text()
+    )
+    assert payload["thread"] == {
+        "id": 51432809,
+        "time": 1793635241,
+        "title": "Ask HN: Freelancer? Seeking freelancer? (November 2026)",
+    }
 
 
 def test_more_months_skip_who_wants_to_be_hired():
@@ -195,7 +233,9 @@ def test_a_server_answering_every_path_with_one_story_still_ends():
         request = pending.pop(0)
         requests += 1
         assert requests < 100
-        for output in request.callback(response_for(request.url, story, request), **request.cb_kwargs):
+        for output in request.callback(
+            response_for(request.url, story, request), **request.cb_kwargs
+        ):
             if isinstance(output, scrapy.Request):
                 pending.append(output)
     kids = len(json.loads(story)["kids"])
@@ -209,8 +249,10 @@ def test_a_null_item_yields_nothing(spider):
 
 def test_truncated_json_yields_exactly_one_reject(spider):
     body = (FIXTURES / "item_truncated.json").read_bytes()
-    [reject] = spider.parse_comment(response_for("https://hacker-news.firebaseio.com/v0/item/51433120.json", body),
-                                    thread=WHO_IS_HIRING)
+    [reject] = spider.parse_comment(
+        response_for("https://hacker-news.firebaseio.com/v0/item/51433120.json", body),
+        thread=WHO_IS_HIRING,
+    )
     assert isinstance(reject, RejectItem)
     assert reject["source"] == "hackernews"
     assert reject["payload"] == body.decode("utf-8")
@@ -218,15 +260,19 @@ def test_truncated_json_yields_exactly_one_reject(spider):
 
 
 def test_a_comment_that_is_not_an_object_is_rejected(spider):
-    [reject] = spider.parse_comment(response_for("https://hacker-news.firebaseio.com/v0/item/2.json", b"[1, 2]"),
-                                    thread=WHO_IS_HIRING)
+    [reject] = spider.parse_comment(
+        response_for("https://hacker-news.firebaseio.com/v0/item/2.json", b"[1, 2]"),
+        thread=WHO_IS_HIRING,
+    )
     assert reject["error"] == "comment is not a JSON object"
 
 
 def test_a_comment_without_id_is_rejected(spider):
     body = b'{"by": "someone", "text": "Acme | Dev | REMOTE", "type": "comment", "time": 1}'
-    [reject] = spider.parse_comment(response_for("https://hacker-news.firebaseio.com/v0/item/3.json", body),
-                                    thread=WHO_IS_HIRING)
+    [reject] = spider.parse_comment(
+        response_for("https://hacker-news.firebaseio.com/v0/item/3.json", body),
+        thread=WHO_IS_HIRING,
+    )
     assert reject["error"] == "comment has no id"
 
 
@@ -243,6 +289,7 @@ def test_the_demo_threads_parse_without_rejects():
 
 # -- end to end: `midtier crawl hackernews` against a loopback copy of the API ---------------------
 
+
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
     return crawl("hackernews", base_url)
 
@@ -252,11 +299,17 @@ def test_crawl_loads_every_posting_and_a_second_crawl_adds_none(db):
     with serve_directory(FIXTURES) as base_url:
         first = _crawl(base_url)
         assert first.returncode == 0, first.stderr
-        assert {row[0] for row in _rows(db, "select source_posting_id from raw.postings")} == expected
-        assert _rows(db, "select status, items_seen, items_new, items_rejected, base_url from raw.crawl_runs") == [
-            ("succeeded", len(expected), len(expected), 0, base_url)]
+        assert {
+            row[0] for row in _rows(db, "select source_posting_id from raw.postings")
+        } == expected
+        assert _rows(
+            db, "select status, items_seen, items_new, items_rejected, base_url from raw.crawl_runs"
+        ) == [("succeeded", len(expected), len(expected), 0, base_url)]
         second = _crawl(base_url)
     assert second.returncode == 0, second.stderr
     assert _rows(db, "select count(*) from raw.postings") == [(len(expected),)]
-    assert _rows(db, "select status, items_new, items_unchanged from raw.crawl_runs "
-                     "order by started_at desc limit 1") == [("succeeded", 0, len(expected))]
+    assert _rows(
+        db,
+        "select status, items_new, items_unchanged from raw.crawl_runs "
+        "order by started_at desc limit 1",
+    ) == [("succeeded", 0, len(expected))]

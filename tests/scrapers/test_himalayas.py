@@ -199,7 +199,7 @@ def test_truncated_json_yields_exactly_one_reject(spider):
     assert reject["error"].startswith("response is not valid JSON")
 
 
-@pytest.mark.parametrize("body", ['[]', '{"error": "Too many requests"}', '{"jobs": null}'])
+@pytest.mark.parametrize("body", ["[]", '{"error": "Too many requests"}', '{"jobs": null}'])
 def test_a_body_without_a_jobs_list_yields_one_reject(spider, body):
     [reject] = spider.parse(body_of(body))
     assert isinstance(reject, RejectItem)
@@ -226,6 +226,7 @@ def test_the_demo_page_is_a_terminal_page_without_rejects(spider):
 
 # -- end to end: `midtier crawl himalayas --base-url` against a loopback replay ----------------
 
+
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
     return crawl("himalayas", base_url)
 
@@ -237,8 +238,12 @@ def test_crawl_against_a_server_ignoring_cursors_ends_and_a_second_crawl_adds_no
     with serve_directory(tmp_path) as base_url:
         first = _crawl(base_url)
         assert first.returncode == 0, first.stderr
-        ids = {row[0] for row in _rows(db, "select source_posting_id from raw.postings "
-                                                   "where source = 'himalayas'")}
+        ids = {
+            row[0]
+            for row in _rows(
+                db, "select source_posting_id from raw.postings where source = 'himalayas'"
+            )
+        }
         assert ids == guids
         run = _rows(db, "select status, items_seen, items_new, items_rejected from raw.crawl_runs")
         assert run == [("succeeded", len(guids), len(guids), 0)]
@@ -246,6 +251,8 @@ def test_crawl_against_a_server_ignoring_cursors_ends_and_a_second_crawl_adds_no
         second = _crawl(base_url)
     assert second.returncode == 0, second.stderr
     assert _rows(db, "select count(*) from raw.postings") == [(len(guids),)]
-    latest = _rows(db, "select status, items_seen, items_new from raw.crawl_runs "
-                       "order by started_at desc limit 1")
+    latest = _rows(
+        db,
+        "select status, items_seen, items_new from raw.crawl_runs order by started_at desc limit 1",
+    )
     assert latest == [("succeeded", len(guids), 0)]

@@ -16,15 +16,23 @@ def _crawl(database_url, postings: dict[str, str], *, full_listing: bool = True)
     loader.open("remoteok")
     loader.full_listing = full_listing
     for source_posting_id, title in postings.items():
-        pipeline.process_item(PostingItem(source="remoteok", source_posting_id=source_posting_id,
-                                          title=title, payload={"id": source_posting_id, "t": title}))
+        pipeline.process_item(
+            PostingItem(
+                source="remoteok",
+                source_posting_id=source_posting_id,
+                title=title,
+                payload={"id": source_posting_id, "t": title},
+            )
+        )
     return loader.close()
 
 
 def _postings(db):
     with db.transaction(), db.cursor() as cur:
-        cur.execute("select source_posting_id, title, missed_crawls, closed_at is not null "
-                    "from raw.postings order by 1")
+        cur.execute(
+            "select source_posting_id, title, missed_crawls, closed_at is not null "
+            "from raw.postings order by 1"
+        )
         return cur.fetchall()
 
 

@@ -52,13 +52,18 @@ def postings(items) -> dict[str, PostingItem]:
 
 def test_the_spider_asks_once_per_default_dev_tag(spider):
     assert spider.start_urls == [
-        PYTHON_URL, JAVASCRIPT_URL, "https://jobicy.com/api/v2/remote-jobs?count=50&tag=devops",
+        PYTHON_URL,
+        JAVASCRIPT_URL,
+        "https://jobicy.com/api/v2/remote-jobs?count=50&tag=devops",
     ]
 
 
 def test_tags_are_configurable():
     spider = JobicySpider(tags="python, react")
-    assert spider.start_urls == [PYTHON_URL, "https://jobicy.com/api/v2/remote-jobs?count=50&tag=react"]
+    assert spider.start_urls == [
+        PYTHON_URL,
+        "https://jobicy.com/api/v2/remote-jobs?count=50&tag=react",
+    ]
 
 
 def test_an_empty_tag_list_is_refused():
@@ -69,7 +74,11 @@ def test_an_empty_tag_list_is_refused():
 def test_every_job_becomes_one_posting(items):
     assert all(isinstance(item, PostingItem) for item in items)
     assert [item["source_posting_id"] for item in items] == [
-        "151208", "151190", "151177", "151160", "151149",
+        "151208",
+        "151190",
+        "151177",
+        "151160",
+        "151149",
     ]
 
 
@@ -108,8 +117,14 @@ def test_zero_empty_or_missing_salaries_mean_no_pay(postings, job_id):
 
 
 def test_newer_salary_fields_keep_the_records_own_period(spider):
-    record = {"id": 160001, "jobTitle": "Contract Python Developer", "salaryMin": 50, "salaryMax": 60,
-              "salaryCurrency": "USD", "salaryPeriod": "hourly"}
+    record = {
+        "id": 160001,
+        "jobTitle": "Contract Python Developer",
+        "salaryMin": 50,
+        "salaryMax": 60,
+        "salaryCurrency": "USD",
+        "salaryPeriod": "hourly",
+    }
     [posting] = spider.parse(body_of({"jobs": [record]}))
     assert (posting["salary_min"], posting["salary_max"]) == (50, 60)
     assert (posting["salary_currency"], posting["salary_period"]) == ("USD", "hourly")
@@ -156,12 +171,15 @@ def test_truncated_json_yields_exactly_one_reject(spider):
     assert isinstance(reject, RejectItem)
     assert reject["source"] == "jobicy"
     assert reject["url"] == PYTHON_URL
-    assert reject["payload"] == (FIXTURES / "remote-jobs_truncated.json").read_text(encoding="utf-8")
+    assert reject["payload"] == (FIXTURES / "remote-jobs_truncated.json").read_text(
+        encoding="utf-8"
+    )
     assert reject["error"].startswith("response is not valid JSON")
 
 
 @pytest.mark.parametrize(
-    "body", ['[]', '{"success": false, "message": "Invalid tag"}', '{"jobs": "none"}'])
+    "body", ["[]", '{"success": false, "message": "Invalid tag"}', '{"jobs": "none"}']
+)
 def test_a_body_without_a_jobs_list_yields_one_reject(spider, body):
     [reject] = spider.parse(body_of(body))
     assert isinstance(reject, RejectItem)
@@ -176,8 +194,11 @@ def test_bad_jobs_are_rejected_one_by_one_and_the_rest_go_on(spider):
     assert rejects == [
         ('"unexpected text element"', "job is not a JSON object"),
         ("42", "job is not a JSON object"),
-        ('{"jobTitle": "Posting without an id", "companyName": "Nobody", '
-         '"url": "https://jobicy.com/jobs/orphan"}', "job has no id"),
+        (
+            '{"jobTitle": "Posting without an id", "companyName": "Nobody", '
+            '"url": "https://jobicy.com/jobs/orphan"}',
+            "job has no id",
+        ),
     ]
 
 
@@ -191,6 +212,7 @@ def test_the_demo_response_parses_without_rejects(spider):
 
 # -- end to end: `midtier crawl jobicy --base-url` against a loopback replay -------------------
 
+
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
     return crawl("jobicy", base_url)
 
@@ -202,8 +224,12 @@ def test_crawl_of_every_tag_loads_each_job_once_and_a_second_crawl_adds_nothing(
     with serve_directory(tmp_path) as base_url:
         first = _crawl(base_url)
         assert first.returncode == 0, first.stderr
-        loaded = {row[0] for row in _rows(db, "select source_posting_id from raw.postings "
-                                                      "where source = 'jobicy'")}
+        loaded = {
+            row[0]
+            for row in _rows(
+                db, "select source_posting_id from raw.postings where source = 'jobicy'"
+            )
+        }
         assert loaded == ids
         run = _rows(db, "select status, items_seen, items_new, items_rejected from raw.crawl_runs")
         assert run == [("succeeded", len(ids), len(ids), 0)]
@@ -211,6 +237,8 @@ def test_crawl_of_every_tag_loads_each_job_once_and_a_second_crawl_adds_nothing(
         second = _crawl(base_url)
     assert second.returncode == 0, second.stderr
     assert _rows(db, "select count(*) from raw.postings") == [(len(ids),)]
-    latest = _rows(db, "select status, items_seen, items_new from raw.crawl_runs "
-                       "order by started_at desc limit 1")
+    latest = _rows(
+        db,
+        "select status, items_seen, items_new from raw.crawl_runs order by started_at desc limit 1",
+    )
     assert latest == [("succeeded", len(ids), 0)]

@@ -45,7 +45,12 @@ def test_the_legal_notice_is_skipped_without_a_reject(items):
 
 def test_every_job_becomes_one_posting(items):
     assert [item["source_posting_id"] for item in items] == [
-        "1130451", "1130448", "1130440", "1130437", "1130422", "1130419",
+        "1130451",
+        "1130448",
+        "1130440",
+        "1130437",
+        "1130422",
+        "1130419",
     ]
     assert all(isinstance(item, PostingItem) for item in items)
 

@@ -51,7 +51,12 @@ def test_the_spider_asks_the_real_api_once(spider):
 def test_every_job_becomes_one_posting(items):
     assert all(isinstance(item, PostingItem) for item in items)
     assert [item["source_posting_id"] for item in items] == [
-        "2094117", "2094102", "2094088", "2094071", "2094050", "2094033",
+        "2094117",
+        "2094102",
+        "2094088",
+        "2094071",
+        "2094050",
+        "2094033",
     ]
 
 
@@ -129,12 +134,15 @@ def test_truncated_json_yields_exactly_one_reject(spider):
     assert isinstance(reject, RejectItem)
     assert reject["source"] == "remotive"
     assert reject["url"] == API_URL
-    assert reject["payload"] == (FIXTURES / "remote-jobs_truncated.json").read_text(encoding="utf-8")
+    assert reject["payload"] == (FIXTURES / "remote-jobs_truncated.json").read_text(
+        encoding="utf-8"
+    )
     assert reject["error"].startswith("response is not valid JSON")
 
 
 @pytest.mark.parametrize(
-    "body", ['[{"id": 1}]', '{"0-legal-notice": "hi", "job-count": 0}', '{"jobs": {}}'])
+    "body", ['[{"id": 1}]', '{"0-legal-notice": "hi", "job-count": 0}', '{"jobs": {}}']
+)
 def test_a_body_without_a_jobs_list_yields_one_reject(spider, body):
     [reject] = spider.parse(body_of(body))
     assert isinstance(reject, RejectItem)
@@ -150,8 +158,11 @@ def test_bad_jobs_are_rejected_one_by_one_and_the_rest_go_on(spider):
     assert rejects == [
         ('"unexpected text element"', "job is not a JSON object"),
         ("42", "job is not a JSON object"),
-        ('{"url": "https://remotive.com/remote-jobs/software-development/orphan", '
-         '"title": "Posting without an id", "company_name": "Nobody"}', "job has no id"),
+        (
+            '{"url": "https://remotive.com/remote-jobs/software-development/orphan", '
+            '"title": "Posting without an id", "company_name": "Nobody"}',
+            "job has no id",
+        ),
     ]
 
 
@@ -169,6 +180,7 @@ def test_the_demo_response_parses_without_rejects(spider):
 
 # -- end to end: `midtier crawl remotive --base-url` against a loopback replay -----------------
 
+
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
     return crawl("remotive", base_url)
 
@@ -180,8 +192,12 @@ def test_crawl_loads_every_job_once_and_a_second_crawl_adds_nothing(db, tmp_path
     with serve_directory(tmp_path) as base_url:
         first = _crawl(base_url)
         assert first.returncode == 0, first.stderr
-        ids = {row[0] for row in _rows(db, "select source_posting_id from raw.postings "
-                                                   "where source = 'remotive'")}
+        ids = {
+            row[0]
+            for row in _rows(
+                db, "select source_posting_id from raw.postings where source = 'remotive'"
+            )
+        }
         assert ids == {str(job["id"]) for job in jobs}
         run = _rows(db, "select status, items_seen, items_new, items_rejected from raw.crawl_runs")
         assert run == [("succeeded", len(jobs), len(jobs), 0)]
@@ -189,6 +205,8 @@ def test_crawl_loads_every_job_once_and_a_second_crawl_adds_nothing(db, tmp_path
         second = _crawl(base_url)
     assert second.returncode == 0, second.stderr
     assert _rows(db, "select count(*) from raw.postings") == [(len(jobs),)]
-    latest = _rows(db, "select status, items_seen, items_new from raw.crawl_runs "
-                       "order by started_at desc limit 1")
+    latest = _rows(
+        db,
+        "select status, items_seen, items_new from raw.crawl_runs order by started_at desc limit 1",
+    )
     assert latest == [("succeeded", len(jobs), 0)]

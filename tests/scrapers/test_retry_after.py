@@ -28,30 +28,43 @@ SERVER_TIME = 784111777.0  # Sun, 06 Nov 1994 08:49:37 GMT
 
 # -- reading the header ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, seconds", [
-    (b"120", 120.0),
-    (" 0 ", 0.0),
-    (b"Sun, 06 Nov 1994 08:50:07 GMT", 30.0),   # IMF-fixdate
-    (b"Sunday, 06-Nov-94 08:50:07 GMT", 30.0),  # obsolete RFC 850 form
-    (b"Sun Nov  6 08:50:07 1994", 30.0),        # obsolete asctime form
-    (b"Sun, 06 Nov 1994 08:49:07 GMT", 0.0),    # already past: no wait
-])
+
+@pytest.mark.parametrize(
+    "value, seconds",
+    [
+        (b"120", 120.0),
+        (" 0 ", 0.0),
+        (b"Sun, 06 Nov 1994 08:50:07 GMT", 30.0),  # IMF-fixdate
+        (b"Sunday, 06-Nov-94 08:50:07 GMT", 30.0),  # obsolete RFC 850 form
+        (b"Sun Nov  6 08:50:07 1994", 30.0),  # obsolete asctime form
+        (b"Sun, 06 Nov 1994 08:49:07 GMT", 0.0),  # already past: no wait
+    ],
+)
 def test_retry_after_reads_delta_seconds_and_every_http_date_form(value, seconds):
     assert retry_after_seconds(value, now=SERVER_TIME) == seconds
 
 
-@pytest.mark.parametrize("value", [None, b"", b"soon", b"-5", b"1.5", b"Sun, 06 Foo 1994 08:50:07 GMT"])
+@pytest.mark.parametrize(
+    "value", [None, b"", b"soon", b"-5", b"1.5", b"Sun, 06 Foo 1994 08:50:07 GMT"]
+)
 def test_an_absent_or_unreadable_retry_after_asks_for_nothing(value):
     assert retry_after_seconds(value, now=SERVER_TIME) is None
 
 
 def test_an_http_date_is_measured_from_the_server_date_not_our_clock():
     our_clock = SERVER_TIME + 3600  # an hour ahead of the server
-    assert retry_after_seconds(b"Sun, 06 Nov 1994 08:50:07 GMT", now=our_clock,
-                               server_date=b"Sun, 06 Nov 1994 08:49:37 GMT") == 30.0
+    assert (
+        retry_after_seconds(
+            b"Sun, 06 Nov 1994 08:50:07 GMT",
+            now=our_clock,
+            server_date=b"Sun, 06 Nov 1994 08:49:37 GMT",
+        )
+        == 30.0
+    )
 
 
 # -- a crawl against a throttling source -----------------------------------------------------
+
 
 class Throttling(http.server.BaseHTTPRequestHandler):
     """Answers GET /api with ``status`` + Retry-After ``throttled`` times, then the listing.
@@ -103,18 +116,24 @@ def throttling(**behaviour):
 
 
 def _last_run(db):
-    return rows(db, "select crawl_run_id, status, http_errors, items_rejected from raw.crawl_runs "
-                    "order by started_at desc limit 1")[0]
+    return rows(
+        db,
+        "select crawl_run_id, status, http_errors, items_rejected from raw.crawl_runs "
+        "order by started_at desc limit 1",
+    )[0]
 
 
 def _crawl_log(run_id: str) -> str:
     return (load_settings().logs_dir / "crawl" / f"{run_id}.log").read_text()
 
 
-@pytest.mark.parametrize("status, retry_after", [
-    (429, "1"),
-    (503, "date:1"),
-])
+@pytest.mark.parametrize(
+    "status, retry_after",
+    [
+        (429, "1"),
+        (503, "date:1"),
+    ],
+)
 def test_a_throttled_listing_is_retried_after_the_wait_it_asks_for(db, status, retry_after):
     with throttling(status=status, retry_after=retry_after) as (base_url, hits):
         result = crawl("remoteok", base_url)
@@ -124,17 +143,23 @@ def test_a_throttled_listing_is_retried_after_the_wait_it_asks_for(db, status, r
     assert hits[1] - hits[0] >= 1.0
     run_id, status_, http_errors, rejected = _last_run(db)
     assert (status_, http_errors, rejected) == ("succeeded", 0, 0)
-    assert [posting_id for posting_id, in rows(db, "select source_posting_id from raw.postings "
-                                                   "order by 1")] == LISTING_IDS
+    assert [
+        posting_id
+        for (posting_id,) in rows(db, "select source_posting_id from raw.postings order by 1")
+    ] == LISTING_IDS
     assert f"HTTP {status} for {base_url}/api: waiting 1.0 s" in _crawl_log(run_id)
 
 
-@pytest.mark.parametrize("status, retry_after, retry_after_max", [
-    (429, "3600", None),  # the default maximum (120 s)
-    (503, "1", "0.5"),    # a lower maximum from the environment
-])
-def test_a_wait_above_the_maximum_gives_up_at_once_and_is_recorded(db, status, retry_after,
-                                                                   retry_after_max):
+@pytest.mark.parametrize(
+    "status, retry_after, retry_after_max",
+    [
+        (429, "3600", None),  # the default maximum (120 s)
+        (503, "1", "0.5"),  # a lower maximum from the environment
+    ],
+)
+def test_a_wait_above_the_maximum_gives_up_at_once_and_is_recorded(
+    db, status, retry_after, retry_after_max
+):
     env = os.environ.copy()
     if retry_after_max is not None:
         env["MIDTIER_RETRY_AFTER_MAX"] = retry_after_max
@@ -145,9 +170,9 @@ def test_a_wait_above_the_maximum_gives_up_at_once_and_is_recorded(db, status, r
 
     assert result.returncode != 0
     assert len(hits) == 1  # no retry, no sleep: the request was given up
-    assert elapsed < 60    # an hour-long Retry-After did not stall the run
+    assert elapsed < 60  # an hour-long Retry-After did not stall the run
     run_id, status_, http_errors, rejected = _last_run(db)
     assert (status_, http_errors, rejected) == ("failed", 1, 1)
-    (error,), = rows(db, f"select error from raw.rejects where crawl_run_id = '{run_id}'")
+    ((error,),) = rows(db, f"select error from raw.rejects where crawl_run_id = '{run_id}'")
     assert error == f"HTTP {status} for {base_url}/api"
     assert "more than MIDTIER_RETRY_AFTER_MAX" in _crawl_log(run_id)

@@ -40,12 +40,17 @@ ODOO = job_url("Odoo-developer-for-custom-module_%7E01c5d6e7f8a9b0c103")
 WOO = job_url("WooCommerce-plugin-subscription-discounts_%7E01d4e5f6a7b8c9d004")
 
 
-def recorded(name: str, url: str = UPWORK_FEED, content_type: bytes = RSS,
-             fetched_from: str | None = None) -> XmlResponse:
+def recorded(
+    name: str, url: str = UPWORK_FEED, content_type: bytes = RSS, fetched_from: str | None = None
+) -> XmlResponse:
     """A recorded feed as the response to a request for ``url`` (fetched at ``fetched_from``)."""
     request = Request(fetched_from or url, meta={"feed_url": url})
-    return XmlResponse(url=fetched_from or url, body=(FIXTURES / name).read_bytes(),
-                       headers={"Content-Type": content_type}, request=request)
+    return XmlResponse(
+        url=fetched_from or url,
+        body=(FIXTURES / name).read_bytes(),
+        headers={"Content-Type": content_type},
+        request=request,
+    )
 
 
 def postings_of(items) -> dict[str, PostingItem]:
@@ -73,6 +78,7 @@ def atom(atom_items) -> dict[str, PostingItem]:
 
 
 # -- which feeds ----------------------------------------------------------------------------
+
 
 def test_the_feeds_file_lists_url_name_and_republishing():
     assert read_feeds_file(FIXTURES / "feeds.toml") == [
@@ -103,12 +109,18 @@ def test_a_missing_named_feeds_file_is_an_error(tmp_path):
         RssSpider(feeds_file=str(tmp_path / "nowhere.toml"))
 
 
-@pytest.mark.parametrize("content, message", [
-    ('[[feeds]]\nname = "no url"\n', "needs a url"),
-    ('[[feeds]]\nurl = "ftp://example.org/feed"\n', "must be an http"),
-    ('[[feeds]]\nurl = "https://example.org/feed"\nallows_republishing = "yes"\n', "true or false"),
-    ("[[feeds]\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('[[feeds]]\nname = "no url"\n', "needs a url"),
+        ('[[feeds]]\nurl = "ftp://example.org/feed"\n', "must be an http"),
+        (
+            '[[feeds]]\nurl = "https://example.org/feed"\nallows_republishing = "yes"\n',
+            "true or false",
+        ),
+        ("[[feeds]\n", "not valid TOML"),
+    ],
+)
 def test_a_bad_feeds_file_is_an_error(tmp_path, content, message):
     path = tmp_path / "feeds.toml"
     path.write_text(content, encoding="utf-8")
@@ -123,13 +135,15 @@ def test_requests_keep_each_feeds_real_path_and_query_under_a_base_url():
         return [request async for request in spider.start()]
 
     upwork, atom = asyncio.run(collect())
-    assert upwork.url == ("http://127.0.0.1:8765/ab/feed/jobs/rss"
-                          "?q=python&sort=recency&paging=0%3B10&api_params=1")
+    assert upwork.url == (
+        "http://127.0.0.1:8765/ab/feed/jobs/rss?q=python&sort=recency&paging=0%3B10&api_params=1"
+    )
     assert upwork.meta["feed_url"] == UPWORK_FEED
     assert (atom.url, atom.meta["feed_url"]) == ("http://127.0.0.1:8765/jobs.atom", ATOM_FEED)
 
 
 # -- Upwork-style saved-search feeds --------------------------------------------------------
+
 
 def test_every_upwork_item_becomes_one_posting_keyed_by_its_guid(upwork):
     assert list(upwork) == [DJANGO, SHEETS, ODOO, WOO]
@@ -197,6 +211,7 @@ def test_the_payload_is_the_entry_with_the_feed_it_came_from(upwork):
 
 # -- Atom and other feeds -------------------------------------------------------------------
 
+
 def test_atom_html_content_is_the_description_html(atom):
     posting = atom["tag:contract-board.example,2005:Job/4821"]
     assert posting["description_html"] == (
@@ -224,8 +239,12 @@ def test_a_plain_text_summary_is_the_description_text(atom):
 
 
 def test_relative_links_resolve_against_the_real_feed_url(spider):
-    response = recorded("board.atom", url=ATOM_FEED, content_type=ATOM,
-                        fetched_from="http://127.0.0.1:8765/jobs.atom")
+    response = recorded(
+        "board.atom",
+        url=ATOM_FEED,
+        content_type=ATOM,
+        fetched_from="http://127.0.0.1:8765/jobs.atom",
+    )
     posting = postings_of(spider.parse(response))["tag:contract-board.example,2005:Job/4817"]
     assert posting["url"] == "https://contract-board.example/jobs/4817-technical-writer"
 
@@ -269,11 +288,13 @@ def test_an_entry_in_two_feeds_is_yielded_once(spider, upwork):
 
 # -- broken responses -----------------------------------------------------------------------
 
+
 def test_a_flagged_feed_that_still_has_entries_keeps_them(spider):
     items = list(spider.parse(recorded("jobs_unescaped_ampersand.rss", url=BOARD_FEED)))
     assert all(isinstance(item, PostingItem) for item in items)
     assert [item["title"] for item in items] == [
-        "Laravel Developer (Contract)", "Data Analyst & Reporting Specialist",
+        "Laravel Developer (Contract)",
+        "Data Analyst & Reporting Specialist",
     ]
 
 
@@ -301,12 +322,16 @@ def test_a_truncated_feed_keeps_its_complete_entries_and_rejects_the_body(spider
 
 
 def test_an_html_page_instead_of_a_feed_yields_one_reject(spider):
-    response = HtmlResponse(url=UPWORK_FEED, body=(FIXTURES / "page.html").read_bytes(),
-                            headers={"Content-Type": b"text/html; charset=utf-8"})
+    response = HtmlResponse(
+        url=UPWORK_FEED,
+        body=(FIXTURES / "page.html").read_bytes(),
+        headers={"Content-Type": b"text/html; charset=utf-8"},
+    )
     [reject] = spider.parse(response)
     assert isinstance(reject, RejectItem)
     assert reject["error"].startswith(
-        "response is not an RSS or Atom feed (Content-Type: text/html; charset=utf-8)")
+        "response is not an RSS or Atom feed (Content-Type: text/html; charset=utf-8)"
+    )
     assert "<h1>Latest jobs</h1>" in reject["payload"]
 
 
@@ -316,6 +341,7 @@ def test_an_empty_body_yields_one_reject(spider):
 
 
 # -- demo data ------------------------------------------------------------------------------
+
 
 def test_the_offline_demo_points_the_spider_at_the_demo_feeds_file():
     args = json.loads((DEMO / "spider_args.json").read_text(encoding="utf-8"))
@@ -328,8 +354,11 @@ def test_every_demo_feed_is_recorded_at_its_real_path_and_parses_without_rejects
     for url in spider.start_urls:
         recording = DEMO / urlsplit(url).path.lstrip("/")
         request = Request(url, meta={"feed_url": url})
-        items += spider.parse(XmlResponse(url=url, body=recording.read_bytes(), request=request,
-                                          headers={"Content-Type": RSS}))
+        items += spider.parse(
+            XmlResponse(
+                url=url, body=recording.read_bytes(), request=request, headers={"Content-Type": RSS}
+            )
+        )
     assert all(isinstance(item, PostingItem) for item in items)
     assert 8 <= len(items) <= 20
     budgets = [item["budget_text"] or "" for item in items]
@@ -338,6 +367,7 @@ def test_every_demo_feed_is_recorded_at_its_real_path_and_parses_without_rejects
 
 
 # -- end to end: `midtier crawl rss --url URL --base-url` -> raw tables ---------------------
+
 
 def _crawl(base_url: str) -> subprocess.CompletedProcess:
     return crawl("rss", base_url, "--url", UPWORK_FEED)
@@ -349,16 +379,25 @@ def test_crawl_command_loads_every_entry_and_a_second_crawl_adds_nothing(db, tmp
     with serve_directory(tmp_path) as base_url:
         first = _crawl(base_url)
         assert first.returncode == 0, first.stderr
-        assert _rows(db, "select source_posting_id, budget_text from raw.postings "
-                         "where source = 'rss' order by source_posting_id") == sorted([
-            (DJANGO, "Budget: $1,500"), (SHEETS, "Hourly Range: $35.00-$60.00"),
-            (ODOO, None), (WOO, "Budget: $800"),
-        ])
-        assert _rows(db, "select status, items_seen, items_new, items_rejected, base_url "
-                         "from raw.crawl_runs") == [("succeeded", 4, 4, 0, base_url)]
+        assert _rows(
+            db,
+            "select source_posting_id, budget_text from raw.postings "
+            "where source = 'rss' order by source_posting_id",
+        ) == sorted(
+            [
+                (DJANGO, "Budget: $1,500"),
+                (SHEETS, "Hourly Range: $35.00-$60.00"),
+                (ODOO, None),
+                (WOO, "Budget: $800"),
+            ]
+        )
+        assert _rows(
+            db, "select status, items_seen, items_new, items_rejected, base_url from raw.crawl_runs"
+        ) == [("succeeded", 4, 4, 0, base_url)]
 
         second = _crawl(base_url)
     assert second.returncode == 0, second.stderr
     assert _rows(db, "select count(*) from raw.postings") == [(4,)]
-    assert _rows(db, "select items_new, items_unchanged from raw.crawl_runs "
-                     "order by started_at desc limit 1") == [(0, 4)]
+    assert _rows(
+        db, "select items_new, items_unchanged from raw.crawl_runs order by started_at desc limit 1"
+    ) == [(0, 4)]

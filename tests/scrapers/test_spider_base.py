@@ -47,7 +47,9 @@ def test_base_url_swaps_scheme_host_and_port_of_start_requests():
 
 def test_base_url_keeps_path_and_query():
     spider = RemoteOkSpider(base_url=LOCAL + "/")
-    assert spider.url("https://remoteok.com/api?tag=python&page=2") == LOCAL + "/api?tag=python&page=2"
+    assert (
+        spider.url("https://remoteok.com/api?tag=python&page=2") == LOCAL + "/api?tag=python&page=2"
+    )
 
 
 def test_follow_up_requests_are_rewritten_too():
@@ -71,7 +73,9 @@ def test_the_base_url_host_is_an_allowed_domain():
     assert RemoteOkSpider(base_url=LOCAL).allowed_domains == ["remoteok.com", "127.0.0.1"]
 
 
-@pytest.mark.parametrize("base_url", ["127.0.0.1:8765", "ftp://host", LOCAL + "/mirror", LOCAL + "/?x=1"])
+@pytest.mark.parametrize(
+    "base_url", ["127.0.0.1:8765", "ftp://host", LOCAL + "/mirror", LOCAL + "/?x=1"]
+)
 def test_a_base_url_that_is_not_just_scheme_host_port_is_refused(base_url):
     with pytest.raises(ValueError):
         RemoteOkSpider(base_url=base_url)
@@ -96,7 +100,9 @@ def test_an_http_error_becomes_a_reject_with_the_status_and_body():
     spider = RemoteOkSpider.from_crawler(get_crawler(RemoteOkSpider), base_url=LOCAL)
     request = spider.request("https://remoteok.com/api")
     response = HtmlResponse(url=request.url, status=503, body=b"<h1>Busy</h1>", request=request)
-    [reject] = spider.on_error(failure_for(HttpError(response, "Ignoring non-200 response"), request))
+    [reject] = spider.on_error(
+        failure_for(HttpError(response, "Ignoring non-200 response"), request)
+    )
     assert isinstance(reject, RejectItem)
     assert reject["source"] == "remoteok"
     assert reject["url"] == LOCAL + "/api"
@@ -107,7 +113,9 @@ def test_an_http_error_becomes_a_reject_with_the_status_and_body():
 def test_a_timeout_becomes_a_reject_naming_the_error():
     spider = RemoteOkSpider.from_crawler(get_crawler(RemoteOkSpider))
     request = spider.request("https://remoteok.com/api")
-    [reject] = spider.on_error(failure_for(DownloadTimeoutError("took longer than 30 seconds"), request))
+    [reject] = spider.on_error(
+        failure_for(DownloadTimeoutError("took longer than 30 seconds"), request)
+    )
     assert reject["url"] == "https://remoteok.com/api"
     assert reject["payload"] is None
     assert reject["error"].startswith("TimeoutError: ")

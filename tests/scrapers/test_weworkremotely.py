@@ -25,8 +25,9 @@ RSS = b"application/rss+xml; charset=utf-8"
 
 
 def recorded(name: str, url: str = MAIN_FEED, content_type: bytes = RSS) -> XmlResponse:
-    return XmlResponse(url=url, body=(FIXTURES / name).read_bytes(),
-                       headers={"Content-Type": content_type})
+    return XmlResponse(
+        url=url, body=(FIXTURES / name).read_bytes(), headers={"Content-Type": content_type}
+    )
 
 
 def postings_of(items) -> dict[str, PostingItem]:
@@ -114,13 +115,18 @@ def test_a_title_without_a_company_is_kept_whole(postings):
 
 def test_category_and_skills_become_tags(postings):
     assert postings["lemon-io-senior-angular-full-stack-developer"]["tags"] == [
-        "Full-Stack Programming", "AngularJS", "AWS", "Node.js", "TypeScript",
+        "Full-Stack Programming",
+        "AngularJS",
+        "AWS",
+        "Node.js",
+        "TypeScript",
     ]
 
 
 def test_skills_without_commas_stay_one_tag(postings):
     assert postings["acme-robotics-staff-engineer-platform"]["tags"] == [
-        "Back-End Programming", "Go and Rust",
+        "Back-End Programming",
+        "Go and Rust",
     ]
 
 
@@ -175,16 +181,20 @@ def test_an_item_without_guid_or_link_is_rejected_and_the_rest_go_on(spider):
 
 
 def test_a_job_listed_in_several_feeds_is_yielded_once(spider, items):
-    later = list(spider.parse(recorded("categories/remote-back-end-programming-jobs.rss",
-                                       url=BACK_END_FEED)))
+    later = list(
+        spider.parse(recorded("categories/remote-back-end-programming-jobs.rss", url=BACK_END_FEED))
+    )
     assert [item["source_posting_id"] for item in later] == [
         "northwind-data-backend-engineer-python",
     ]
 
 
 def test_the_same_job_has_the_same_payload_in_every_feed(postings):
-    other = postings_of(WeWorkRemotelySpider().parse(
-        recorded("categories/remote-back-end-programming-jobs.rss", url=BACK_END_FEED)))
+    other = postings_of(
+        WeWorkRemotelySpider().parse(
+            recorded("categories/remote-back-end-programming-jobs.rss", url=BACK_END_FEED)
+        )
+    )
     slug = "acme-robotics-staff-engineer-platform"
     assert other[slug]["payload"] == postings[slug]["payload"]
 
@@ -203,12 +213,16 @@ def test_a_truncated_feed_yields_exactly_one_reject(spider):
 
 
 def test_an_html_page_instead_of_the_feed_yields_one_reject(spider):
-    response = HtmlResponse(url=MAIN_FEED, body=(FIXTURES / "cloudflare.html").read_bytes(),
-                            headers={"Content-Type": b"text/html; charset=UTF-8"})
+    response = HtmlResponse(
+        url=MAIN_FEED,
+        body=(FIXTURES / "cloudflare.html").read_bytes(),
+        headers={"Content-Type": b"text/html; charset=UTF-8"},
+    )
     [reject] = spider.parse(response)
     assert isinstance(reject, RejectItem)
     assert reject["error"].startswith(
-        "response is not an RSS or Atom feed (Content-Type: text/html; charset=UTF-8)")
+        "response is not an RSS or Atom feed (Content-Type: text/html; charset=UTF-8)"
+    )
     assert "Just a moment..." in reject["payload"]
 
 
@@ -218,8 +232,9 @@ def test_the_demo_feeds_hold_overlapping_jobs_and_parse_without_rejects():
     for url in spider.start_urls:
         path = DEMO / url.removeprefix("https://weworkremotely.com/")
         listed += path.read_text(encoding="utf-8").count("<item>")
-        items += spider.parse(XmlResponse(url=url, body=path.read_bytes(),
-                                          headers={"Content-Type": RSS}))
+        items += spider.parse(
+            XmlResponse(url=url, body=path.read_bytes(), headers={"Content-Type": RSS})
+        )
     assert all(isinstance(item, PostingItem) for item in items)
     assert 8 <= len(items) <= 20
     assert listed > len(items)  # jobs are listed in more than one feed
@@ -228,14 +243,17 @@ def test_the_demo_feeds_hold_overlapping_jobs_and_parse_without_rejects():
 
 # -- end to end: `midtier crawl weworkremotely --base-url` -> raw tables ----------------------
 
+
 def _site(root: Path) -> Path:
     """The fixtures at WWR's real paths; category feeds without a recording are empty."""
     shutil.copy(FIXTURES / "remote-jobs.rss", root / "remote-jobs.rss")
     (root / "categories").mkdir()
     for slug in CATEGORY_SLUGS:
         recording = FIXTURES / "categories" / f"{slug}.rss"
-        shutil.copy(recording if recording.exists() else FIXTURES / "categories" / "empty.rss",
-                    root / "categories" / f"{slug}.rss")
+        shutil.copy(
+            recording if recording.exists() else FIXTURES / "categories" / "empty.rss",
+            root / "categories" / f"{slug}.rss",
+        )
     return root
 
 
@@ -245,21 +263,33 @@ def _crawl(base_url: str) -> subprocess.CompletedProcess:
 
 def test_crawl_command_loads_each_job_once_and_a_second_crawl_adds_nothing(db, tmp_path):
     expected = {
-        "lemon-io-senior-angular-full-stack-developer", "acme-robotics-staff-engineer-platform",
-        "remote-laravel-developer", "zurich-data-ag-data-engineer",
+        "lemon-io-senior-angular-full-stack-developer",
+        "acme-robotics-staff-engineer-platform",
+        "remote-laravel-developer",
+        "zurich-data-ag-data-engineer",
         "northwind-data-backend-engineer-python",
     }
     with serve_directory(_site(tmp_path)) as base_url:
         first = _crawl(base_url)
         assert first.returncode == 0, first.stderr
-        ids = {row[0] for row in _rows(db, "select source_posting_id from raw.postings "
-                                           "where source = 'weworkremotely'")}
+        ids = {
+            row[0]
+            for row in _rows(
+                db, "select source_posting_id from raw.postings where source = 'weworkremotely'"
+            )
+        }
         assert ids == expected
-        assert _rows(db, "select status, items_seen, items_new, items_rejected, http_errors, "
-                         "base_url from raw.crawl_runs") == [("succeeded", 5, 5, 0, 0, base_url)]
+        assert _rows(
+            db,
+            "select status, items_seen, items_new, items_rejected, http_errors, "
+            "base_url from raw.crawl_runs",
+        ) == [("succeeded", 5, 5, 0, 0, base_url)]
 
         second = _crawl(base_url)
     assert second.returncode == 0, second.stderr
     assert _rows(db, "select count(*) from raw.postings") == [(5,)]
-    assert _rows(db, "select status, items_new, items_unchanged from raw.crawl_runs "
-                     "order by started_at desc limit 1") == [("succeeded", 0, 5)]
+    assert _rows(
+        db,
+        "select status, items_new, items_unchanged from raw.crawl_runs "
+        "order by started_at desc limit 1",
+    ) == [("succeeded", 0, 5)]

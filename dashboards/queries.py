@@ -150,17 +150,27 @@ def count_postings(
 
 
 def fetch_rate_facets(url: str) -> dict[str, list]:
-    """Skills (most sampled first), engagement types, regions and months in the rate report."""
+    """Skills (most published postings first), engagement types, regions and months in the
+    rate report, and how many postings stand behind each engagement type's published (not
+    suppressed) cells."""
+    published = "coalesce(sum(n) filter (where not is_suppressed), 0)"
     skills = _query(
-        url, f"select skill from {RATES} group by skill order by sum(n) desc, skill", table=RATES
+        url,
+        f"select skill from {RATES} group by skill order by {published} desc, sum(n) desc, skill",
+        table=RATES,
     )
-    types = _query(url, f"select distinct engagement_type from {RATES} order by 1", table=RATES)
+    types = _query(
+        url,
+        f"select engagement_type, {published} as published from {RATES} group by 1 order by 1",
+        table=RATES,
+    )
     regions = _query(
         url, f"select region from {RATES} group by region order by sum(n) desc, region", table=RATES
     )
     return {
         "skills": [row["skill"] for row in skills],
         "engagement_types": [row["engagement_type"] for row in types],
+        "published": {row["engagement_type"]: row["published"] for row in types},
         "regions": [row["region"] for row in regions],
     }
 

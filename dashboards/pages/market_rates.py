@@ -263,12 +263,20 @@ first = left.selectbox("Skill", facets["skills"], key="skill_a")
 others = ["(none)"] + [skill for skill in facets["skills"] if skill != first]
 second = right.selectbox("Compare with", others, key="skill_b")
 engagement_types = facets["engagement_types"]
+published = facets["published"]
+# Hourly first, where it has a published cell; else the basis with the most postings behind
+# its published cells, so the first screen draws a trend rather than only suppressed cells.
+default_type = (
+    "hourly"
+    if published.get("hourly", 0) > 0
+    else max(engagement_types, key=lambda value: published.get(value, 0))
+)
 engagement_type = kind.selectbox(
     "Pay basis",
     engagement_types,
     key="engagement_type",
     format_func=lambda value: bases.get(value, value),
-    index=engagement_types.index("hourly") if "hourly" in engagement_types else 0,
+    index=engagement_types.index(default_type),
 )
 regions = facets["regions"]
 overall = next((regions.index(name) for name in OVERALL_REGIONS if name in regions), 0)

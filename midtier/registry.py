@@ -47,6 +47,7 @@ REGIONS = {
     value: label for value, label in allowed_values.labels("region").items() if value != "unknown"
 }
 TOKEN_BYTES = 32
+TOKEN_PREFIX = "mt_"
 # Published percentiles are rounded to this many dollars: with few floors a percentile is one
 # developer's floor (with 5, p25, median and p75 are the 2nd, 3rd and 4th).
 PERCENTILE_STEP_USD = 5
@@ -181,7 +182,9 @@ def _decimal(value: object) -> Decimal | None:
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    # A bare token_urlsafe starts with "-" one time in 64, and argparse then reads
+    # `--token -abc…` as a missing value; the prefix also lets secret scanners spot a leak.
+    return TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def token_hash(token: str) -> str:

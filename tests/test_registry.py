@@ -212,3 +212,9 @@ def test_token_comparison_is_constant_time_hmac():
     token = registry.new_token()
     assert registry.token_matches(token, registry.token_hash(token))
     assert not registry.token_matches(token + "x", registry.token_hash(token))
+
+
+def test_tokens_never_read_as_a_command_line_option():
+    tokens = [registry.new_token() for _ in range(500)]
+    assert not [token for token in tokens if token.startswith("-")]
+    assert len(set(tokens)) == len(tokens)

@@ -82,6 +82,18 @@ _LINE = "\x01"
 _PARAGRAPH = "\x02"
 _NEWLINE = "\x03"
 _MARKS = (_LINE, _PARAGRAPH, _NEWLINE)
+# What the walk does at an element, by its lower-case tag; other tags are inline.
+_SKIP, _BR, _INLINE, _CELL, _PRE = "skip", "br", "inline", "cell", "pre"
+_KINDS = {
+    **dict.fromkeys(_SKIPPED, _SKIP),
+    **dict.fromkeys(_LINE_BLOCKS, _LINE),
+    **dict.fromkeys(_PARAGRAPH_BLOCKS, _PARAGRAPH),
+    "br": _BR,
+    "td": _CELL,
+    "th": _CELL,
+    "pre": _PRE,
+}
+_BREAK_OF = {_LINE: _LINE, _PARAGRAPH: _PARAGRAPH, _PRE: _PARAGRAPH}
 # Adjacent block edges are one break, the widest of them.
 _MERGED_BREAKS = (
     (_LINE + _LINE, _LINE),
@@ -89,7 +101,6 @@ _MERGED_BREAKS = (
     (_LINE + _PARAGRAPH, _PARAGRAPH),
     (_PARAGRAPH + _LINE, _PARAGRAPH),
 )
-_BREAKS = {**dict.fromkeys(_LINE_BLOCKS, _LINE), **dict.fromkeys(_PARAGRAPH_BLOCKS, _PARAGRAPH)}
 _RUN_OF_BLANK_LINES = re.compile(r"\n{3,}")
 _RUN_OF_SPACES = re.compile(r"[^\S\n]+")
 
@@ -106,13 +117,12 @@ def html_to_text(html: str | None) -> str | None:
         html = html.decode("utf-8", errors="replace")
     if not html.strip():
         return None
+    if any(mark in html for mark in _MARKS):
+        html = html.translate({ord(mark): " " for mark in _MARKS})  # ours alone, never text
     root = _parse(html)
     if root is None:
         text = replace_entities(remove_tags(html))
         return _tidy(_RUN_OF_SPACES.sub(" ", text))
-    if any(mark in html for mark in _MARKS):
-        html = html.translate({ord(mark): " " for mark in _MARKS})  # ours alone, never text
-        root = _parse(html)
     chunks: list[str] = []
     _collect(root, chunks)
     text = " ".join("".join(chunks).split())
@@ -144,33 +154,36 @@ def _parse(html: str):
 
 def _collect(root, chunks: list[str]) -> None:
     """Text and break marks of the tree, in document order (a walk in C, not recursion)."""
+    add = chunks.append
     pre_depth = 0  # open <pre> elements: their text keeps its newlines
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, element in walker:
-        tag = element.tag.lower() if isinstance(element.tag, str) else None
+        tag = element.tag
+        kind = _KINDS.get(tag, _INLINE) if tag.__class__ is str else _SKIP
+        if kind == _INLINE and not tag.islower():
+            kind = _KINDS.get(tag.lower(), _INLINE)
         if event == "start":
-            if tag is None or tag in _SKIPPED:
+            if kind == _SKIP:
                 walker.skip_subtree()
-            elif tag == "br":
-                chunks.append(_NEWLINE)
-            else:
-                chunks.append(_BREAKS.get(tag, ""))
-                if tag == "pre":
-                    pre_depth += 1
-                _add_text(element.text, chunks, in_pre=pre_depth > 0)
-            continue
-        if tag is not None and tag not in _SKIPPED and tag != "br":
-            if tag in ("td", "th"):
-                chunks.append(" ")
-            chunks.append(_BREAKS.get(tag, ""))
-            if tag == "pre":
+                continue
+            if kind == _BR:
+                add(_NEWLINE)
+                continue
+            if kind == _PRE:
+                pre_depth += 1
+            if kind in _BREAK_OF:
+                add(_BREAK_OF[kind])
+            text = element.text
+        else:
+            if kind == _CELL:
+                add(" ")
+            elif kind == _PRE:
                 pre_depth -= 1
-        _add_text(element.tail, chunks, in_pre=pre_depth > 0)
-
-
-def _add_text(text: str | None, chunks: list[str], *, in_pre: bool) -> None:
-    if text:
-        chunks.append(text.replace("\r\n", "\n").replace("\n", _NEWLINE) if in_pre else text)
+            if kind in _BREAK_OF:
+                add(_BREAK_OF[kind])
+            text = element.tail
+        if text:
+            add(text.replace("\r\n", "\n").replace("\n", _NEWLINE) if pre_depth else text)
 
 
 def _tidy(text: str) -> str | None:

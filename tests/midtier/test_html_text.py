@@ -62,3 +62,9 @@ def test_mojibake_and_emoji_are_left_as_written():
 def test_table_cells_are_spaced_and_rows_are_lines():
     html = "<table><tr><td>Rate</td><td>$90/hr</td></tr><tr><td>Length</td><td>6 months</td></tr></table>"
     assert html_to_text(html) == "Rate $90/hr\nLength 6 months"
+
+
+def test_marks_of_the_walk_in_the_input_are_spaces_even_with_no_element_left():
+    # Once the marks become spaces nothing may be left to parse; that is no text, not an error.
+    assert html_to_text("</p>\x02") is None
+    assert html_to_text("<b>a\x01b</b>\x03c") == "a b c"

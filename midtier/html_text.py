@@ -94,13 +94,6 @@ _KINDS = {
     "pre": _PRE,
 }
 _BREAK_OF = {_LINE: _LINE, _PARAGRAPH: _PARAGRAPH, _PRE: _PARAGRAPH}
-# Adjacent block edges are one break, the widest of them.
-_MERGED_BREAKS = (
-    (_LINE + _LINE, _LINE),
-    (_PARAGRAPH + _PARAGRAPH, _PARAGRAPH),
-    (_LINE + _PARAGRAPH, _PARAGRAPH),
-    (_PARAGRAPH + _LINE, _PARAGRAPH),
-)
 _RUN_OF_BLANK_LINES = re.compile(r"\n{3,}")
 _RUN_OF_SPACES = re.compile(r"[^\S\n]+")
 
@@ -128,9 +121,12 @@ def html_to_text(html: str | None) -> str | None:
     text = " ".join("".join(chunks).split())
     for mark in (_LINE, _PARAGRAPH):
         text = text.replace(" " + mark, mark).replace(mark + " ", mark)
-    while any(pair in text for pair, _ in _MERGED_BREAKS):
-        for pair, merged in _MERGED_BREAKS:
-            text = text.replace(pair, merged)
+    # Adjacent block edges are one break, the widest of them.
+    while _LINE + _PARAGRAPH in text or _PARAGRAPH + _LINE in text:
+        text = text.replace(_LINE + _PARAGRAPH, _PARAGRAPH).replace(_PARAGRAPH + _LINE, _PARAGRAPH)
+    for mark in (_PARAGRAPH, _LINE):
+        while mark + mark in text:
+            text = text.replace(mark + mark, mark)
     text = text.replace(_LINE, "\n").replace(_PARAGRAPH, "\n\n").replace(_NEWLINE, "\n")
     # Only spaces and newlines are left: strip the lines, keep at most one blank line.
     text = "\n".join(line.strip(" ") for line in text.split("\n"))

@@ -51,7 +51,7 @@ from datetime import date, timedelta
 from math import comb
 from pathlib import Path
 
-from midtier import database
+from midtier import database, steps
 from midtier.labelled_postings import posting_from_emscad
 
 ORIGINAL_BOARD = "himalayas"
@@ -91,7 +91,7 @@ def edited(posting: dict, row: dict, edit: str, key: str) -> dict:
         slug = re.sub(r"[^a-z0-9]+", "-", copy["company"].lower())[:30].strip("-")
         header = f"Headquarters: {copy['location'] or 'Remote'}\nURL: https://{slug}.example\n\n"
         copy["description"] = header + copy["description"]
-        copy["title"] = f"{copy['company'][:40]}: {copy['title']}"
+        copy["title"] = f"{copy['company']}: {copy['title']}"
     elif edit == "remotive":
         copy["company"] = copy["company"].rstrip(" .,") + LEGAL_SUFFIXES[_hash(key) % 4]
     elif edit == "arbeitnow":
@@ -152,7 +152,7 @@ def write_imports(jobs: dict[str, list[dict]], work: Path) -> dict[tuple[str, st
 
 
 def run_pipeline(work: Path) -> None:
-    url = database.database_url()
+    url = steps.prepare_database()
     with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
         cur.execute("delete from raw.postings where source like 'pairs-%'")
     for path in sorted(work.glob("pairs-*.jsonl")):
@@ -209,8 +209,10 @@ def measure(labels: dict[tuple[str, str], dict]) -> dict:
             for right in postings[i + 1 :]:
                 if left["job"] == right["job"]:
                     continue
-                if left["company"] == right["company"]:
-                    wrong["same company, other job"] += 1
+                if left["company"] == right["company"] and left["title"] == right["title"]:
+                    wrong["same company and title, another opening (location, text)"] += 1
+                elif left["company"] == right["company"]:
+                    wrong["same company, other title"] += 1
                 elif left["title"] == right["title"]:
                     wrong["same title, other company"] += 1
                 else:

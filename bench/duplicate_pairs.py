@@ -59,8 +59,45 @@ EDITS = ("remoteok", "weworkremotely", "remotive", "arbeitnow", "workingnomads",
 LEGAL_SUFFIXES = (", Inc.", " GmbH", " Ltd.", " LLC")
 # what a telegraphic rewrite leaves out (a property of the generator, not of the model)
 FUNCTION_WORDS = frozenset(
-    "a an the of to and or for in on at by with from as is are be will we you our your "
-    "this that these those it its who which would should can may must also".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "and",
+        "or",
+        "for",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "be",
+        "will",
+        "we",
+        "you",
+        "our",
+        "your",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "who",
+        "which",
+        "would",
+        "should",
+        "can",
+        "may",
+        "must",
+        "also",
+    ]
 )
 BASE_DATE = date(2026, 3, 1)
 

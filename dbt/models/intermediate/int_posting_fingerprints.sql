@@ -49,30 +49,39 @@ skill_aliases as (
 
 ),
 
+-- the header labels as regular-expression alternatives: links ("URL"), whose value is one
+-- token, and the others ("Headquarters")
+header_labels as (
+
+    select
+        string_agg({{ regex_escaped('word') }}, '|' order by length(word) desc, word)
+            filter (where applies_to = 'description_header_link') as link_labels,
+        string_agg({{ regex_escaped('word') }}, '|' order by length(word) desc, word)
+            filter (where applies_to = 'description_header') as line_labels
+    from noise_words
+
+),
+
 -- the noise words of each field as one array, and the header labels as one pattern: the
--- leading "<label>: <value>" of a description. A link label's value is one token; another
--- label's runs to the end of its line or to the next label, never further: an imported text
--- has its line breaks folded into spaces, and "to the end of the line" then took the whole
--- description
+-- leading "<label>: <value>" of a description. A link's value is one token; another label's
+-- runs to the end of its line or to the next label, never further: an imported text has its
+-- line breaks folded into spaces, and "to the end of the line" then took the whole text
 noise as (
 
     select
-        array_agg(word) filter (where applies_to = 'company') as company_words,
-        array_agg(word) filter (where applies_to = 'title') as title_words,
+        noise_arrays.company_words,
+        noise_arrays.title_words,
         '^(\s*(' || header_labels.link_labels || ')\s*:\s*\S*'
             || '|\s*(' || header_labels.line_labels || ')\s*:[^\n:]*(\n|(?=\s('
             || header_labels.link_labels || '|' || header_labels.line_labels || ')\s*:)))+'
             as header_pattern
-    from noise_words
-    cross join (
+    from (
         select
-            string_agg({{ regex_escaped('word') }}, '|' order by length(word) desc, word)
-                filter (where applies_to = 'description_header_link') as link_labels,
-            string_agg({{ regex_escaped('word') }}, '|' order by length(word) desc, word)
-                filter (where applies_to = 'description_header') as line_labels
+            array_agg(word) filter (where applies_to = 'company') as company_words,
+            array_agg(word) filter (where applies_to = 'title') as title_words
         from noise_words
-    ) as header_labels
-    group by header_labels.link_labels, header_labels.line_labels
+    ) as noise_arrays
+    cross join header_labels
 
 ),
 

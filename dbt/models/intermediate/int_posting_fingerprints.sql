@@ -5,8 +5,8 @@
       company_key      the company, lower-case, legal forms ("Inc", "GmbH", "Sp. z o.o.")
                        and punctuation removed ("Acme, Inc." = "ACME")
       title_words      distinct title words without board noise ("remote", "(m/w/d)") and
-                       without the company's own words, which some boards put in the
-                       title ("Acme: Senior Engineer")
+                       without the company's own words (legal form included), which some
+                       boards put in the title ("Acme Inc: Senior Engineer")
       title_skill_words  the title words that name a skill unambiguously ("python",
                        "react"): two roles of one client whose titles name skills and
                        share none are different jobs
@@ -134,7 +134,8 @@ normalised_columns as (
             from regexp_split_to_table(plain_texts.title_text, '[^a-z0-9+#]+') as word
             where word <> ''
                 and word <> all(noise.title_words)
-                and word <> all(company_words.words)
+                -- every word of the company as written, legal form too ("Acme AS: Engineer")
+                and word <> all(regexp_split_to_array(plain_texts.company_text, '[^a-z0-9+#]+'))
         ) as title_words,
         regexp_split_to_array(
             btrim(regexp_replace(plain_texts.description_text, '[^a-z0-9]+', ' ', 'g')),

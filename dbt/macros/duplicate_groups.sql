@@ -31,10 +31,15 @@
 {%- endmacro %}
 
 
-{#- A pair of copies of one job: an edge of the duplicate groups. -#}
+{#- A pair of copies of one job: an edge of the duplicate groups. A condensed rewrite shares
+    few 3-grams with its ad but keeps its words: enough for two postings that name the same
+    company (text alone is not enough to say the client is the same). -#}
 {% macro duplicate_pair_is_copy(pair) -%}
     ({{ duplicate_pair_is_same_client(pair) }}
-        and {{ pair }}.text_overlap >= {{ var('duplicate_min_text_overlap') }}
+        and ({{ pair }}.text_overlap >= {{ var('duplicate_min_text_overlap') }}
+            or ({{ pair }}.left_company_key is not null
+                and {{ pair }}.left_company_key = {{ pair }}.right_company_key
+                and {{ pair }}.word_overlap >= {{ var('duplicate_min_word_overlap') }}))
         and {{ pair }}.shorter_shingle_count >= {{ var('duplicate_min_shingles') }}
         and {{ pair }}.title_similarity >= {{ var('duplicate_min_title_similarity') }}
         and not {{ pair }}.has_different_seniority

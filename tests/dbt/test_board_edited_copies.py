@@ -1,8 +1,9 @@
 """Copies of one job that boards have edited still group; roles sharing a client's boilerplate do not.
 
 The edits are the ones boards make: a truncated, lower-cased copy with mojibake (RemoteOK), a
-header of headquarters and URL lines and the company in the title (We Work Remotely), a
-legal suffix on the company, HTML tags and escaped entities.
+header of headquarters and URL lines and the company in the title (We Work Remotely), that
+header with its line breaks folded into spaces (as `midtier import` reads a text), a legal
+suffix on the company, HTML tags and escaped entities, and a condensed rewrite of the ad.
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ GO_ROLE = (
     "forecasting team consumes, and keep our message queues healthy under seasonal peaks."
 )
 PYTHON_TEXT = BOILERPLATE + PYTHON_ROLE
+# the same ad as a board's short summary: reworded, few of its word 3-grams left
+PYTHON_CONDENSED = (
+    "Fernwood Analytics, a fully remote team of twenty-two building forecasting software "
+    "for independent grocers, is hiring a senior backend developer to design Python services "
+    "turning sales data into daily order suggestions, own the Django API, tune PostgreSQL "
+    "queries over two billion rows and mentor two developers. Learning budget, flexible "
+    "hours, home office allowance, thirty days of paid leave."
+)
 KESTREL_TEXT = (
     "Kestrel Mobility plant Ladestationen für Elektroautos in Wohnanlagen. Für unser "
     "Kundenportal suchen wir Verstärkung im Frontend: du baust Oberflächen mit React und "
@@ -77,6 +86,22 @@ POSTINGS = [
         + PYTHON_TEXT.replace("&", "&amp;").replace("we meet", "we&#39;ll meet"),
         "2026-03-04",
     ),
+    _posting(
+        "jobicy",
+        "a-folded-header",
+        "Senior Backend Developer (Python)",
+        "Fernwood Analytics",
+        "Headquarters: Lisbon, Portugal URL: https://fernwood.example " + PYTHON_TEXT,
+        "2026-03-04",
+    ),
+    _posting(
+        "workingnomads",
+        "a-condensed",
+        "Senior Backend Developer - Python",
+        "Fernwood Analytics Ltd",
+        PYTHON_CONDENSED,
+        "2026-03-05",
+    ),
     # the same client's boilerplate, another stack; and the same role one level down
     _posting(
         "himalayas",
@@ -119,7 +144,10 @@ def _groups(built_postings) -> set[frozenset[str]]:
 
 def test_board_edited_copies_share_a_group(built_postings):
     groups = _groups(built_postings)
-    assert frozenset({"a-original", "a-truncated", "a-with-header"}) in groups
+    assert (
+        frozenset({"a-original", "a-truncated", "a-with-header", "a-folded-header", "a-condensed"})
+        in groups
+    )
     assert frozenset({"c-html", "c-plain"}) in groups
 
 
@@ -132,6 +160,8 @@ def test_roles_sharing_a_clients_boilerplate_stay_apart(built_postings):
 def test_the_canonical_copy_lists_the_others(built_postings):
     original = built_postings["a-original"]
     assert sorted(original["also_seen_on"]) == [
+        "https://jobicy.example/jobs/a-folded-header",
         "https://remoteok.example/jobs/a-truncated",
         "https://weworkremotely.example/jobs/a-with-header",
+        "https://workingnomads.example/jobs/a-condensed",
     ]

@@ -14,7 +14,8 @@
 
     Cheap tests first: only pairs whose titles agree (a copy) or that were first seen
     within var client_velocity_window_days (client velocity) have their description
-    shingles compared; a pair with no shingle in common is not kept.
+    shingles and words compared (text_overlap, word_overlap: shared / the smaller set); a
+    pair with no shingle in common is not kept.
 
     A first build over a large backlog runs in batches of postings (vars posting_id_from, posting_id_below):
     each batch compares its postings with those compared before it and with each other.
@@ -284,7 +285,11 @@ shared_shingles as materialized (
         plausible_pairs.*,
         {{ intarray('icount') }}(
             {{ intarray('_int_inter') }}(left_posting.shingle_hashes, right_posting.shingle_hashes)
-        ) as shared_count
+        ) as shared_count,
+        {{ intarray('icount') }}(
+            {{ intarray('_int_inter') }}(left_posting.word_hashes, right_posting.word_hashes)
+        )::numeric / nullif(least(left_posting.word_count, right_posting.word_count), 0)
+            as word_overlap
     from plausible_pairs
     inner join fingerprints as left_posting
         on plausible_pairs.left_posting_id = left_posting.posting_id
@@ -299,6 +304,7 @@ compared_pairs as (
         left_posting_id,
         right_posting_id,
         shared_count::numeric / nullif(shorter_shingle_count, 0) as text_overlap,
+        word_overlap,
         shorter_shingle_count,
         left_company_key,
         right_company_key,
@@ -318,6 +324,7 @@ markers as (
         live.posting_id as left_posting_id,
         null::text as right_posting_id,
         null::numeric as text_overlap,
+        null::numeric as word_overlap,
         null::bigint as shorter_shingle_count,
         null::text as left_company_key,
         null::text as right_company_key,

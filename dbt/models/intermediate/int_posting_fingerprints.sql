@@ -5,8 +5,8 @@
       company_key      the company, lower-case, legal forms ("Inc", "GmbH", "Sp. z o.o.")
                        and punctuation removed ("Acme, Inc." = "ACME")
       title_words      distinct title words without board noise ("remote", "(m/w/d)") and
-                       without the company's own words, which some boards put in the
-                       title ("Acme: Senior Engineer")
+                       without the company's own words (legal form included), which some
+                       boards put in the title ("Acme Inc: Senior Engineer")
       title_skill_words  the title words that name a skill unambiguously ("python",
                        "react"): two roles of one client whose titles name skills and
                        share none are different jobs
@@ -16,6 +16,9 @@
                        description has at least 20
       shingle_hashes   the distinct word 3-grams of the description as 32-bit hashes,
                        sorted (shingle_count of them; an intarray set, see macros/intarray.sql)
+      word_hashes      the description's distinct words, hashed and sorted the same way
+                       (word_count of them): a condensed rewrite of an ad keeps its words
+                       but few of its 3-grams
 
     Boards edit the copies they carry: every text is compared without HTML tags and
     entities ("R&amp;D" = "R&D"), in lower case, with letters outside ASCII left out (so
@@ -46,17 +49,39 @@ skill_aliases as (
 
 ),
 
+-- the header labels as regular-expression alternatives: links ("URL"), whose value is one
+-- token, and the others ("Headquarters")
+header_labels as (
+
+    select
+        string_agg({{ regex_escaped('word') }}, '|' order by length(word) desc, word)
+            filter (where applies_to = 'description_header_link') as link_labels,
+        string_agg({{ regex_escaped('word') }}, '|' order by length(word) desc, word)
+            filter (where applies_to = 'description_header') as line_labels
+    from noise_words
+
+),
+
 -- the noise words of each field as one array, and the header labels as one pattern: the
--- leading lines "<label>: ..." of a description
+-- leading "<label>: <value>" of a description. A link's value is one token; another label's
+-- runs to the end of its line or to the next label, never further: an imported text has its
+-- line breaks folded into spaces, and "to the end of the line" then took the whole text
 noise as (
 
     select
-        array_agg(word) filter (where applies_to = 'company') as company_words,
-        array_agg(word) filter (where applies_to = 'title') as title_words,
-        '^(\s*(' || string_agg({{ regex_escaped('word') }}, '|' order by length(word) desc, word)
-            filter (where applies_to = 'description_header')
-            || ')\s*:[^\n]*(\n|$))+' as header_pattern
-    from noise_words
+        noise_arrays.company_words,
+        noise_arrays.title_words,
+        '^(\s*(' || header_labels.link_labels || ')\s*:\s*\S*'
+            || '|\s*(' || header_labels.line_labels || ')\s*:[^\n:]*(\n|(?=\s('
+            || header_labels.link_labels || '|' || header_labels.line_labels || ')\s*:)))+'
+            as header_pattern
+    from (
+        select
+            array_agg(word) filter (where applies_to = 'company') as company_words,
+            array_agg(word) filter (where applies_to = 'title') as title_words
+        from noise_words
+    ) as noise_arrays
+    cross join header_labels
 
 ),
 
@@ -109,7 +134,8 @@ normalised_columns as (
             from regexp_split_to_table(plain_texts.title_text, '[^a-z0-9+#]+') as word
             where word <> ''
                 and word <> all(noise.title_words)
-                and word <> all(company_words.words)
+                -- every word of the company as written, legal form too ("Acme AS: Engineer")
+                and word <> all(regexp_split_to_array(plain_texts.company_text, '[^a-z0-9+#]+'))
         ) as title_words,
         regexp_split_to_array(
             btrim(regexp_replace(plain_texts.description_text, '[^a-z0-9]+', ' ', 'g')),
@@ -145,7 +171,10 @@ shingled as materialized (
                 window word_order as (order by description_word.position)
             ) as word
             where word.next_2 is not null
-        ))) as shingle_hashes
+        ))) as shingle_hashes,
+        {{ intarray('uniq') }}({{ intarray('sort') }}(array(
+            select hashtext(word) from unnest(description_words) as word where word <> ''
+        ))) as word_hashes
     from normalised_columns
 
 ),
@@ -168,6 +197,8 @@ final as (
         end as opening_key,
         shingled.shingle_hashes,
         cardinality(shingled.shingle_hashes) as shingle_count,
+        shingled.word_hashes,
+        cardinality(shingled.word_hashes) as word_count,
         normalised_columns.content_hash,
         {{ processing_hash() }} as rules_hash
     from normalised_columns

@@ -5,7 +5,10 @@
       - their companies agree once normalised ("Acme, Inc." = "ACME"), or one names none
         and their texts are near-identical (var duplicate_min_text_overlap_without_company);
       - their descriptions overlap: shared word 3-gram shingles / the smaller shingle set
-        (so a truncated copy still matches) >= var duplicate_min_text_overlap;
+        (so a truncated copy still matches) >= var duplicate_min_text_overlap, or, when
+        both name the same company, shared distinct words / the smaller word set >= var
+        duplicate_min_word_overlap (a condensed rewrite keeps an ad's words, not its
+        phrasing);
       - their titles agree: token Jaccard (board noise like "remote", "(m/w/d)" and the
         company's own words removed) >= var duplicate_min_title_similarity, no seniority
         word differs, and they do not name disjoint stacks ("(Python)" / "(Go)");
@@ -46,6 +49,7 @@
 
 {%- set rule_vars = [
     'duplicate_min_text_overlap_without_company', 'duplicate_min_text_overlap',
+    'duplicate_min_word_overlap',
     'duplicate_min_shingles', 'duplicate_min_title_similarity', 'duplicate_label_rounds',
     'client_velocity_min_text_overlap', 'client_velocity_window_days', 'also_seen_on_max_urls',
     'duplicate_max_days_apart',

@@ -282,9 +282,13 @@ def test_a_user_record_without_submissions_is_rejected(spider):
 
 
 def test_the_demo_threads_parse_without_rejects():
-    items, _ = replay(HackerNewsSpider(), root=DEMO)
-    assert 8 <= len(items) <= 20
+    """The demo replays real threads (README.md beside them) with its own spider arguments."""
+    arguments = json.loads((DEMO / "spider_args.json").read_text())
+    items, _ = replay(HackerNewsSpider(**arguments), root=DEMO)
     assert all(isinstance(item, PostingItem) for item in items)
+    months = {item["payload"]["thread"]["title"] for item in items}
+    assert len(months) == int(arguments["months"]) >= 3
+    assert len(items) > 1000
 
 
 # -- end to end: `midtier crawl hackernews` against a loopback copy of the API ---------------------

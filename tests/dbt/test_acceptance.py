@@ -330,7 +330,9 @@ def test_an_open_quality_flag_flags_the_posting_without_a_rebuild(marts, databas
             (posting_id,),
         )[0]
         assert row["is_flagged"] is True and row["has_open_quality_flag"] is True
-        assert 'Data-quality check hourly_rate_outlier: "9999.00"' in row["legitimacy_reasons"]
+        # a check without a row in seed quality_check_reasons still reads as words
+        outlier = "Failed the data-quality check hourly rate outlier (9999.00)"
+        assert outlier in row["legitimacy_reasons"]
         with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
             cur.execute(
                 "update quality.posting_flags set cleared_at = now() where posting_id = %s",
@@ -356,3 +358,23 @@ def test_fct_postings_is_a_view_over_the_enriched_table(marts, query):
     assert kinds["fct_postings"] == "VIEW"
     assert kinds["int_postings_enriched"] == "BASE TABLE"
     assert kinds["rpt_rate_percentiles"] == "BASE TABLE"
+
+
+def test_a_legitimacy_flag_reads_in_plain_words(marts, database_url, query):
+    posting_id = marts["g03"]["posting_id"]
+    with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
+        cur.execute(
+            "insert into quality.posting_flags (posting_id, check_name, observed_value, validation_id)"
+            " values (%s, 'legitimacy_score', 'legitimacy_score=5', 'v-1')",
+            (posting_id,),
+        )
+    try:
+        reasons = query(
+            "select legitimacy_reasons from marts.fct_postings where posting_id = %s",
+            (posting_id,),
+        )[0]["legitimacy_reasons"]
+        assert "Scored below 35, where flagging starts: treat as a likely scam" in reasons
+        assert not any("legitimacy_score" in reason for reason in reasons)
+    finally:
+        with contextlib.closing(database.connect(database_url)) as conn, conn, conn.cursor() as cur:
+            cur.execute("delete from quality.posting_flags where posting_id = %s", (posting_id,))

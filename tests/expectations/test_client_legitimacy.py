@@ -6,8 +6,11 @@ flag_score_threshold); the suite holds no threshold or signal of its own.
 
 from __future__ import annotations
 
+import csv
+
 from expectations import format_summary, run_checks
-from expectations.suites import CLIENT_LEGITIMACY
+from expectations.suites import CLIENT_LEGITIMACY, client_legitimacy
+from midtier.settings import PROJECT_ROOT
 from tests.expectations.conftest import GOOD_ROWS, MART_COLUMNS, posting
 
 SCAMS = [
@@ -148,3 +151,12 @@ def test_a_suite_whose_checks_raise_is_recorded_as_error_and_clears_no_flag(empt
     assert (status, success) == ("error", False)
     report = format_summary(summary)
     assert "ERROR  client_legitimacy" in report and "no flag cleared" in report
+
+
+def test_every_check_that_flags_postings_has_a_plain_words_reason():
+    seed = PROJECT_ROOT / "dbt" / "seeds" / "quality_check_reasons.csv"
+    with open(seed, encoding="utf-8", newline="") as handle:
+        reasons = {row["check_name"]: row["reason"] for row in csv.DictReader(handle)}
+    checks = {check.name for check in client_legitimacy().checks}
+    assert checks and checks <= set(reasons)
+    assert not any("_" in reasons[check] for check in checks)  # words, not identifiers

@@ -120,7 +120,7 @@ READERS = {
     "hackernews": Reader(
         HackerNewsSpider,
         "https://hacker-news.firebaseio.com/v0/item/51433012.json",
-        DEMO / "hackernews" / "v0" / "item" / "51433012.json",
+        FIXTURES / "hackernews" / "v0" / "item" / "51433012.json",
         call=lambda s, r: s.parse_comment(r, thread=dict(HN_THREAD)),
     ),
     "rss": Reader(

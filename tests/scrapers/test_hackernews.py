@@ -276,15 +276,51 @@ def test_a_comment_without_id_is_rejected(spider):
     assert reject["error"] == "comment has no id"
 
 
+def _posting_from(spider, text: str) -> PostingItem:
+    body = json.dumps({"by": "someone", "id": 7, "text": text, "type": "comment", "time": 1})
+    [posting] = spider.parse_comment(
+        response_for("https://hacker-news.firebaseio.com/v0/item/7.json", body.encode()),
+        thread=WHO_IS_HIRING,
+    )
+    return posting
+
+
+def test_a_newline_ends_the_header_like_a_paragraph(spider):
+    posting = _posting_from(
+        spider,
+        "Acme | Senior ML Engineer | REMOTE | Full-Time\nAcme builds tools. We pay well.",
+    )
+    assert posting["title"] == "Acme | Senior ML Engineer | REMOTE | Full-Time"
+    assert posting["employment_type"] == "Full-Time"
+
+
+def test_a_header_running_on_into_the_body_is_cut_at_its_first_sentence(spider):
+    body = "We process petabytes of data every month. " * 20
+    posting = _posting_from(spider, f"Acme | Engineers | REMOTE | Full-Time {body}")
+    assert posting["title"] == (
+        "Acme | Engineers | REMOTE | Full-Time We process petabytes of data every month."
+    )
+    assert posting["description_html"].endswith(body)
+
+
+def test_an_unbroken_header_without_a_sentence_end_is_cut_at_a_word(spider):
+    posting = _posting_from(spider, "Acme | " + "word " * 200)
+    assert len(posting["title"]) <= 301 and posting["title"].endswith("word…")
+
+
 def test_a_user_record_without_submissions_is_rejected(spider):
     [reject] = spider.parse(response_for(USER_URL, b'{"id": "whoishiring", "karma": 1}'))
     assert reject["error"] == "user record has no submitted list"
 
 
 def test_the_demo_threads_parse_without_rejects():
-    items, _ = replay(HackerNewsSpider(), root=DEMO)
-    assert 8 <= len(items) <= 20
+    """The demo replays real threads (README.md beside them) with its own spider arguments."""
+    arguments = json.loads((DEMO / "spider_args.json").read_text())
+    items, _ = replay(HackerNewsSpider(**arguments), root=DEMO)
     assert all(isinstance(item, PostingItem) for item in items)
+    months = {item["payload"]["thread"]["title"] for item in items}
+    assert len(months) == int(arguments["months"]) >= 3
+    assert len(items) > 1000
 
 
 # -- end to end: `midtier crawl hackernews` against a loopback copy of the API ---------------------

@@ -9,7 +9,7 @@
     read here too, from the few rows of int_market_yardsticks, so the market moving with
     each crawl rewrites no stored posting. A posting is flagged when its legitimacy score is below
     var flag_score_threshold or a check flag on it is still open; each open check flag adds
-    a reason.
+    a reason in plain words (seed quality_check_reasons).
 
     Written as one SELECT, not the house's import CTEs: PostgreSQL never merges a view that
     starts with WITH into the query reading it, so the feed's ORDER BY ... LIMIT and its
@@ -106,13 +106,18 @@ from {{ ref('int_postings_enriched') }} as postings
 {{ join_skill_floors('postings.primary_skill', ref('stg_registry__rate_floors')) }}
 left join (
     select
-        posting_id,
+        flags.posting_id,
         array_agg(
-            'Data-quality check ' || check_name
-                || coalesce(': "' || left(observed_value, 120) || '"', '')
-            order by check_name
+            coalesce(
+                replace(check_reasons.reason, '{threshold}', '{{ var('flag_score_threshold') }}'),
+                'Failed the data-quality check ' || replace(flags.check_name, '_', ' ')
+                || coalesce(' (' || left(flags.observed_value, 120) || ')', '')
+            )
+            order by flags.check_name
         ) as reasons
-    from {{ ref('stg_quality__posting_flags') }}
-    group by posting_id
+    from {{ ref('stg_quality__posting_flags') }} as flags
+    left join {{ ref('quality_check_reasons') }} as check_reasons
+        on flags.check_name = check_reasons.check_name
+    group by flags.posting_id
 ) as flag_reasons
     on postings.posting_id = flag_reasons.posting_id

@@ -14,6 +14,7 @@ from midtier.exports import postings_csv
 from midtier.posting_display import (
     attribution,
     budget_summary,
+    evidenced_floors_summary,
     floors_summary,
     rate_position_label,
     safe_link,
@@ -261,9 +262,10 @@ def posting_card(posting: dict, profile: queries.Profile, threshold: int | None)
         if posting.get("is_mid_market"):
             badges.append(":green-badge[mid-market]")
         st.markdown(" · ".join([pay, *filter(None, badges)]))
-        floors = floors_summary(posting)  # the rate-floor registry's published minimums
-        if floors:
-            st.caption(escape_markdown(floors))
+        # the rate-floor registry's published minimums, all and evidence-backed developers'
+        for floors in (floors_summary(posting), evidenced_floors_summary(posting)):
+            if floors:
+                st.caption(escape_markdown(floors))
 
         if posting["skills"]:
             st.markdown(

@@ -98,6 +98,12 @@ def test_posting_card_says_how_many_published_floors_its_pay_meets(app):
     assert sum("registered" in caption for caption in captions) == 1  # suppressed elsewhere
 
 
+def test_posting_card_says_how_many_evidence_backed_developers_floors_its_pay_meets(app):
+    captions = [element.value for element in app.caption]
+    assert "Meets the floor of 3 of 6 evidence\\-backed developers in its skills" in captions
+    assert sum("evidence\\-backed" in caption for caption in captions) == 1
+
+
 def test_the_legitimacy_scale_is_explained_in_place(app):
     lines = [element for element in app.markdown if "Legitimacy " in element.value]
     assert lines and all(

@@ -46,7 +46,36 @@ SORT_LABELS = {
 IN_URL = {"bind": "query-params"}
 
 
-def sidebar_filters(facets: dict) -> tuple[queries.PostingFilters, queries.Profile]:
+# The profile widgets a registry handle fills in; while the address already carries one of
+# them (a bookmarked or edited profile), opening it loads nothing over it.
+PROFILE_KEYS = ("profile_skills", "profile_min_hourly_usd")
+
+
+def load_profile_from_handle(url: str, facets: dict) -> None:
+    """Fill the profile with the evidenced skills and floor of the developer whose registry
+    handle was given (public profiles only), once per handle, before the widgets are drawn."""
+    handle = queries.visitor_text(st.session_state.get("profile_handle")).strip().lower()
+    if "profile_loaded_from" not in st.session_state and any(
+        key in st.query_params for key in PROFILE_KEYS
+    ):
+        st.session_state["profile_loaded_from"] = handle
+    if not handle or st.session_state.get("profile_loaded_from") == handle:
+        return
+    st.session_state["profile_loaded_from"] = handle
+    try:
+        developer = queries.load_developer_profile(url, handle)
+    except queries.DataUnavailable:  # no developer profiles built yet: the feed still shows
+        developer = None
+    if developer is None:
+        st.session_state["profile_handle_missing"] = handle
+        return
+    st.session_state.pop("profile_handle_missing", None)
+    loaded = queries.profile_from_developer(developer, facets["skills"])
+    st.session_state["profile_skills"] = list(loaded.skills)
+    st.session_state["profile_min_hourly_usd"] = int(loaded.min_hourly_usd)
+
+
+def sidebar_filters(url: str, facets: dict) -> tuple[queries.PostingFilters, queries.Profile]:
     with st.sidebar:
         with st.expander("Your profile", icon=":material/person:"):
             st.caption(
@@ -54,6 +83,17 @@ def sidebar_filters(facets: dict) -> tuple[queries.PostingFilters, queries.Profi
                 "how many of your skills a posting asks for, and says on every posting "
                 "whether its hourly pay meets your floor."
             )
+            st.text_input(
+                "Load from my registry handle",
+                key="profile_handle",
+                help="A developer with a public profile (Developers page): fills in the "
+                "skills their evidence shows and their published floor.",
+                **IN_URL,
+            )
+            load_profile_from_handle(url, facets)
+            missing = st.session_state.get("profile_handle_missing")
+            if missing and missing == st.session_state.get("profile_loaded_from"):
+                st.caption(f"No public developer profile for {escape_markdown(missing)}.")
             profile_skills = st.multiselect(
                 "My skills",
                 facets["skills"],
@@ -365,7 +405,7 @@ st.title("Feed")
 try:
     url = queries.connection_url()
     facets = queries.load_facets(url)
-    filters, profile = sidebar_filters(facets)
+    filters, profile = sidebar_filters(url, facets)
     postings = queries.load_postings(url, filters, profile, limit=queries.PAGE_ROWS)
     matching = queries.load_posting_count(url, filters, profile)
 except queries.DataUnavailable as error:

@@ -23,8 +23,8 @@ TINYFMT_PR = "https://github.com/solo-hacker/tinyfmt/pull/7"
 
 @pytest.fixture(scope="module")
 def built(database_url) -> dict:
-    """ada-dev (floor $85) verified for octo-ada, crawled and transformed; an assessment and
-    a self-declared case study recorded."""
+    """ada-dev (floor $85) verified for octo-ada, crawled and transformed; an assessment, a
+    self-declared case study and platform history recorded."""
     rows(database_url, f"truncate {', '.join(DEVELOPER_TABLES)} cascade")
     token = registry.publish(database_url, registry.validate("ada-dev", ["python"], 85, "europe"))
     with serve() as github:
@@ -53,11 +53,34 @@ def built(database_url) -> dict:
         "Two-hour pairing session on a replication bug.",
     )
     assert assessed.returncode == 0, assessed.stderr
-    rows(
-        database_url,
-        "insert into registry.developer_case_studies (handle, title, link, skills) "
-        "values ('ada-dev', 'Billing migration', 'https://ada.example.dev/billing', '{python}')",
+    declared = midtier(
+        "developers",
+        "declare-case-study",
+        "ada-dev",
+        "--token",
+        token,
+        "--title",
+        "Billing migration",
+        "--link",
+        "https://ada.example.dev/billing",
+        "--skills",
+        "python,elixir",  # elixir: claimed, never shown by evidence
+        "--outcome",
+        "shipped",
     )
+    assert declared.returncode == 0, declared.stderr
+    declared = midtier(
+        "developers",
+        "declare-platform",
+        "ada-dev",
+        "--token",
+        token,
+        "--platform",
+        "Upwork",
+        "--projects-completed",
+        "37",
+    )
+    assert declared.returncode == 0, declared.stderr
     transformed = midtier("transform")
     assert transformed.returncode == 0, transformed.stdout[-3000:] + transformed.stderr[-3000:]
     return {"token": token, "url": database_url}
@@ -128,6 +151,20 @@ def test_the_profile_has_floor_tier_reasons_assessment_and_self_declared_work(bu
     assert assessment["reviewer_handle"] == "rita-reviews" and assessment["skill_slug"] == "python"
     [case_study] = profile["self_declared_case_studies"]
     assert case_study["self_declared"] is True and case_study["title"] == "Billing migration"
+    [platform] = profile["self_declared_platform_history"]
+    assert platform == {
+        "self_declared": True,
+        "platform": "Upwork",
+        "projects_completed": 37,
+        "rating": None,
+        "link": None,
+    }
+
+
+def test_a_self_declared_skill_is_never_evidence(built):
+    assert "elixir" not in skills(built["url"])
+    [(profile,)] = rows(built["url"], "select to_jsonb(p) from marts.fct_developer_profiles p")
+    assert "elixir" not in profile["skills"] and "elixir" not in profile["evidence_backed_skills"]
 
 
 def test_show_prints_the_public_profile_as_json(built):

@@ -139,7 +139,7 @@ def cmd_withdraw(args) -> int:
     except RegistryError as error:
         return _refused(error)
     print(
-        f"withdrawn: {sum(removed.values())} rows removed; nothing about "
+        f"withdrawn: {sum(removed.values())} rows, log lines and files removed; nothing about "
         f"{args.handle.strip().lower()} is kept"
     )
     return 0

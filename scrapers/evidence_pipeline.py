@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 
 from itemadapter import ItemAdapter
 
-from midtier.loading import DEFAULT_BATCH_SIZE, PostingLoader, _clean_payload
+from midtier.loading import PostingLoader, _clean_payload
 from midtier.raw_store import RunCounts
 from scrapers.items import ApiResponseItem, EvidenceItem, RejectItem
 from scrapers.middlewares import GITHUB_PAUSES_STAT
+from scrapers.pipelines import RawPostingPipeline
 
 KINDS = ("merged_pr", "own_repo", "review", "closed_issue")
 MAX_URL = 4_096
@@ -80,31 +81,14 @@ class EvidenceLoader(PostingLoader):
                 )
 
 
-class DeveloperEvidencePipeline:
+class DeveloperEvidencePipeline(RawPostingPipeline):
     """One github_evidence run, written through an ``EvidenceLoader``."""
 
+    loader_class = EvidenceLoader
+
     def __init__(self, loader: EvidenceLoader, crawler):
-        self.loader = loader
-        self.crawler = crawler
+        super().__init__(loader, crawler)
         self.answers: dict[tuple[str, str], dict] = {}
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        settings = crawler.settings
-        loader = EvidenceLoader(
-            settings.get("MIDTIER_DATABASE_URL") or None,
-            batch_size=settings.getint("MIDTIER_BATCH_SIZE", DEFAULT_BATCH_SIZE),
-        )
-        return cls(loader, crawler)
-
-    def open_spider(self) -> None:
-        spider = self.crawler.spider
-        self.loader.open(
-            spider.name,
-            kind="crawl",
-            base_url=getattr(spider, "base_url", None),
-            crawl_run_id=getattr(spider, "run_id", None),
-        )
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -121,14 +105,10 @@ class DeveloperEvidencePipeline:
         return item
 
     def close_spider(self) -> None:
-        stats = self.crawler.stats
         self.loader.store_answers_and_pauses(
-            list(self.answers.values()), stats.get_value(GITHUB_PAUSES_STAT) or []
+            list(self.answers.values()), self.crawler.stats.get_value(GITHUB_PAUSES_STAT) or []
         )
-        self.loader.close(
-            http_errors=stats.get_value("midtier/http_errors", 0),
-            error=stats.get_value("midtier/fatal_error"),
-        )
+        super().close_spider()
 
 
 def upsert_evidence(conn, rows: list[dict]) -> RunCounts:

@@ -15,6 +15,8 @@ from scrapers.items import RejectItem
 class RawPostingPipeline:
     """One spider run of one source, written through a ``PostingLoader``."""
 
+    loader_class = PostingLoader
+
     def __init__(self, loader: PostingLoader, crawler):
         self.loader = loader
         self.crawler = crawler
@@ -23,7 +25,7 @@ class RawPostingPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        loader = PostingLoader(
+        loader = cls.loader_class(
             settings.get("MIDTIER_DATABASE_URL") or None,
             batch_size=settings.getint("MIDTIER_BATCH_SIZE", DEFAULT_BATCH_SIZE),
         )

@@ -10,27 +10,15 @@ import pytest
 from psycopg.rows import dict_row
 
 from midtier import database, transform
+from midtier.raw_store import CONTENT_COLUMNS, POSTING_COLUMNS
 
 CRAWL_RUN_ID = "test-run-1"
 FETCHED_AT = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
+# The columns a spider writes, as the raw store names them, plus a closing date the tests set.
 RAW_COLUMNS = (
-    "source",
-    "source_posting_id",
-    "url",
-    "apply_url",
-    "title",
-    "company",
-    "description_text",
-    "budget_text",
-    "salary_min",
-    "salary_max",
-    "salary_currency",
-    "salary_period",
-    "tags",
-    "location",
-    "employment_type",
-    "posted_at",
+    *POSTING_COLUMNS[: POSTING_COLUMNS.index("url")],
+    *(column for column in CONTENT_COLUMNS if column != "payload"),
     "closed_at",
 )
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -72,7 +73,8 @@ def load_profile_from_handle(url: str, facets: dict) -> None:
     st.session_state.pop("profile_handle_missing", None)
     loaded = queries.profile_from_developer(developer, facets["skills"])
     st.session_state["profile_skills"] = list(loaded.skills)
-    st.session_state["profile_min_hourly_usd"] = int(loaded.min_hourly_usd)
+    # whole dollars, rounded up: a posting under a floor of $82.50 does not meet it
+    st.session_state["profile_min_hourly_usd"] = math.ceil(loaded.min_hourly_usd)
 
 
 def sidebar_filters(url: str, facets: dict) -> tuple[queries.PostingFilters, queries.Profile]:

@@ -39,20 +39,20 @@
 
 {#
     Evidence-backed developers (fct_developer_skills.is_evidence_backed, verified and
-    opted-in only) in any of the posting's skills who published a floor: `total` counts
-    them, `met` those whose floor the posting's top hourly figure reaches. A correlated
-    subquery, so a query that reads neither column never touches the developers, and one
-    page of the feed counts only its own cards. Null below the registry's minimum cell
-    size; `met` also null without an hourly figure.
+    opted-in only) in any of the posting's skills who published a floor: how many there are,
+    or with met_by_hourly_usd, how many of them that pay reaches. A correlated subquery, so
+    a query that reads neither column never touches the developers, and one page of the
+    feed counts only its own cards. Null below the registry's minimum cell size; the count
+    met is also null without an hourly figure.
 #}
-{% macro evidenced_floors(counted, skills, hourly_usd, developer_skills, floors) -%}
+{% macro evidenced_floors(skills, developer_skills, floors, met_by_hourly_usd=none) -%}
     (
         select
             case when count(distinct evidenced.handle) >= {{ registry_min_cell_size() }} then
-            {%- if counted == 'met' %}
-                case when {{ hourly_usd }} is not null then
+            {%- if met_by_hourly_usd is not none %}
+                case when {{ met_by_hourly_usd }} is not null then
                     count(distinct evidenced.handle)
-                        filter (where evidenced_floors.floor_usd_hourly <= {{ hourly_usd }})
+                        filter (where evidenced_floors.floor_usd_hourly <= {{ met_by_hourly_usd }})
                 end
             {%- else %}
                 count(distinct evidenced.handle)

@@ -85,9 +85,9 @@ select
         as floors_met,
     skill_floors.floors_total::integer as floors_total,
     -- the same for evidence-backed developers in any of the posting's skills
-    {{ evidenced_floors('met', 'postings.skills', top_hourly_usd, developer_skills, floors) }}::integer
+    {{ evidenced_floors('postings.skills', developer_skills, floors, top_hourly_usd) }}::integer
         as evidenced_floors_met,
-    {{ evidenced_floors('total', 'postings.skills', 'null', developer_skills, floors) }}::integer
+    {{ evidenced_floors('postings.skills', developer_skills, floors) }}::integer
         as evidenced_floors_total,
     postings.is_salaried::boolean as is_salaried,
     -- pay against the market, at read time: a market move rewrites no posting

@@ -219,7 +219,8 @@ def verified_logins(url: str) -> list[tuple[str, str]]:
 
 def withdraw(url: str, handle: object, token: str) -> dict[str, int]:
     """Delete everything naming the handle if ``token`` is its edit token; the rows removed
-    per table (also kept, without the handle, as the audit line)."""
+    per table and the log lines and crawl files purged (also kept, without the handle, as
+    the audit line)."""
     handle = _handle(handle)
     removed: dict[str, int] = {}
     with _connection(url) as conn, conn.cursor() as cur:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from midtier import seed_loads
 from midtier.database import DatabaseError, connect, connection_parts, database_url, redact
 from midtier.settings import PROJECT_ROOT, load_settings
 
@@ -242,8 +243,7 @@ def catch_up(
             "build",
             "--select",
             "+tag:per_posting",
-            "--exclude",
-            "tag:per_posting",
+            *_excluding(["tag:per_posting"], _unchanged_seeds(url)),
             "--exclude-resource-type",
             "test",
             "--exclude-resource-type",
@@ -298,7 +298,7 @@ def build(
         "build",
         "--exclude-resource-type",
         "unit_test",
-        *(["--full-refresh"] if full_refresh else []),
+        *(["--full-refresh"] if full_refresh else _excluding([], _unchanged_seeds(url))),
     ]
     try:
         run_dbt(command, url)
@@ -307,6 +307,18 @@ def build(
             raise
         _reprocess_in_batches(url, echo)
         run_dbt(command, url)
+    seed_loads.record_loaded(url, DBT_PROJECT_DIR, list(seed_loads.seed_files(DBT_PROJECT_DIR)))
+
+
+def _unchanged_seeds(url: str) -> list[str]:
+    return seed_loads.loaded_unchanged(url, DBT_PROJECT_DIR)
+
+
+def _excluding(selectors: list[str], seeds: list[str]) -> list[str]:
+    """One ``--exclude`` (dbt takes a space-separated union) for selectors and skipped seeds;
+    a skipped seed's data tests go with it."""
+    union = [*selectors, *seeds]
+    return ["--exclude", " ".join(union)] if union else []
 
 
 def _refused_unbatched(error: TransformError) -> bool:
@@ -338,6 +350,7 @@ def process_per_posting(url: str | None = None, *, echo: Callable[[str], None] =
                 "build",
                 "--select",
                 "+tag:per_posting",
+                *_excluding([], _unchanged_seeds(url)),
                 "--exclude-resource-type",
                 "test",
                 "--exclude-resource-type",

@@ -33,6 +33,7 @@ from midtier.feed_query import (  # noqa: F401
     SORTS,
     PostingFilters,
     Profile,
+    profile_from_developer,
     visitor_text,
 )
 from midtier.settings import load_settings

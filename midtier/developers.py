@@ -8,8 +8,10 @@ only (both are random, so a fast hash is enough) and compared in constant time; 
 attempts are limited per handle.
 
 Withdrawal deletes every row naming the handle: raw evidence, registry rows (the linked rate
-floor too) and every dbt table with a ``handle`` column. What stays is one audit row holding
-only the time and the number of rows removed per table.
+floor too) and every dbt table with a ``handle`` column; it redacts the evidence crawls'
+recorded errors and what the crawls left on disk (``midtier.crawl_traces``: log lines,
+cached responses, job state) naming the handle, the login or their pull requests. What
+stays is one audit row holding only the time and the counts removed per table and kind.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from midtier import database, github_proof
+from midtier import crawl_traces, database, github_proof
 from midtier.registry import (
     GLOBAL_PUBLISHES_PER_HOUR,
     HANDLE_PATTERN,
@@ -30,6 +32,7 @@ from midtier.registry import (
     token_hash,
     token_matches,
 )
+from midtier.settings import load_settings
 
 DEVELOPERS = "registry.developers"
 ATTEMPTS = "registry.developer_verification_attempts"
@@ -216,7 +219,8 @@ def verified_logins(url: str) -> list[tuple[str, str]]:
 
 def withdraw(url: str, handle: object, token: str) -> dict[str, int]:
     """Delete everything naming the handle if ``token`` is its edit token; the rows removed
-    per table (also kept, without the handle, as the audit line)."""
+    per table and the log lines and crawl files purged (also kept, without the handle, as
+    the audit line)."""
     handle = _handle(handle)
     removed: dict[str, int] = {}
     with _connection(url) as conn, conn.cursor() as cur:
@@ -230,6 +234,10 @@ def withdraw(url: str, handle: object, token: str) -> dict[str, int]:
         if not token_matches(token, stored) or row is None:
             raise WrongToken()
         login = row[1]
+        cur.execute(f"select source_url from {EVIDENCE} where handle = %s", (handle,))
+        pattern = crawl_traces.developer_pattern(
+            [handle, login], [source_url for (source_url,) in cur.fetchall()]
+        )
         # a rejected answer is kept verbatim and may name the login
         cur.execute(
             "delete from raw.rejects where source = %s and (strpos(lower(url), %s) > 0 "
@@ -252,11 +260,31 @@ def withdraw(url: str, handle: object, token: str) -> dict[str, int]:
         for table in tables:
             cur.execute(f"delete from {table} where handle = %s", (handle,))
             removed[table] = cur.rowcount
+        removed["raw.crawl_runs (errors redacted)"] = _redact_crawl_errors(cur, pattern)
+        # what the crawls left on disk: last, so a failure above leaves every file as it was
+        removed.update(crawl_traces.purge(load_settings(), pattern).as_counts())
         cur.execute(
             "insert into registry.developer_withdrawals (rows_removed) values (%s)",
             (json.dumps(removed),),
         )
     return removed
+
+
+def _redact_crawl_errors(cur, pattern) -> int:
+    """The evidence crawls' recorded errors (a crawler's last lines) without the developer."""
+    cur.execute(
+        "select crawl_run_id, error from raw.crawl_runs where source = %s and error is not null",
+        (EVIDENCE_SPIDER,),
+    )
+    changed = 0
+    for run_id, error in cur.fetchall():
+        redacted = crawl_traces.redact_text(error, pattern)
+        if redacted != error:
+            cur.execute(
+                "update raw.crawl_runs set error = %s where crawl_run_id = %s", (redacted, run_id)
+            )
+            changed += 1
+    return changed
 
 
 def _dbt_tables_with_handle(cur) -> list[str]:

@@ -1,4 +1,5 @@
-"""`midtier developers …`: opt in with a GitHub login, prove it, withdraw, show, assess."""
+"""`midtier developers …`: opt in with a GitHub login, prove it, withdraw, show, assess, and
+declare a track record (self-declared, kept apart from the evidence)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,33 @@ def add_parser(commands) -> None:
     assess.add_argument("--notes")
     assess.set_defaults(handler=cmd_assess)
 
+    case_study = actions.add_parser(
+        "declare-case-study",
+        help="add a self-declared portfolio case study (shown labelled self-declared)",
+    )
+    case_study.add_argument("handle")
+    case_study.add_argument("--token", required=True, help="the entry's edit token")
+    case_study.add_argument("--title", required=True)
+    case_study.add_argument("--link", metavar="URL")
+    case_study.add_argument("--client-type", help="e.g. startup, agency, enterprise")
+    case_study.add_argument("--budget-band", help="e.g. $5k-$20k")
+    case_study.add_argument("--duration", help="e.g. 6 weeks")
+    case_study.add_argument("--skills", default="", help="skill slugs, comma-separated")
+    case_study.add_argument("--outcome", help="what came of it")
+    case_study.set_defaults(handler=cmd_declare_case_study)
+
+    platform = actions.add_parser(
+        "declare-platform",
+        help="add self-declared history on another platform (shown labelled self-declared)",
+    )
+    platform.add_argument("handle")
+    platform.add_argument("--token", required=True, help="the entry's edit token")
+    platform.add_argument("--platform", required=True, help="e.g. Upwork")
+    platform.add_argument("--projects-completed", metavar="N")
+    platform.add_argument("--rating", help="as the platform shows it, e.g. 4.9/5")
+    platform.add_argument("--link", metavar="URL", help="the public profile there")
+    platform.set_defaults(handler=cmd_declare_platform)
+
 
 def _refused(error) -> int:
     for problem in error.problems:
@@ -111,7 +139,7 @@ def cmd_withdraw(args) -> int:
     except RegistryError as error:
         return _refused(error)
     print(
-        f"withdrawn: {sum(removed.values())} rows removed; nothing about "
+        f"withdrawn: {sum(removed.values())} rows, log lines and files removed; nothing about "
         f"{args.handle.strip().lower()} is kept"
     )
     return 0
@@ -165,4 +193,43 @@ def cmd_assess(args) -> int:
     except RegistryError as error:
         return _refused(error)
     print(f"recorded: {reviewer} assessed {args.handle.strip().lower()} in {args.skill}")
+    return 0
+
+
+def cmd_declare_case_study(args) -> int:
+    from midtier import track_record
+    from midtier.registry import RegistryError
+
+    try:
+        study = track_record.validate_case_study(
+            args.title,
+            link=args.link,
+            client_type=args.client_type,
+            budget_band=args.budget_band,
+            duration=args.duration,
+            skills=[skill for skill in args.skills.split(",") if skill.strip()],
+            outcome=args.outcome,
+        )
+        track_record.add_case_study(_url(), args.handle, args.token, study)
+    except RegistryError as error:
+        return _refused(error)
+    print(f"recorded: self-declared case study {study.title!r} (shown from the next transform)")
+    return 0
+
+
+def cmd_declare_platform(args) -> int:
+    from midtier import track_record
+    from midtier.registry import RegistryError
+
+    try:
+        history = track_record.validate_platform_history(
+            args.platform,
+            projects_completed=args.projects_completed,
+            rating=args.rating,
+            link=args.link,
+        )
+        track_record.add_platform_history(_url(), args.handle, args.token, history)
+    except RegistryError as error:
+        return _refused(error)
+    print(f"recorded: self-declared history on {history.platform} (shown from the next transform)")
     return 0

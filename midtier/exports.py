@@ -94,6 +94,8 @@ CSV_COLUMNS = (
     "pay_plausibility_reason",
     "floors_met",
     "floors_total",
+    "evidenced_floors_met",
+    "evidenced_floors_total",
     "is_republishable",
     "source_terms_url",
 )
@@ -360,6 +362,8 @@ TITLE_AND_LINK_COLUMNS = (
     "is_flagged",
     "floors_met",
     "floors_total",
+    "evidenced_floors_met",
+    "evidenced_floors_total",
 )
 
 

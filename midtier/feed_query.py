@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -103,6 +104,18 @@ class Profile:
 
 
 NO_PROFILE = Profile()
+
+
+def profile_from_developer(developer: Mapping, offered_skills: Iterable[str]) -> Profile:
+    """The Feed's profile for a public developer profile (a ``marts.fct_developer_profiles``
+    row): the skills its evidence shows, strongest first, as far as the feed offers them,
+    and its published floor."""
+    offered = set(offered_skills)
+    floor = developer.get("floor_usd_hourly")
+    return Profile(
+        skills=tuple(skill for skill in developer.get("skills") or () if skill in offered),
+        min_hourly_usd=float(floor) if floor is not None else 0.0,
+    )
 
 
 def visitor_text(text: str | None) -> str:

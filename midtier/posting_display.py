@@ -119,6 +119,15 @@ def floors_summary(posting: Mapping) -> str | None:
     return f"Meets the floor of {met} of {total} registered {name}developers"
 
 
+def evidenced_floors_summary(posting: Mapping) -> str | None:
+    """ "Meets the floor of 3 of 6 evidence-backed developers in its skills"; None where
+    the count is suppressed or the pay has no hourly figure."""
+    met, total = posting.get("evidenced_floors_met"), posting.get("evidenced_floors_total")
+    if met is None or total is None:
+        return None
+    return f"Meets the floor of {met} of {total} evidence-backed developers in its skills"
+
+
 def rate_position_label(posting: Mapping) -> str | None:
     """The posting's pay against the market it was judged by (fct_postings.rate_yardstick):
     "below market p10 for Django", "within market p25–p75 of the whole market"; None when

@@ -58,6 +58,11 @@ class Settings:
         return self.home / "dbt" / "logs"
 
     @property
+    def crawl_state_dir(self) -> Path:
+        """Scrapy's HTTP cache and job state, when a crawl keeps them (withdrawal purges it)."""
+        return self.home / "scrapy"
+
+    @property
     def uses_embedded_database(self) -> bool:
         return not self.database_url
 

@@ -46,6 +46,12 @@ REDIRECT_MAX_TIMES = 5
 ITEM_PIPELINES = {"scrapers.pipelines.RawPostingPipeline": 300}
 
 TELNETCONSOLE_ENABLED = False
-LOG_LEVEL = "INFO"
+# MIDTIER_CRAWL_LOG_LEVEL=DEBUG logs every request URL (a developer's withdrawal redacts
+# the lines naming them, midtier/crawl_traces.py)
+LOG_LEVEL = os.environ.get("MIDTIER_CRAWL_LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"
 REMOTE_CONTROL_ENABLED = False  # no listening port during crawls
+# A crawl run with HTTPCACHE_ENABLED keeps its cache under MIDTIER_HOME, where a developer's
+# withdrawal finds and purges what names them (midtier/crawl_traces.py); so does job state
+# when it is given as JOBDIR={crawl_state_dir}/jobs/NAME.
+HTTPCACHE_DIR = str(_settings.crawl_state_dir / "httpcache")

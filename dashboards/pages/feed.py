@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -14,6 +15,7 @@ from midtier.exports import postings_csv
 from midtier.posting_display import (
     attribution,
     budget_summary,
+    evidenced_floors_summary,
     floors_summary,
     rate_position_label,
     safe_link,
@@ -45,7 +47,37 @@ SORT_LABELS = {
 IN_URL = {"bind": "query-params"}
 
 
-def sidebar_filters(facets: dict) -> tuple[queries.PostingFilters, queries.Profile]:
+# The profile widgets a registry handle fills in; while the address already carries one of
+# them (a bookmarked or edited profile), opening it loads nothing over it.
+PROFILE_KEYS = ("profile_skills", "profile_min_hourly_usd")
+
+
+def load_profile_from_handle(url: str, facets: dict) -> None:
+    """Fill the profile with the evidenced skills and floor of the developer whose registry
+    handle was given (public profiles only), once per handle, before the widgets are drawn."""
+    handle = queries.visitor_text(st.session_state.get("profile_handle")).strip().lower()
+    if "profile_loaded_from" not in st.session_state and any(
+        key in st.query_params for key in PROFILE_KEYS
+    ):
+        st.session_state["profile_loaded_from"] = handle
+    if not handle or st.session_state.get("profile_loaded_from") == handle:
+        return
+    st.session_state["profile_loaded_from"] = handle
+    try:
+        developer = queries.load_developer_profile(url, handle)
+    except queries.DataUnavailable:  # no developer profiles built yet: the feed still shows
+        developer = None
+    if developer is None:
+        st.session_state["profile_handle_missing"] = handle
+        return
+    st.session_state.pop("profile_handle_missing", None)
+    loaded = queries.profile_from_developer(developer, facets["skills"])
+    st.session_state["profile_skills"] = list(loaded.skills)
+    # whole dollars, rounded up: a posting under a floor of $82.50 does not meet it
+    st.session_state["profile_min_hourly_usd"] = math.ceil(loaded.min_hourly_usd)
+
+
+def sidebar_filters(url: str, facets: dict) -> tuple[queries.PostingFilters, queries.Profile]:
     with st.sidebar:
         with st.expander("Your profile", icon=":material/person:"):
             st.caption(
@@ -53,6 +85,17 @@ def sidebar_filters(facets: dict) -> tuple[queries.PostingFilters, queries.Profi
                 "how many of your skills a posting asks for, and says on every posting "
                 "whether its hourly pay meets your floor."
             )
+            st.text_input(
+                "Load from my registry handle",
+                key="profile_handle",
+                help="A developer with a public profile (Developers page): fills in the "
+                "skills their evidence shows and their published floor.",
+                **IN_URL,
+            )
+            load_profile_from_handle(url, facets)
+            missing = st.session_state.get("profile_handle_missing")
+            if missing and missing == st.session_state.get("profile_loaded_from"):
+                st.caption(f"No public developer profile for {escape_markdown(missing)}.")
             profile_skills = st.multiselect(
                 "My skills",
                 facets["skills"],
@@ -261,9 +304,10 @@ def posting_card(posting: dict, profile: queries.Profile, threshold: int | None)
         if posting.get("is_mid_market"):
             badges.append(":green-badge[mid-market]")
         st.markdown(" · ".join([pay, *filter(None, badges)]))
-        floors = floors_summary(posting)  # the rate-floor registry's published minimums
-        if floors:
-            st.caption(escape_markdown(floors))
+        # the rate-floor registry's published minimums, all and evidence-backed developers'
+        for floors in (floors_summary(posting), evidenced_floors_summary(posting)):
+            if floors:
+                st.caption(escape_markdown(floors))
 
         if posting["skills"]:
             st.markdown(
@@ -363,7 +407,7 @@ st.title("Feed")
 try:
     url = queries.connection_url()
     facets = queries.load_facets(url)
-    filters, profile = sidebar_filters(facets)
+    filters, profile = sidebar_filters(url, facets)
     postings = queries.load_postings(url, filters, profile, limit=queries.PAGE_ROWS)
     matching = queries.load_posting_count(url, filters, profile)
 except queries.DataUnavailable as error:

@@ -35,3 +35,34 @@
          where amount <= {{ hourly_usd }})
     end
 {%- endmacro %}
+
+
+{#
+    Evidence-backed developers (fct_developer_skills.is_evidence_backed, verified and
+    opted-in only) in any of the posting's skills who published a floor: how many there are,
+    or with met_by_hourly_usd, how many of them that pay reaches. A correlated subquery, so
+    a query that reads neither column never touches the developers, and one page of the
+    feed counts only its own cards. Null below the registry's minimum cell size; the count
+    met is also null without an hourly figure.
+#}
+{% macro evidenced_floors(skills, developer_skills, floors, met_by_hourly_usd=none) -%}
+    (
+        select
+            case when count(distinct evidenced.handle) >= {{ registry_min_cell_size() }} then
+            {%- if met_by_hourly_usd is not none %}
+                case when {{ met_by_hourly_usd }} is not null then
+                    count(distinct evidenced.handle)
+                        filter (where evidenced_floors.floor_usd_hourly <= {{ met_by_hourly_usd }})
+                end
+            {%- else %}
+                count(distinct evidenced.handle)
+            {%- endif %}
+            end
+        from {{ developer_skills }} as evidenced
+        inner join {{ floors }} as evidenced_floors
+            on evidenced_floors.handle = evidenced.handle
+        where evidenced.is_evidence_backed
+            and evidenced_floors.floor_usd_hourly is not null
+            and evidenced.skill_slug = any({{ skills }})
+    )
+{%- endmacro %}

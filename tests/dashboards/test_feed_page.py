@@ -98,6 +98,12 @@ def test_posting_card_says_how_many_published_floors_its_pay_meets(app):
     assert sum("registered" in caption for caption in captions) == 1  # suppressed elsewhere
 
 
+def test_posting_card_says_how_many_evidence_backed_developers_floors_its_pay_meets(app):
+    captions = [element.value for element in app.caption]
+    assert "Meets the floor of 3 of 6 evidence\\-backed developers in its skills" in captions
+    assert sum("evidence\\-backed" in caption for caption in captions) == 1
+
+
 def test_the_legitimacy_scale_is_explained_in_place(app):
     lines = [element for element in app.markdown if "Legitimacy " in element.value]
     assert lines and all(
@@ -388,3 +394,58 @@ def test_a_nul_in_the_search_shows_results_not_a_traceback(app):
     app.text_input(key="search").set_value("Go\x00 Backend").run()
     assert not app.exception and not app.error
     assert shown_titles(app) == ["Go Backend Engineer"]  # searched as "Go Backend"
+
+
+@pytest.fixture
+def developer_marts(mart_env):
+    """ada-dev's public developer profile (floor $85; evidence in python, postgresql, sql and
+    go) in the test database, for this test only."""
+    from tests.dashboards.conftest import run_sql
+
+    marts = Path(__file__).parents[1] / "developers" / "fixtures" / "developer_marts.sql"
+    run_sql(mart_env, marts.read_text())
+    yield mart_env
+    run_sql(mart_env, "drop table marts.fct_developer_profiles, marts.fct_developer_skills")
+
+
+def test_a_registry_handle_loads_the_profile_with_its_evidenced_skills(developer_marts):
+    app = run_app()
+    app.text_input(key="profile_handle").input("Ada-Dev").run()
+    assert not app.exception, app.exception
+    assert app.multiselect(key="profile_skills").value == ["python", "postgresql", "sql", "go"]
+    assert app.number_input(key="profile_min_hourly_usd").value == 85
+    # the profile is the visitor's to change: a rerun loads nothing over the change
+    app.multiselect(key="profile_skills").set_value(["go"]).run()
+    app.number_input(key="profile_min_hourly_usd").set_value(60).run()
+    assert app.multiselect(key="profile_skills").value == ["go"]
+    assert app.number_input(key="profile_min_hourly_usd").value == 60
+
+
+def test_a_shared_address_with_a_handle_opens_with_its_profile(developer_marts):
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    app.query_params["profile_handle"] = "ada-dev"
+    app.run()
+    assert not app.exception, app.exception
+    assert app.multiselect(key="profile_skills").value == ["python", "postgresql", "sql", "go"]
+    # a bookmarked profile keeps what its address says over the handle's
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    app.query_params["profile_handle"] = "ada-dev"
+    app.query_params["profile_skills"] = "go"
+    app.run()
+    assert app.multiselect(key="profile_skills").value == ["go"]
+
+
+def test_a_handle_without_a_public_profile_says_so_and_changes_nothing(developer_marts):
+    app = run_app()
+    app.text_input(key="profile_handle").input("nobody-here").run()
+    assert not app.exception, app.exception
+    assert "No public developer profile for nobody\\-here." in [c.value for c in app.caption]
+    assert app.multiselect(key="profile_skills").value == []
+    assert app.number_input(key="profile_min_hourly_usd").value == 0
+
+
+def test_a_handle_before_any_developer_profile_exists_leaves_the_feed_working(app):
+    app.text_input(key="profile_handle").input("ada-dev").run()
+    assert not app.exception, app.exception
+    assert shown_titles(app)[0] == "Senior Python Data Engineer"
+    assert "No public developer profile for ada\\-dev." in [c.value for c in app.caption]

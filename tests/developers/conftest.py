@@ -27,14 +27,15 @@ DEVELOPER_TABLES = (
 )
 
 
-def midtier(*args: str) -> subprocess.CompletedProcess:
-    """`python -m midtier ARGS`, as a user would run it."""
+def midtier(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`python -m midtier ARGS`, as a user would run it (with ``env`` added to the
+    environment)."""
     return subprocess.run(
         [sys.executable, "-m", "midtier", *args],
         capture_output=True,
         text=True,
         timeout=300,
-        env=os.environ.copy(),
+        env={**os.environ, **(env or {})},
     )
 
 

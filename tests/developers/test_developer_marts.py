@@ -4,10 +4,12 @@ withdraw and find nothing left. The tests run in order on one build (module scop
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from midtier import registry
+from midtier.settings import load_settings
 from tests.developers.conftest import DEVELOPER_TABLES, midtier, printed, put_code_in_bio, rows
 from tests.developers.github_server import LOGIN, serve
 
@@ -23,8 +25,8 @@ TINYFMT_PR = "https://github.com/solo-hacker/tinyfmt/pull/7"
 
 @pytest.fixture(scope="module")
 def built(database_url) -> dict:
-    """ada-dev (floor $85) verified for octo-ada, crawled and transformed; an assessment and
-    a self-declared case study recorded."""
+    """ada-dev (floor $85) verified for octo-ada, crawled and transformed; an assessment, a
+    self-declared case study and platform history recorded."""
     rows(database_url, f"truncate {', '.join(DEVELOPER_TABLES)} cascade")
     token = registry.publish(database_url, registry.validate("ada-dev", ["python"], 85, "europe"))
     with serve() as github:
@@ -34,7 +36,14 @@ def built(database_url) -> dict:
             "developers", "verify", "ada-dev", "--token", token, "--base-url", github.url
         )
         assert verified.returncode == 0, verified.stderr
-        crawled = midtier("crawl", "github_evidence", "--base-url", github.url)
+        # a debug log names every request, the login in most
+        crawled = midtier(
+            "crawl",
+            "github_evidence",
+            "--base-url",
+            github.url,
+            env={"MIDTIER_CRAWL_LOG_LEVEL": "DEBUG"},
+        )
         assert crawled.returncode == 0, crawled.stderr
     reviewer_token = printed(midtier("developers", "add-reviewer", "rita-reviews"), "token")
     assessed = midtier(
@@ -53,11 +62,34 @@ def built(database_url) -> dict:
         "Two-hour pairing session on a replication bug.",
     )
     assert assessed.returncode == 0, assessed.stderr
-    rows(
-        database_url,
-        "insert into registry.developer_case_studies (handle, title, link, skills) "
-        "values ('ada-dev', 'Billing migration', 'https://ada.example.dev/billing', '{python}')",
+    declared = midtier(
+        "developers",
+        "declare-case-study",
+        "ada-dev",
+        "--token",
+        token,
+        "--title",
+        "Billing migration",
+        "--link",
+        "https://ada.example.dev/billing",
+        "--skills",
+        "python,elixir",  # elixir: claimed, never shown by evidence
+        "--outcome",
+        "shipped",
     )
+    assert declared.returncode == 0, declared.stderr
+    declared = midtier(
+        "developers",
+        "declare-platform",
+        "ada-dev",
+        "--token",
+        token,
+        "--platform",
+        "Upwork",
+        "--projects-completed",
+        "37",
+    )
+    assert declared.returncode == 0, declared.stderr
     transformed = midtier("transform")
     assert transformed.returncode == 0, transformed.stdout[-3000:] + transformed.stderr[-3000:]
     return {"token": token, "url": database_url}
@@ -128,6 +160,20 @@ def test_the_profile_has_floor_tier_reasons_assessment_and_self_declared_work(bu
     assert assessment["reviewer_handle"] == "rita-reviews" and assessment["skill_slug"] == "python"
     [case_study] = profile["self_declared_case_studies"]
     assert case_study["self_declared"] is True and case_study["title"] == "Billing migration"
+    [platform] = profile["self_declared_platform_history"]
+    assert platform == {
+        "self_declared": True,
+        "platform": "Upwork",
+        "projects_completed": 37,
+        "rating": None,
+        "link": None,
+    }
+
+
+def test_a_self_declared_skill_is_never_evidence(built):
+    assert "elixir" not in skills(built["url"])
+    [(profile,)] = rows(built["url"], "select to_jsonb(p) from marts.fct_developer_profiles p")
+    assert "elixir" not in profile["skills"] and "elixir" not in profile["evidence_backed_skills"]
 
 
 def test_show_prints_the_public_profile_as_json(built):
@@ -139,10 +185,35 @@ def test_show_prints_the_public_profile_as_json(built):
     assert LEDGERLINE_PR in python["evidence_urls"]
 
 
+def files_naming(home: Path, text: str) -> list[Path]:
+    """Files under MIDTIER_HOME (but the database's own) whose bytes hold ``text``."""
+    skipped = load_settings().postgres_dir
+    return [
+        path
+        for path in home.rglob("*")
+        if path.is_file()
+        and skipped not in path.parents
+        and text.encode() in path.read_bytes().lower()
+    ]
+
+
 def test_withdrawal_removes_every_row_and_keeps_an_audit_line_without_personal_data(built):
     url = built["url"]
+    home = load_settings().home
+    # what the crawl left: its log names the login; a cache entry and queued requests too
+    assert files_naming(home / "logs" / "crawl", LOGIN), "the crawl logged no request for them"
+    cache = load_settings().crawl_state_dir / "httpcache" / "github_evidence" / "0a" / "0a1b"
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "meta").write_text(f"{{'url': 'https://api.github.com/users/{LOGIN}/repos'}}")
+    (cache / "response_body").write_text('[{"name": "pg-backup-tool"}]')
+    queue = load_settings().crawl_state_dir / "jobs" / "evidence" / "requests.queue"
+    queue.mkdir(parents=True, exist_ok=True)
+    (queue / "p0").write_bytes(f"https://api.github.com/users/{LOGIN}/gists".encode())
     result = midtier("developers", "withdraw", "ada-dev", "--token", built["token"])
     assert result.returncode == 0, result.stderr
+    assert files_naming(home, LOGIN) == [] and files_naming(home, "ada-dev") == []
+    assert files_naming(home, "pgsync/pull/431") == files_naming(home, "pgsync/pulls/431") == []
+    assert any(path.stat().st_size for path in (home / "logs" / "crawl").iterdir())
     for table in (
         "raw.developer_evidence",
         "raw.developer_api_responses",
@@ -159,6 +230,8 @@ def test_withdrawal_removes_every_row_and_keeps_an_audit_line_without_personal_d
     [(audit,)] = rows(url, "select to_jsonb(w) from registry.developer_withdrawals w")
     assert "ada-dev" not in json.dumps(audit) and LOGIN not in json.dumps(audit)
     assert audit["rows_removed"]["raw.developer_evidence"] == 8
+    assert audit["rows_removed"]["files: crawl state files deleted"] == 3
+    assert audit["rows_removed"]["files: log lines redacted"] > 0
     shown = midtier("developers", "show", "ada-dev")
     assert shown.returncode == 1 and shown.stdout == ""
 

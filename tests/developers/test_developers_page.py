@@ -59,8 +59,19 @@ def test_a_profile_shows_floor_tier_and_a_link_behind_every_skill(page_env):
     assert f"]({PR_431})" in text
     assert "](https://github.com/kestrel-io/kestrel/pull/2210)" in text
     assert [metric.value for metric in app.metric] == ["assessed", "$85/h"]
-    assert "Self-declared case study: [Billing migration](https://ada.example.dev/billing)" in text
     assert "rita\\-reviews" in text
+
+
+def test_the_track_record_is_labelled_self_declared_after_the_evidence(page_env):
+    text = page_text(developers_page("ada-dev"))
+    assert "Self-declared case study: [Billing migration](https://ada.example.dev/billing)" in text
+    assert (
+        "Self-declared platform history: [Upwork](https://www.upwork.com/freelancers/ada)"
+        " · 37 projects · rating 4\\.9\\/5"
+    ) in text
+    assert "Stated by the developer, not verified by Midtier." in text
+    # the evidence comes first, the claims after it
+    assert text.index(f"]({PR_431})") < text.index("Self-declared case study")
 
 
 def test_the_directory_filters_by_skill_tier_and_budget(page_env):

@@ -51,6 +51,8 @@ def mart_rows() -> list[dict]:
         hourly_usd_max=72.12,
     )
     rows[9].update(is_republishable=False, source="linkedin", description_text="secret text")
+    for row in (rows[0], rows[9]):  # evidence-backed developers' floors (issue 27)
+        row.update(evidenced_floors_met=3, evidenced_floors_total=6)
     for row in rows[10:20]:
         row.update(
             skills=["react", "typescript"],
@@ -173,6 +175,20 @@ def test_a_non_republishable_posting_shows_title_and_link_only(api, mart):
     hidden = next(row for row in rows if row["posting_id"] == "p010")
     assert hidden["title"] == "Posting 10" and hidden["url"] == "https://example.org/jobs/10"
     assert hidden["description_text"] is None and hidden["company_name"] is None
+
+
+def test_postings_say_how_many_evidence_backed_developers_floors_the_pay_meets(api, mart):
+    base, _ = api
+    rows = {
+        row["posting_id"]: row
+        for row in json.loads(get(f"{base}/postings?limit=100")[2])["postings"]
+    }
+    for shown in (rows["p001"], rows["p010"]):  # a title-and-link posting keeps Midtier's counts
+        assert (shown["evidenced_floors_met"], shown["evidenced_floors_total"]) == (3, 6)
+    assert (rows["p002"]["evidenced_floors_met"], rows["p002"]["evidenced_floors_total"]) == (
+        None,
+        None,
+    )
 
 
 @pytest.mark.parametrize(

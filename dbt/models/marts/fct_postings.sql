@@ -19,6 +19,9 @@
 
 {%- set is_score_flagged = 'postings.legitimacy_score < ' ~ var('flag_score_threshold') %}
 {%- set is_flagged = is_score_flagged ~ ' or flag_reasons.posting_id is not null' %}
+{%- set top_hourly_usd = 'coalesce(postings.hourly_usd_max, postings.hourly_usd_min)' %}
+{%- set developer_skills = ref('fct_developer_skills') %}
+{%- set floors = ref('stg_registry__rate_floors') %}
 
 select
     postings.posting_id::text as posting_id,
@@ -78,9 +81,14 @@ select
     postings.is_mid_market::boolean as is_mid_market,
     -- the registry's published floors for the primary skill that the pay reaches, at read
     -- time: a new floor shows without a rebuild
-    {{ floors_met('coalesce(postings.hourly_usd_max, postings.hourly_usd_min)') }}::integer
+    {{ floors_met(top_hourly_usd) }}::integer
         as floors_met,
     skill_floors.floors_total::integer as floors_total,
+    -- the same for evidence-backed developers in any of the posting's skills
+    {{ evidenced_floors('postings.skills', developer_skills, floors, top_hourly_usd) }}::integer
+        as evidenced_floors_met,
+    {{ evidenced_floors('postings.skills', developer_skills, floors) }}::integer
+        as evidenced_floors_total,
     postings.is_salaried::boolean as is_salaried,
     -- pay against the market, at read time: a market move rewrites no posting
     {{ rate_position('postings.usd_mid') }}::text as rate_position,
@@ -103,7 +111,7 @@ select
     (flag_reasons.posting_id is not null)::boolean as has_open_quality_flag
 from {{ ref('int_postings_enriched') }} as postings
 {{ join_yardsticks('postings.primary_skill', 'postings.rate_basis', ref('int_market_yardsticks')) }}
-{{ join_skill_floors('postings.primary_skill', ref('stg_registry__rate_floors')) }}
+{{ join_skill_floors('postings.primary_skill', floors) }}
 left join (
     select
         flags.posting_id,

@@ -120,12 +120,14 @@ def floors_summary(posting: Mapping) -> str | None:
 
 
 def evidenced_floors_summary(posting: Mapping) -> str | None:
-    """ "Meets the floor of 3 of 6 evidence-backed developers in its skills"; None where
-    the count is suppressed or the pay has no hourly figure."""
+    """ "Meets the floor of 3 of 6 evidence-backed Django developers"; None where the count
+    is suppressed or the pay has no hourly figure."""
     met, total = posting.get("evidenced_floors_met"), posting.get("evidenced_floors_total")
     if met is None or total is None:
         return None
-    return f"Meets the floor of {met} of {total} evidence-backed developers in its skills"
+    skill = taxonomy.load_skills().get(posting.get("primary_skill") or "")
+    name = f"{skill.name} " if skill else ""
+    return f"Meets the floor of {met} of {total} evidence-backed {name}developers"
 
 
 def rate_position_label(posting: Mapping) -> str | None:

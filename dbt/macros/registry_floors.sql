@@ -9,12 +9,13 @@
 
 
 {#
-    A posting's pay against the published floors of its primary skill: skill_floors holds,
-    per skill with at least the minimum cell size of floors, their count and their sorted
-    amounts. floors_met counts the floors the posting's top hourly figure reaches (null
-    without an hourly figure); both are null where the registry would suppress the count.
+    A posting's pay against the published floors of its primary skill: the joined subquery
+    (alias `as_name`) holds, per skill with at least the minimum cell size of floors, their
+    count and their sorted amounts. floors_met counts the floors the posting's top hourly
+    figure reaches (null without an hourly figure); both are null where the registry would
+    suppress the count. `floors` is a relation with floor_skills and floor_usd_hourly.
 #}
-{% macro join_skill_floors(primary_skill, floors) -%}
+{% macro join_skill_floors(primary_skill, floors, as_name='skill_floors') -%}
     left join (
         select
             skill_slug,
@@ -22,47 +23,36 @@
             array_agg(floors.floor_usd_hourly order by floors.floor_usd_hourly) as amounts
         from {{ floors }} as floors
         cross join lateral unnest(floors.floor_skills) as skill_slug
+        where floors.floor_usd_hourly is not null
         group by skill_slug
         having count(*) >= {{ registry_min_cell_size() }}
-    ) as skill_floors
-        on {{ primary_skill }} = skill_floors.skill_slug
+    ) as {{ as_name }}
+        on {{ primary_skill }} = {{ as_name }}.skill_slug
 {%- endmacro %}
 
 
-{% macro floors_met(hourly_usd) -%}
-    case when {{ hourly_usd }} is not null and skill_floors.skill_slug is not null then
-        (select count(*) from unnest(skill_floors.amounts) as amount
+{% macro floors_met(hourly_usd, as_name='skill_floors') -%}
+    case when {{ hourly_usd }} is not null and {{ as_name }}.skill_slug is not null then
+        (select count(*) from unnest({{ as_name }}.amounts) as amount
          where amount <= {{ hourly_usd }})
     end
 {%- endmacro %}
 
 
 {#
-    Evidence-backed developers (fct_developer_skills.is_evidence_backed, verified and
-    opted-in only) in any of the posting's skills who published a floor: how many there are,
-    or with met_by_hourly_usd, how many of them that pay reaches. A correlated subquery, so
-    a query that reads neither column never touches the developers, and one page of the
-    feed counts only its own cards. Null below the registry's minimum cell size; the count
-    met is also null without an hourly figure.
+    The floors of evidence-backed developers (fct_developer_skills.is_evidence_backed:
+    verified and opted-in only), one row per developer and evidenced skill, in the shape
+    join_skill_floors reads. A developer counts for a posting when evidence backs them in
+    its primary skill, as the registry's own counts go by the primary skill.
 #}
-{% macro evidenced_floors(skills, developer_skills, floors, met_by_hourly_usd=none) -%}
+{% macro evidenced_floors(developer_skills, floors) -%}
     (
         select
-            case when count(distinct evidenced.handle) >= {{ registry_min_cell_size() }} then
-            {%- if met_by_hourly_usd is not none %}
-                case when {{ met_by_hourly_usd }} is not null then
-                    count(distinct evidenced.handle)
-                        filter (where evidenced_floors.floor_usd_hourly <= {{ met_by_hourly_usd }})
-                end
-            {%- else %}
-                count(distinct evidenced.handle)
-            {%- endif %}
-            end
+            array[evidenced.skill_slug] as floor_skills,
+            evidenced_floors.floor_usd_hourly
         from {{ developer_skills }} as evidenced
         inner join {{ floors }} as evidenced_floors
-            on evidenced_floors.handle = evidenced.handle
+            on evidenced.handle = evidenced_floors.handle
         where evidenced.is_evidence_backed
-            and evidenced_floors.floor_usd_hourly is not null
-            and evidenced.skill_slug = any({{ skills }})
     )
 {%- endmacro %}

@@ -100,7 +100,7 @@ def test_posting_card_says_how_many_published_floors_its_pay_meets(app):
 
 def test_posting_card_says_how_many_evidence_backed_developers_floors_its_pay_meets(app):
     captions = [element.value for element in app.caption]
-    assert "Meets the floor of 3 of 6 evidence\\-backed developers in its skills" in captions
+    assert "Meets the floor of 3 of 6 evidence\\-backed Python developers" in captions
     assert sum("evidence\\-backed" in caption for caption in captions) == 1
 
 

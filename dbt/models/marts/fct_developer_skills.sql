@@ -6,9 +6,6 @@
     evidence_urls_max), so every claim links to the work behind it.
 #}
 
--- fct_postings counts the evidence-backed developers in a posting's skills per card
-{{ config(indexes=[{'columns': ['skill_slug']}]) }}
-
 with
 
 tagged as (

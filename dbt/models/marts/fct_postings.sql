@@ -84,11 +84,9 @@ select
     {{ floors_met(top_hourly_usd) }}::integer
         as floors_met,
     skill_floors.floors_total::integer as floors_total,
-    -- the same for evidence-backed developers in any of the posting's skills
-    {{ evidenced_floors('postings.skills', developer_skills, floors, top_hourly_usd) }}::integer
-        as evidenced_floors_met,
-    {{ evidenced_floors('postings.skills', developer_skills, floors) }}::integer
-        as evidenced_floors_total,
+    -- the same for the evidence-backed developers in the primary skill
+    {{ floors_met(top_hourly_usd, 'evidenced_skill_floors') }}::integer as evidenced_floors_met,
+    evidenced_skill_floors.floors_total::integer as evidenced_floors_total,
     postings.is_salaried::boolean as is_salaried,
     -- pay against the market, at read time: a market move rewrites no posting
     {{ rate_position('postings.usd_mid') }}::text as rate_position,
@@ -112,6 +110,7 @@ select
 from {{ ref('int_postings_enriched') }} as postings
 {{ join_yardsticks('postings.primary_skill', 'postings.rate_basis', ref('int_market_yardsticks')) }}
 {{ join_skill_floors('postings.primary_skill', floors) }}
+{{ join_skill_floors('postings.primary_skill', evidenced_floors(developer_skills, floors), 'evidenced_skill_floors') }}
 left join (
     select
         flags.posting_id,

@@ -71,10 +71,14 @@ noise as (
     select
         noise_arrays.company_words,
         noise_arrays.title_words,
-        '^(\s*(' || header_labels.link_labels || ')\s*:\s*\S*'
-            || '|\s*(' || header_labels.line_labels || ')\s*:[^\n:]*(\n|(?=\s('
-            || header_labels.link_labels || '|' || header_labels.line_labels || ')\s*:)))+'
-            as header_pattern
+        -- concat_ws: a kind of label the seed does not list drops out (it made the whole
+        -- pattern null, and every description with it)
+        '^(' || concat_ws(
+            '|',
+            '\s*(' || header_labels.link_labels || ')\s*:\s*\S*',
+            '\s*(' || header_labels.line_labels || ')\s*:[^\n:]*(\n|(?=\s('
+            || concat_ws('|', header_labels.link_labels, header_labels.line_labels) || ')\s*:))'
+        ) || ')+' as header_pattern
     from (
         select
             array_agg(word) filter (where applies_to = 'company') as company_words,

@@ -60,9 +60,11 @@
 {%- endmacro %}
 
 
-{#- Near-identical text of one client within the window, any title: counts for velocity. -#}
+{#- Near-identical text of one client posted within the window, any title: counts for
+    velocity. Posting dates, not first-seen ones: a first crawl of a board's archive sees a
+    company's monthly re-posts on one day. -#}
 {% macro duplicate_pair_counts_for_velocity(pair) -%}
     ({{ duplicate_pair_is_same_client(pair) }}
         and {{ pair }}.text_overlap >= {{ var('client_velocity_min_text_overlap') }}
-        and {{ pair }}.days_apart <= {{ var('client_velocity_window_days') }})
+        and {{ pair }}.posted_days_apart <= {{ var('client_velocity_window_days') }})
 {%- endmacro %}

@@ -128,3 +128,32 @@ def test_big_blocks_compare_each_posting_with_its_neighbours(reposts):
         transform.run_dbt(
             ["run", "--select", "int_posting_duplicate_pairs+", "--full-refresh"], reposts
         )
+
+
+def _velocity(url: str) -> dict[str, int]:
+    with contextlib.closing(database.connect(url)) as conn, conn.cursor() as cur:
+        cur.execute("select source_posting_id, client_posting_velocity from marts.fct_postings")
+        return dict(cur.fetchall())
+
+
+def test_re_posts_found_on_one_day_in_an_archive_do_not_count_as_posting_velocity(reposts):
+    """A first crawl of a monthly thread's archive sees a year of one company's re-posts at
+    once: their posting dates, not that day, say how fast the client posts."""
+    with contextlib.closing(database.connect(reposts)) as conn, conn, conn.cursor() as cur:
+        cur.execute("update raw.postings set first_seen_at = '2026-09-10'")
+        cur.execute(
+            "update raw.postings set posted_at = '2026-09-10' where source_posting_id = 'e'"
+        )
+    try:
+        transform.build(reposts)
+        # a, b, c and d were posted 15 days or more apart, d and e 9 days apart
+        assert _velocity(reposts) == {"a": 1, "b": 1, "c": 1, "d": 2, "e": 2}
+    finally:
+        with contextlib.closing(database.connect(reposts)) as conn, conn, conn.cursor() as cur:
+            for _, posting, posted, first_seen in POSTINGS_DATED:
+                cur.execute(
+                    "update raw.postings set posted_at = %s, first_seen_at = %s"
+                    " where source_posting_id = %s",
+                    (posted, first_seen, posting),
+                )
+        transform.build(reposts)

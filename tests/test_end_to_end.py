@@ -17,7 +17,8 @@ from midtier import database
 from midtier.sources import SOURCES, get_source
 from tests import browser
 
-pytestmark = pytest.mark.browser
+# the whole demo through Airflow: 11 min under load; `make test-all` runs it
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _free_port() -> int:

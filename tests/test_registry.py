@@ -145,6 +145,7 @@ def test_budget_check_answers_in_bands_of_the_cell(url):
     ) == registry.BudgetCheck(100, None, None)  # one floor: no answer
 
 
+@pytest.mark.slow  # 4-8 min under load; `make test-all` runs it
 def test_five_floors_and_a_query_at_every_cent_reveal_no_floor(url):
     """The attack of issue 22: publish 5 floors in one cell, then step the budget a cent at a
     time between them. Stepping the old "meets N of M" found every floor in ~18 queries."""

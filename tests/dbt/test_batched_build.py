@@ -11,6 +11,9 @@ from midtier import database, transform
 from tests.dbt.conftest import insert_postings
 from tests.dbt.test_incremental import CROSS_POSTED_COPY, NEW_POSTING, POSTINGS, SPRAYED
 
+# several batched builds per test: 15 min under load; `make test-all` runs it
+pytestmark = pytest.mark.slow
+
 # ids of their own: per-posting rows outlive their raw postings, and test_incremental's
 # builds must not find its postings already processed
 ALL_POSTINGS = [

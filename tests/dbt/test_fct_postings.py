@@ -307,6 +307,7 @@ def test_models_land_in_their_layer_schemas(built_postings, query):
     assert schemas["fx_rates"] == "seeds"
 
 
+@pytest.mark.slow  # 4-8 min under load; `make test-all` runs it
 def test_failing_nodes_are_named_in_transform_error(built_postings, database_url):
     wrong_basis = (
         "{hours_per_budget_period: {hour: 2, day: 8, week: 40, month: 173.33, year: 2080}}"

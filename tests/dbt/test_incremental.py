@@ -13,6 +13,9 @@ import pytest
 from midtier import database, transform
 from tests.dbt.conftest import insert_postings
 
+# one build per model changed: 6 min under load; `make test-all` runs it
+pytestmark = pytest.mark.slow
+
 INCREMENTAL_MODELS = (
     "int_postings_budgeted",
     "int_postings_skill_tagged",

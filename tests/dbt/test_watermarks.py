@@ -11,6 +11,9 @@ import pytest
 from midtier import database, transform
 from tests.dbt.conftest import insert_postings
 
+# a build per market move: 5 min under load; `make test-all` runs it
+pytestmark = pytest.mark.slow
+
 PER_POSTING_MODELS = (
     "int_postings_budgeted",
     "int_postings_skill_tagged",

@@ -111,23 +111,22 @@ RATE_POSITIONS = allowed_values.labels("rate_position")  # e.g. "below market p1
 def floors_summary(posting: Mapping) -> str | None:
     """ "Meets the floor of 7 of 12 registered Django developers"; None where the registry
     suppresses the count or the pay has no hourly figure."""
-    met, total = posting.get("floors_met"), posting.get("floors_total")
-    if met is None or total is None:
-        return None
-    skill = taxonomy.load_skills().get(posting.get("primary_skill") or "")
-    name = f"{skill.name} " if skill else ""
-    return f"Meets the floor of {met} of {total} registered {name}developers"
+    return _floors_met_summary(posting, "floors", "registered")
 
 
 def evidenced_floors_summary(posting: Mapping) -> str | None:
     """ "Meets the floor of 3 of 6 evidence-backed Django developers"; None where the count
     is suppressed or the pay has no hourly figure."""
-    met, total = posting.get("evidenced_floors_met"), posting.get("evidenced_floors_total")
+    return _floors_met_summary(posting, "evidenced_floors", "evidence-backed")
+
+
+def _floors_met_summary(posting: Mapping, columns: str, who: str) -> str | None:
+    met, total = posting.get(f"{columns}_met"), posting.get(f"{columns}_total")
     if met is None or total is None:
         return None
     skill = taxonomy.load_skills().get(posting.get("primary_skill") or "")
     name = f"{skill.name} " if skill else ""
-    return f"Meets the floor of {met} of {total} evidence-backed {name}developers"
+    return f"Meets the floor of {met} of {total} {who} {name}developers"
 
 
 def rate_position_label(posting: Mapping) -> str | None:

@@ -8,13 +8,17 @@ the repository), with the edits boards make applied by this deterministic script
 from EMSCAD is written inside the repository: the import files go to --work.
 
 Labelling rules
-  - A job is one EMSCAD ad. Rows with the same title, company profile and description are one
-    job posted twice in the source (39 such groups in the shared sample).
+  - A job is one EMSCAD ad. Rows with the same title, company profile, description and
+    location are one job posted twice in the source. The same ad for another location is
+    another opening (a company hiring in several cities posts one ad per city): another job.
   - Every job is imported once as written (board "himalayas"). About five in six also get one
     copy on another board, each board making one kind of edit (chosen by a hash of the job):
-      remoteok        cut to 60 % of its characters, lower case, UTF-8 read as Latin-1
-      weworkremotely  "Headquarters:"/"URL:" header lines, the company before the title
-      remotive        a legal suffix on the company (", Inc.", " GmbH", " Ltd.", " LLC")
+      remoteok        cut to 60 % of its characters, lower case, UTF-8 read as Latin-1;
+                      the location cut to its city ("US, NY, New York" -> "New York")
+      weworkremotely  "Headquarters:"/"URL:" header lines, the company before the title;
+                      the location's parts in reverse order ("New York, NY, US")
+      remotive        a legal suffix on the company (", Inc.", " GmbH", " Ltd.", " LLC");
+                      the location "Remote"
       arbeitnow       HTML: escaped entities in title and text, paragraphs, "(Remote)"
       workingnomads   a condensed rewrite: company profile and benefits dropped, every
                       other sentence of the role kept, written telegraphically (the
@@ -103,6 +107,7 @@ FUNCTION_WORDS = frozenset(
 )
 BASE_DATE = date(2026, 3, 1)
 ANOTHER_OPENING = "same company and title, another opening (location, a few words)"
+ANOTHER_PLACE = "same company and title, another location as written"
 
 
 def _hash(*parts: str) -> int:
@@ -121,19 +126,26 @@ def condensed(row: dict) -> str:
     return " ".join(w for w in words if w.lower().strip(",.;:()") not in FUNCTION_WORDS)
 
 
+def _location_parts(location: str | None) -> list[str]:
+    return [part.strip() for part in (location or "").split(",") if part.strip()]
+
+
 def edited(posting: dict, row: dict, edit: str, key: str) -> dict:
     copy = dict(posting)
     if edit == "remoteok":
         text = copy["description"][: int(len(copy["description"]) * 0.6)]
         copy["description"] = text.lower().encode("utf-8").decode("latin-1")
         copy["title"] = copy["title"].lower()
+        copy["location"] = (_location_parts(copy["location"]) or [copy["location"]])[-1]
     elif edit == "weworkremotely":
         slug = re.sub(r"[^a-z0-9]+", "-", copy["company"].lower())[:30].strip("-")
         header = f"Headquarters: {copy['location'] or 'Remote'}\nURL: https://{slug}.example\n\n"
         copy["description"] = header + copy["description"]
         copy["title"] = f"{copy['company']}: {copy['title']}"
+        copy["location"] = ", ".join(reversed(_location_parts(copy["location"]))) or None
     elif edit == "remotive":
         copy["company"] = copy["company"].rstrip(" .,") + LEGAL_SUFFIXES[_hash(key) % 4]
+        copy["location"] = "Remote"
     elif edit == "arbeitnow":
         copy["title"] = html.escape(copy["title"].replace(" - ", " – ")) + " (Remote)"
         paragraphs = copy["description"].split("\n\n")
@@ -146,7 +158,14 @@ def edited(posting: dict, row: dict, edit: str, key: str) -> dict:
 def jobs_of(rows: list[dict]) -> dict[str, list[dict]]:
     jobs: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
-        key = str(_hash(row["title"].strip().lower(), row["company_profile"], row["description"]))
+        key = str(
+            _hash(
+                row["title"].strip().lower(),
+                row["company_profile"],
+                row["description"],
+                row["location"].strip(),
+            )
+        )
         jobs[key].append(row)
     return jobs
 
@@ -182,6 +201,7 @@ def write_imports(jobs: dict[str, list[dict]], work: Path) -> dict[tuple[str, st
                     "edit": board if board != ORIGINAL_BOARD else None,
                     "company": row["company_profile"][:80],
                     "title": " ".join(re.findall(r"[a-z0-9]+", row["title"].lower())),
+                    "location": " ".join(re.findall(r"[a-z0-9]+", row["location"].lower())),
                     "fold": _hash(key, "fold") % 2,
                 }
     for source, postings in files.items():
@@ -251,6 +271,8 @@ def measure(labels: dict[tuple[str, str], dict]) -> dict:
                     continue
                 if left["company"] == right["company"] and left["title"] == right["title"]:
                     wrong[ANOTHER_OPENING] += 1
+                    # of which the two originals' locations differ as written in EMSCAD
+                    wrong[ANOTHER_PLACE] += left["location"] != right["location"]
                 elif left["company"] == right["company"]:
                     wrong["same company, other title"] += 1
                 elif left["title"] == right["title"]:

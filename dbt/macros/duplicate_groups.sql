@@ -44,6 +44,7 @@
         and {{ pair }}.title_similarity >= {{ var('duplicate_min_title_similarity') }}
         and not {{ pair }}.has_different_seniority
         and not {{ pair }}.has_different_stack
+        and not {{ pair }}.has_different_location
         and {{ pair }}.posted_days_apart <= {{ var('duplicate_max_days_apart') }})
 {%- endmacro %}
 

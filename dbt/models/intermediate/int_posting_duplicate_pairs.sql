@@ -12,7 +12,8 @@
     neighbours on either side. Pairs from different named companies are never copies, so
     title and text blocks only pair a posting that names no company.
 
-    Cheap tests first: only pairs whose titles agree (a copy) or that were first seen
+    Cheap tests first: only pairs whose titles agree and whose locations are not clearly
+    different places (int_posting_fingerprints.location_words; a copy) or that were first seen
     within var client_velocity_window_days (client velocity) have their description
     shingles and words compared (text_overlap, word_overlap: shared / the smaller set); a
     pair with no shingle in common is not kept.
@@ -252,6 +253,14 @@ titled_pairs as (
             and cardinality(right_words.title_skill_words) > 0
             and not (left_words.title_skill_words && right_words.title_skill_words)
         ) as has_different_stack,
+        -- "US, NY, New York" and "US, TX, Houston": one opening per city, often the same ad
+        cardinality(left_words.location_words) > 0 as left_names_place,
+        cardinality(right_words.location_words) > 0 as right_names_place,
+        (
+            cardinality(left_words.location_words) > 0
+            and cardinality(right_words.location_words) > 0
+            and not (left_words.location_words && right_words.location_words)
+        ) as has_different_location,
         abs(extract(epoch from left_posting.first_seen_at - right_posting.first_seen_at)) / 86400
             as days_apart
     from candidate_pairs
@@ -272,7 +281,11 @@ plausible_pairs as materialized (
 
     select *
     from titled_pairs
-    where (title_similarity >= {{ var('duplicate_min_title_similarity') }} and not has_different_seniority)
+    where (
+        title_similarity >= {{ var('duplicate_min_title_similarity') }}
+        and not has_different_seniority
+        and not has_different_location
+    )
         or days_apart <= {{ var('client_velocity_window_days') }}
 
 ),
@@ -311,6 +324,9 @@ compared_pairs as (
         title_similarity,
         has_different_seniority,
         has_different_stack,
+        left_names_place,
+        right_names_place,
+        has_different_location,
         days_apart,
         null::text as input_hash
     from shared_shingles
@@ -331,6 +347,9 @@ markers as (
         null::numeric as title_similarity,
         null::boolean as has_different_seniority,
         null::boolean as has_different_stack,
+        null::boolean as left_names_place,
+        null::boolean as right_names_place,
+        null::boolean as has_different_location,
         null::numeric as days_apart,
         live.input_hash
     from live

@@ -11,6 +11,14 @@
                        "react"): two roles of one client whose titles name skills and
                        share none are different jobs
       title_key        those words sorted, as one string (a blocking key)
+      location_words   the place words of the location, sorted: lower case, letters
+                       outside ASCII left out, without words shorter than var
+                       duplicate_location_min_word_length (codes and particles: "US",
+                       "NY", "LND", "New", "San") and without the seed's location words
+                       (countries, regions, states, remote and arrangement words), so
+                       "US, NY, New York" and "New York" are both {york}; empty when
+                       nothing is left ("Remote (US)", "Germany"): a location that names
+                       no city never keeps two postings apart
       text_key         md5 of the first 4,000 description characters' words
       opening_key      md5 of the first 40 description words (a blocking key), when the
                        description has at least 20
@@ -27,7 +35,7 @@
     labels are the seed fingerprint_noise_words.
 #}
 
-{{ config(**incremental_posting_config()) }}
+{{ config(**incremental_posting_config(vars=['duplicate_location_min_word_length'])) }}
 
 with
 
@@ -71,6 +79,7 @@ noise as (
     select
         noise_arrays.company_words,
         noise_arrays.title_words,
+        noise_arrays.location_words,
         -- concat_ws: a kind of label the seed does not list drops out (it made the whole
         -- pattern null, and every description with it)
         '^(' || concat_ws(
@@ -82,7 +91,8 @@ noise as (
     from (
         select
             array_agg(word) filter (where applies_to = 'company') as company_words,
-            array_agg(word) filter (where applies_to = 'title') as title_words
+            array_agg(word) filter (where applies_to = 'title') as title_words,
+            array_agg(word) filter (where applies_to = 'location') as location_words
         from noise_words
     ) as noise_arrays
     cross join header_labels
@@ -119,6 +129,9 @@ plain_texts as (
             as company_text,
         {{ markup_removed("lower(coalesce(postings.title, ''))") }} as title_text,
         regexp_replace(
+            {{ markup_removed("lower(coalesce(postings.location, ''))") }}, '[^\x01-\x7f]', '', 'g'
+        ) as location_text,
+        regexp_replace(
             {{ markup_removed("lower(left(coalesce(postings.description_text, ''), 4000))") }},
             noise.header_pattern, ''
         ) as description_text
@@ -141,6 +154,14 @@ normalised_columns as (
                 -- every word of the company as written, legal form too ("Acme AS: Engineer")
                 and word <> all(regexp_split_to_array(plain_texts.company_text, '[^a-z0-9+#]+'))
         ) as title_words,
+        array(
+            select distinct word
+            from regexp_split_to_table(plain_texts.location_text, '[^a-z0-9]+') as word
+            where length(word) >= {{ var('duplicate_location_min_word_length') }}
+                and word <> all(coalesce(noise.location_words, array[]::text[]))
+                and word !~ '^[0-9]+$'
+            order by 1
+        ) as location_words,
         regexp_split_to_array(
             btrim(regexp_replace(plain_texts.description_text, '[^a-z0-9]+', ' ', 'g')),
             ' '
@@ -195,6 +216,7 @@ final as (
             intersect
             select unnest(skill_words.words)
         ) as title_skill_words,
+        normalised_columns.location_words,
         md5(array_to_string(normalised_columns.description_words, ' ')) as text_key,
         case when cardinality(normalised_columns.description_words) >= 20
             then md5(array_to_string(normalised_columns.description_words[1:40], ' '))
@@ -204,7 +226,7 @@ final as (
         shingled.word_hashes,
         cardinality(shingled.word_hashes) as word_count,
         normalised_columns.content_hash,
-        {{ processing_hash() }} as rules_hash
+        {{ processing_hash(vars=['duplicate_location_min_word_length']) }} as rules_hash
     from normalised_columns
     inner join shingled
         on normalised_columns.posting_id = shingled.posting_id

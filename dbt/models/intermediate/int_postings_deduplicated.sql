@@ -12,6 +12,12 @@
       - their titles agree: token Jaccard (board noise like "remote", "(m/w/d)" and the
         company's own words removed) >= var duplicate_min_title_similarity, no seniority
         word differs, and they do not name disjoint stacks ("(Python)" / "(Go)");
+      - their locations are not clearly different places: when both name a place, they
+        share a place word (int_posting_fingerprints.location_words: "Berlin, Germany" =
+        "Berlin", "US, NY, New York" <> "US, TX, Houston"; "Remote (US)" or a missing
+        location never parts two postings). A company posting one ad per city has one
+        opening per city; a posting that names no place joins only the closest of its
+        copies that name one (see copy_pairs);
       - both descriptions are long enough to compare (var duplicate_min_shingles);
       - they were posted within var duplicate_max_days_apart days of each other (posting
         dates when both have one, else first seen): a role a company opens again months
@@ -200,18 +206,38 @@ same_client_pairs as (
 
 ),
 
+-- a posting whose location names no place ("Remote (US)", none) joins, of its copies that
+-- name one, only the closest (text, then words): a board's remote copy of one city's ad
+-- is near-identical to the other cities' ads too, and would join them all in one group
+copy_pairs as (
+
+    select
+        left_posting_id,
+        right_posting_id,
+        left_names_place = right_names_place
+        or rank() over (
+            partition by
+                left_names_place = right_names_place,
+                case when left_names_place then right_posting_id else left_posting_id end
+            order by text_overlap desc, word_overlap desc
+        ) = 1 as is_edge
+    from same_client_pairs
+    where is_copy
+
+),
+
 copy_edges as (
 
-    select same_client_pairs.left_posting_id, same_client_pairs.right_posting_id
-    from same_client_pairs
+    select copy_pairs.left_posting_id, copy_pairs.right_posting_id
+    from copy_pairs
     {%- if regroup_changed_only %}
     -- both ends in scope (both are in raw: scored_pairs)
     inner join regrouped_postings as left_posting
-        on same_client_pairs.left_posting_id = left_posting.posting_id
+        on copy_pairs.left_posting_id = left_posting.posting_id
     inner join regrouped_postings as right_posting
-        on same_client_pairs.right_posting_id = right_posting.posting_id
+        on copy_pairs.right_posting_id = right_posting.posting_id
     {%- endif %}
-    where is_copy
+    where is_edge
 
 ),
 

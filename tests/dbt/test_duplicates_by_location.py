@@ -30,6 +30,14 @@ def _berlin_ad(city: str) -> str:
     )
 
 
+DENTAL_AD = (
+    "Brightwater Dental runs forty clinics and is hiring a practice manager. You will plan "
+    "the rota of six dentists and their nurses, keep stock of materials, answer patients' "
+    "complaints, report monthly figures to the regional director and lead the reception "
+    "team. We offer a pension, private health cover and a bonus tied to patient reviews."
+)
+
+
 def _posting(source, posting_id, title, company, location, description, posted_at):
     return {
         "source": source,
@@ -82,6 +90,34 @@ POSTINGS = [
         _berlin_ad("Leipzig"),
         "2026-03-02",
     ),
+    # word for word the same ad for two cities, and a board's remote copy of the later one
+    _posting(
+        "himalayas",
+        "leeds",
+        "Practice Manager",
+        "Brightwater Dental",
+        "Leeds, UK",
+        DENTAL_AD,
+        "2026-03-02",
+    ),
+    _posting(
+        "himalayas",
+        "bristol",
+        "Practice Manager",
+        "Brightwater Dental",
+        "Bristol, UK",
+        DENTAL_AD,
+        "2026-03-10",
+    ),
+    _posting(
+        "remotive",
+        "bristol-copy",
+        "Practice Manager",
+        "Brightwater Dental",
+        "Remote",
+        DENTAL_AD,
+        "2026-03-11",
+    ),
 ]
 
 
@@ -97,6 +133,13 @@ def test_the_same_ad_for_another_city_is_another_job(built_postings):
     assert frozenset({"ny", "ny-copy"}) in groups
     assert frozenset({"houston", "houston-copy"}) in groups
     assert frozenset({"leipzig"}) in groups
+
+
+def test_a_copy_naming_no_place_joins_one_city_not_all(built_postings):
+    # as near to either city's ad: the closest posting date decides
+    groups = _groups(built_postings)
+    assert frozenset({"bristol", "bristol-copy"}) in groups
+    assert frozenset({"leeds"}) in groups
 
 
 def test_a_copy_with_a_shortened_location_stays_with_its_original(built_postings):

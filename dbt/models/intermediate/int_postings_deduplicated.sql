@@ -207,19 +207,22 @@ same_client_pairs as (
 ),
 
 -- a posting whose location names no place ("Remote (US)", none) joins, of its copies that
--- name one, only the closest (text, then words): a board's remote copy of one city's ad
--- is near-identical to the other cities' ads too, and would join them all in one group
+-- name one, only the closest (text, then words, then posting date; one): a board's remote
+-- copy of one city's ad is as near to the other cities' ads (often word for word), and
+-- would join them all in one group
 copy_pairs as (
 
     select
         left_posting_id,
         right_posting_id,
         left_names_place = right_names_place
-        or rank() over (
+        or row_number() over (
             partition by
                 left_names_place = right_names_place,
                 case when left_names_place then right_posting_id else left_posting_id end
-            order by text_overlap desc, word_overlap desc
+            order by
+                text_overlap desc, word_overlap desc, posted_days_apart,
+                case when left_names_place then left_posting_id else right_posting_id end
         ) = 1 as is_edge
     from same_client_pairs
     where is_copy

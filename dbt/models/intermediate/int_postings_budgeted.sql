@@ -8,7 +8,8 @@
          words, punctuation); every number is read in its own grouping (1,500 / 60.000 /
          120'000 / 15,00,000 / 37.50 / 45,50);
       2. a number next to a currency (or with a k suffix) is money; a bare number followed by
-         hours/weeks/months/% is a quantity ("20 hrs/week", "3 months") and never pay;
+         hours/weeks/months/%/people is a quantity ("20 hrs/week", "3 months") and never pay,
+         with a multiplier too when the word counts things ("50 million people per month");
       3. the anchor is the first money number; a neighbouring number joined to it only by
          range words ("-", "to", currency, "/hr") makes a range ("$50 - $70/hr", "60-75k");
       4. "up to" before a lone amount keeps only the max, "+"/"from" only the min;
@@ -286,7 +287,9 @@ numbers as (
         neighbours.number_as_written,
         neighbours.has_multiplier,
         (
-            neighbours.has_multiplier
+            -- a multiplier makes a bare number money, but not a count ("50 million people
+            -- per month" is a reach, not pay); a period word is no count ("80k year")
+            (neighbours.has_multiplier and (quantity_word.phrase is null or quantity_word.is_period))
             or previous_currency is not null
             or next_currency is not null
             or (second_previous_currency is not null and previous_kind = 'punct')
@@ -294,16 +297,22 @@ numbers as (
         ) as is_money,
         neighbours.calls_pay_negotiable and not neighbours.has_period_word
             as is_negotiable_without_period,
-        -- "20 hrs/week", "3-month", "5+ years", "10%"
-        exists(
-            select 1 from budget_words as quantity
-            where quantity.role = 'quantity'
-                and quantity.phrase = case
-                    when neighbours.next_text in ('-', '+') then neighbours.second_next_text
-                    else neighbours.next_text
-                end
-        ) as is_followed_by_quantity_word
+        quantity_word.phrase is not null as is_followed_by_quantity_word
     from neighbours
+    -- "20 hrs/week", "3-month", "5+ years", "10%", "2 million users"
+    left join lateral (
+        select
+            quantity.phrase,
+            exists(select 1 from period_aliases where period_aliases.alias = quantity.phrase)
+                as is_period
+        from budget_words as quantity
+        where quantity.role = 'quantity'
+            and quantity.phrase = case
+                when neighbours.next_text in ('-', '+') then neighbours.second_next_text
+                else neighbours.next_text
+            end
+        limit 1
+    ) as quantity_word on true
     where neighbours.token_kind = 'number'
         and neighbours.amount is not null
         -- "401k" is a retirement plan, not pay

@@ -96,6 +96,11 @@ _KINDS = {
 _BREAK_OF = {_LINE: _LINE, _PARAGRAPH: _PARAGRAPH, _PRE: _PARAGRAPH}
 _RUN_OF_BLANK_LINES = re.compile(r"\n{3,}")
 _RUN_OF_SPACES = re.compile(r"[^\S\n]+")
+# Runs of break marks and single spaces: with a paragraph edge, and of line edges only.
+_PARAGRAPH_EDGES = re.compile(
+    f"{_LINE}[{_LINE} ]*{_PARAGRAPH}[{_LINE}{_PARAGRAPH} ]*|{_PARAGRAPH}[{_LINE}{_PARAGRAPH} ]*"
+)
+_LINE_EDGES = re.compile(f"{_LINE}[{_LINE} ]*")
 
 _PARSER = etree.HTMLParser(
     remove_comments=True, remove_pis=True, no_network=True, recover=True, default_doctype=False
@@ -119,16 +124,11 @@ def html_to_text(html: str | None) -> str | None:
     chunks: list[str] = []
     _collect(root, chunks)
     text = " ".join("".join(chunks).split())
-    for mark in (_LINE, _PARAGRAPH):
-        text = text.replace(" " + mark, mark).replace(mark + " ", mark)
-    # Adjacent block edges are one break, the widest of them.
-    while _LINE + _PARAGRAPH in text or _PARAGRAPH + _LINE in text:
-        text = text.replace(_LINE + _PARAGRAPH, _PARAGRAPH).replace(_PARAGRAPH + _LINE, _PARAGRAPH)
-    for mark in (_PARAGRAPH, _LINE):
-        while mark + mark in text:
-            text = text.replace(mark + mark, mark)
+    # A run of block edges and the spaces beside them is one break, the widest of them.
+    text = text.replace(" " + _LINE, _LINE).replace(" " + _PARAGRAPH, _PARAGRAPH)
+    text = _LINE_EDGES.sub(_LINE, _PARAGRAPH_EDGES.sub(_PARAGRAPH, text))
     text = text.replace(_LINE, "\n").replace(_PARAGRAPH, "\n\n").replace(_NEWLINE, "\n")
-    # Only spaces and newlines are left: strip the lines, keep at most one blank line.
+    # Only single spaces and newlines are left: strip the lines, keep at most one blank line.
     text = "\n".join(line.strip(" ") for line in text.split("\n"))
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")

@@ -125,9 +125,12 @@ def import_file(
 # Checking records (JSON, cleaning, HTML to text, hashing) costs the import more than the
 # merge, which runs in the database server. So a JSONL file of at least PARALLEL_MIN_BYTES is
 # checked by worker processes, CHUNK_LINES lines at a time, while this process loads; at most
-# two chunks per worker are in flight (memory stays flat), and they are taken in file order.
+# CHUNKS_PER_WORKER chunks per worker are in flight (memory stays flat), taken in file order.
+# Four keep the workers busy while this process waits for a merge (about two batches in
+# flight): 2,700-3,200 rows/s with two, 3,550-3,800 with four, 3,700-3,900 with eight.
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 CHUNK_LINES = 500
+CHUNKS_PER_WORKER = 4
 
 
 def _checked(path: Path, source: str, crawl_run_id: str) -> Iterator[dict | tuple]:
@@ -142,7 +145,7 @@ def _checked(path: Path, source: str, crawl_run_id: str) -> Iterator[dict | tupl
         pending: deque = deque()
         for chunk in _chunks(_lines(path), CHUNK_LINES):
             pending.append(pool.submit(_check_lines, chunk, source, crawl_run_id))
-            if len(pending) >= 2 * workers:
+            if len(pending) >= CHUNKS_PER_WORKER * workers:
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()

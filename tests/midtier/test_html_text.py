@@ -27,6 +27,22 @@ def test_list_items_and_line_breaks_become_lines():
     assert html_to_text(html) == "Stack:\n\nPython\nGo\n\nRate\n$80/hr"
 
 
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        # a line edge beside a paragraph edge, spaces between: the paragraph break wins
+        ("<ul><li>a</li> </ul> <p> b </p>", "a\n\nb"),
+        ("<p>a</p> <li> b</li>", "a\n\nb"),
+        # line edges only, with spaces and empty items between: one line break
+        ("<li>a </li> <li> </li><li> b</li>", "a\nb"),
+        # a <br> keeps its line between two block edges
+        ("<li>a</li><br><li>b</li>", "a\n\nb"),
+    ],
+)
+def test_adjacent_block_edges_are_one_break_the_widest(html, text):
+    assert html_to_text(html) == text
+
+
 def test_entities_are_decoded():
     assert (
         html_to_text("<p>R&amp;D&nbsp;team &lt;remote&gt; &#39;ok&#39;</p>")

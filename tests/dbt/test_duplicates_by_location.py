@@ -8,6 +8,12 @@ and a copy without a location stays with its original.
 
 from __future__ import annotations
 
+import contextlib
+
+from midtier import database, transform
+
+DEDUPLICATED = "intermediate.int_postings_deduplicated"
+
 
 def _ad(city: str) -> str:
     return (
@@ -149,3 +155,43 @@ def test_a_copy_with_a_shortened_location_stays_with_its_original(built_postings
 def test_one_ad_per_city_still_counts_for_the_clients_velocity(built_postings):
     # the same text sprayed over cities is a legitimacy signal even though each is a job
     assert built_postings["ny"]["client_posting_velocity"] == 4
+
+
+def _stored_groups(url: str) -> dict[str, str]:
+    with contextlib.closing(database.connect(url)) as conn, conn.cursor() as cur:
+        cur.execute(
+            f"select postings.source_posting_id, grouped.duplicate_group_id from {DEDUPLICATED}"
+            " as grouped inner join staging.stg_raw__postings as postings using (posting_id)"
+        )
+        return dict(cur.fetchall())
+
+
+def _move(url: str, posting_id: str, location: str) -> None:
+    with contextlib.closing(database.connect(url)) as conn, conn, conn.cursor() as cur:
+        cur.execute(
+            "update raw.postings set location = %s, content_hash = md5(content_hash || %s)"
+            " where source_posting_id = %s",
+            (location, location, posting_id),
+        )
+
+
+def test_a_moved_location_regroups_incrementally_as_a_full_rebuild_would(
+    built_postings, database_url
+):
+    """Last in the module: it leaves the moved location in place."""
+    # Leeds's opening moves to Bristol: the same ad for the same place is one job again
+    _move(database_url, "leeds", "Bristol")
+    transform.build(database_url)
+    incremental = _stored_groups(database_url)
+    assert incremental["leeds"] == incremental["bristol"] == incremental["bristol-copy"]
+    transform.run_dbt(
+        [
+            "run",
+            "--select",
+            "int_posting_duplicate_pairs",
+            DEDUPLICATED.split(".")[1],
+            "--full-refresh",
+        ],
+        database_url,
+    )
+    assert _stored_groups(database_url) == incremental

@@ -33,7 +33,8 @@ Labelling rules
     postings with one duplicate_group_id. Figures are given for two folds of the jobs (a hash
     of the job) so a threshold chosen on one can be checked on the other, and without the
     pairs of one company's ads with the same title (EMSCAD has the same ad for several cities:
-    other jobs by these rules, but alike in everything except the location).
+    other jobs by these rules, alike in everything but the location; ANOTHER_PLACE counts
+    those of them whose locations differ as written).
 
 Run it against a scratch database (MIDTIER_HOME or DATABASE_URL): it replaces the postings
 of its own boards (pairs-*) and leaves the others.
@@ -287,8 +288,8 @@ def measure(labels: dict[tuple[str, str], dict]) -> dict:
         jobs_per[("title", labels["title"])].add(labels["job"])
     overall = scores(members)
     # one company's ads with the same title (another city or opening, a few words apart) are
-    # different jobs by the rules above, but nothing in a posting but its location tells them
-    # apart: the figure without those pairs is given beside the one with them
+    # different jobs by the rules above, but only a location (when it names a place) or a few
+    # words tell them apart: the figure without those pairs is given beside the one with them
     another_opening = wrong[ANOTHER_OPENING]
     precision = overall["precision"] * overall["grouped_pairs"]
     precision /= max(overall["grouped_pairs"] - another_opening, 1)

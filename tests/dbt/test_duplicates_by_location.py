@@ -189,7 +189,7 @@ def test_a_moved_location_regroups_incrementally_as_a_full_rebuild_would(
             "run",
             "--select",
             "int_posting_duplicate_pairs",
-            DEDUPLICATED.split(".")[1],
+            "int_postings_deduplicated",
             "--full-refresh",
         ],
         database_url,

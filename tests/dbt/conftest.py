@@ -60,6 +60,14 @@ def insert_postings(conn, postings: list[dict]) -> None:
             )
 
 
+def duplicate_groups(built_postings: dict[str, dict]) -> set[frozenset[str]]:
+    """The duplicate groups of ``built_postings``, as sets of source_posting_ids."""
+    members: dict[str, set[str]] = {}
+    for posting_id, row in built_postings.items():
+        members.setdefault(row["duplicate_group_id"], set()).add(posting_id)
+    return {frozenset(group) for group in members.values()}
+
+
 @pytest.fixture(scope="module")
 def built_postings(request, database_url) -> dict[str, dict]:
     """Truncate raw, insert the module's POSTINGS, run `dbt build` once.

@@ -9,6 +9,7 @@ suffix on the company, HTML tags and escaped entities, and a condensed rewrite o
 from __future__ import annotations
 
 from midtier import transform
+from tests.dbt.conftest import duplicate_groups
 
 BOILERPLATE = (
     "Fernwood Analytics builds forecasting software for independent grocers across Europe. "
@@ -137,15 +138,8 @@ POSTINGS = [
 ]
 
 
-def _groups(built_postings) -> set[frozenset[str]]:
-    members: dict[str, set[str]] = {}
-    for posting_id, row in built_postings.items():
-        members.setdefault(row["duplicate_group_id"], set()).add(posting_id)
-    return {frozenset(group) for group in members.values()}
-
-
 def test_board_edited_copies_share_a_group(built_postings):
-    groups = _groups(built_postings)
+    groups = duplicate_groups(built_postings)
     assert (
         frozenset({"a-original", "a-truncated", "a-with-header", "a-folded-header", "a-condensed"})
         in groups
@@ -154,7 +148,7 @@ def test_board_edited_copies_share_a_group(built_postings):
 
 
 def test_roles_sharing_a_clients_boilerplate_stay_apart(built_postings):
-    groups = _groups(built_postings)
+    groups = duplicate_groups(built_postings)
     assert frozenset({"b-go-role"}) in groups
     assert frozenset({"b-junior-role"}) in groups
 

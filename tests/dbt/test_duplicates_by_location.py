@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 
 from midtier import database, transform
+from tests.dbt.conftest import duplicate_groups
 
 DEDUPLICATED = "intermediate.int_postings_deduplicated"
 
@@ -127,15 +128,8 @@ POSTINGS = [
 ]
 
 
-def _groups(built_postings) -> set[frozenset[str]]:
-    members: dict[str, set[str]] = {}
-    for posting_id, row in built_postings.items():
-        members.setdefault(row["duplicate_group_id"], set()).add(posting_id)
-    return {frozenset(group) for group in members.values()}
-
-
 def test_the_same_ad_for_another_city_is_another_job(built_postings):
-    groups = _groups(built_postings)
+    groups = duplicate_groups(built_postings)
     assert frozenset({"ny", "ny-copy"}) in groups
     assert frozenset({"houston", "houston-copy"}) in groups
     assert frozenset({"leipzig"}) in groups
@@ -143,13 +137,13 @@ def test_the_same_ad_for_another_city_is_another_job(built_postings):
 
 def test_a_copy_naming_no_place_joins_one_city_not_all(built_postings):
     # as near to either city's ad: the closest posting date decides
-    groups = _groups(built_postings)
+    groups = duplicate_groups(built_postings)
     assert frozenset({"bristol", "bristol-copy"}) in groups
     assert frozenset({"leeds"}) in groups
 
 
 def test_a_copy_with_a_shortened_location_stays_with_its_original(built_postings):
-    assert frozenset({"berlin", "berlin-copy"}) in _groups(built_postings)
+    assert frozenset({"berlin", "berlin-copy"}) in duplicate_groups(built_postings)
 
 
 def test_one_ad_per_city_still_counts_for_the_clients_velocity(built_postings):

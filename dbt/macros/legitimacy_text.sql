@@ -17,6 +17,8 @@
         select array_remove(string_to_array(
             {{ normalise_phrase('left(documents.' ~ text_column ~ ', ' ~ var('legitimacy_text_max_chars') ~ ')') }},
             ' '), '') as words
+        -- offset 0: flattened, the text would be normalised once per use of words
+        offset 0
     ) as text
     cross join lateral unnest(text.words, text.words[2:]) as pair (token, next_token)
     cross join lateral (

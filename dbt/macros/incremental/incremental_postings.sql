@@ -28,15 +28,20 @@
 #}
 
 {#- work_mem: the token and rule joins hash millions of rows at scale; in memory, not on disk.
-    ``vars``: the vars the model's rules read (also named in its processing_hash). -#}
-{% macro incremental_posting_config(vars=[]) -%}
+    ``vars``: the vars the model's rules read (also named in its processing_hash).
+    ``planner``: planner settings for the model's statement ({'enable_mergejoin': 'off'}), for
+    a join the planner misjudges; the model says why. -#}
+{% macro incremental_posting_config(vars=[], planner={}) -%}
+    {%- set settings = ["set local work_mem = '" ~ var('transform_work_mem') ~ "'"] -%}
+    {%- for name, value in planner.items() | sort -%}
+        {%- do settings.append("set local " ~ name ~ " = " ~ value) -%}
+    {%- endfor -%}
     {{ return({
         'materialized': 'incremental',
         'unique_key': 'posting_id',
         'incremental_strategy': 'delete+insert',
         'on_schema_change': 'sync_all_columns',
-        'pre_hook': [
-            "set local work_mem = '" ~ var('transform_work_mem') ~ "'",
+        'pre_hook': settings + [
             "{{ stage_postings_to_process(" ~ vars ~ ") }}",
         ],
         'indexes': [{'columns': ['posting_id'], 'unique': true}],

@@ -90,6 +90,21 @@ word_roles as (
 
 ),
 
+-- the words that make a number a duration, a share or a count, and whether each is a
+-- period word too ("80k year" is pay)
+quantity_words as (
+
+    select
+        quantity.phrase,
+        bool_or(period_aliases.alias is not null) as is_period
+    from budget_words as quantity
+    left join period_aliases
+        on quantity.phrase = period_aliases.alias
+    where quantity.role = 'quantity'
+    group by quantity.phrase
+
+),
+
 -- the tokenizer's and the negotiable test's regular expressions, built from the seeds;
 -- longest alternatives first, every non-alphanumeric character escaped
 token_patterns as (
@@ -300,19 +315,11 @@ numbers as (
         quantity_word.phrase is not null as is_followed_by_quantity_word
     from neighbours
     -- "20 hrs/week", "3-month", "5+ years", "10%", "2 million users"
-    left join lateral (
-        select
-            quantity.phrase,
-            exists(select 1 from period_aliases where period_aliases.alias = quantity.phrase)
-                as is_period
-        from budget_words as quantity
-        where quantity.role = 'quantity'
-            and quantity.phrase = case
-                when neighbours.next_text in ('-', '+') then neighbours.second_next_text
-                else neighbours.next_text
-            end
-        limit 1
-    ) as quantity_word on true
+    left join quantity_words as quantity_word
+        on quantity_word.phrase = case
+            when neighbours.next_text in ('-', '+') then neighbours.second_next_text
+            else neighbours.next_text
+        end
     where neighbours.token_kind = 'number'
         and neighbours.amount is not null
         -- "401k" is a retirement plan, not pay
@@ -453,14 +460,19 @@ open_ends as (
         bool_or(budget_words.role in ('max_before', 'max_after')) as is_max_only,
         bool_or(budget_words.role in ('min_before', 'min_after')) as is_min_only
     from anchor_context
+    -- the words before end with the phrase, the words after start with it (tokens hold no
+    -- spaces, so a string comparison finds whole words; a regular expression built per
+    -- phrase was compiled again on every row, since more phrases than PostgreSQL caches)
     inner join budget_words
         on (
             budget_words.role in ('max_before', 'min_before')
-            and anchor_context.words_before ~ ('(^|\s)' || regexp_replace(budget_words.phrase, '([^[:alnum:]\s])', '\\\1', 'g') || '$')  -- noqa: LT05
+            and right(' ' || anchor_context.words_before, length(budget_words.phrase) + 1)
+                = ' ' || budget_words.phrase
         )
         or (
             budget_words.role in ('min_after', 'max_after')
-            and anchor_context.words_after ~ ('^' || regexp_replace(budget_words.phrase, '([^[:alnum:]\s])', '\\\1', 'g') || '(\s|$)')  -- noqa: LT05
+            and left(anchor_context.words_after || ' ', length(budget_words.phrase) + 1)
+                = budget_words.phrase || ' '
         )
     group by anchor_context.posting_id
 
@@ -669,20 +681,23 @@ stated as (
 
 ),
 
+-- a lateral join, not a sub-select in the select list: the steps below use the rate many
+-- times over, and an inlined sub-select ran again for every use (a third of the model's time)
 rated as (
 
     select
         stated.*,
-        (
-            select fx_rates.usd_per_unit
-            from fx_rates
-            where fx_rates.currency = stated.budget_currency
-            order by
-                fx_rates.rate_date <= coalesce(stated.posted_at::date, fx_rates.rate_date) desc,
-                fx_rates.rate_date desc
-            limit 1
-        ) as usd_per_unit
+        rate.usd_per_unit
     from stated
+    left join lateral (
+        select fx_rates.usd_per_unit
+        from fx_rates
+        where fx_rates.currency = stated.budget_currency
+        order by
+            fx_rates.rate_date <= coalesce(stated.posted_at::date, fx_rates.rate_date) desc,
+            fx_rates.rate_date desc
+        limit 1
+    ) as rate on true
 
 ),
 

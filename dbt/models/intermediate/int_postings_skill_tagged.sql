@@ -17,7 +17,11 @@
 
 {% set rule_vars = ['skill_context_window', 'skill_description_max_chars'] %}
 
-{{ config(**incremental_posting_config(vars=rule_vars)) }}
+{#- merge joins off: the n-gram phrases and the alias phrases are computed, so the planner
+    has no statistics on them, takes every probe of a hash join for a scan of a long bucket,
+    and sorted the 45M n-grams of 110k postings on disk for a merge join (120 s; hashed: a
+    few seconds) -#}
+{{ config(**incremental_posting_config(vars=rule_vars, planner={'enable_mergejoin': 'off'})) }}
 
 
 with
@@ -79,10 +83,24 @@ fields as (
 
 ),
 
--- every non-empty token with the two that follow it in its piece. The window runs inside
--- each piece (a few dozen rows sorted in memory), never over every token of a batch at once
--- (at 100k postings, 30M rows sorted on disk). Array subscripts instead would walk the
--- array from its start on every access.
+-- what is looked up in the text: every alias phrase, and each context word with the skills
+-- it gives context to (one row a word, so a common one like "developer" is one match)
+vocabulary as (
+
+    select alias_phrase as phrase, skill_slug, tags_only, null::text[] as context_of
+    from normalised_aliases
+
+    union all
+
+    select context_word, null, false, array_agg(skill_slug order by skill_slug)
+    from skill_context_words
+    group by context_word
+
+),
+
+-- every non-empty token with the two that follow it in its piece, by zipping the token array
+-- with itself shifted (no window sort per piece, no subscript walking the array from its
+-- start); positions count non-empty tokens
 tokens as (
 
     select
@@ -90,24 +108,18 @@ tokens as (
         fields.field,
         fields.field_rank,
         fields.piece,
-        token.position,
+        token.position::integer as position,
         token.token,
         token.next_1,
         token.next_2
     from fields
+    -- offset 0: flattened, the sub-select's expression would be normalised once per use
     cross join lateral (
-        select
-            piece_token.position,
-            piece_token.token,
-            lead(piece_token.token, 1) over piece_order as next_1,
-            lead(piece_token.token, 2) over piece_order as next_2
-        -- unnest(string_to_array()), not regexp_split_to_table(): the planner estimates an
-        -- array's length sensibly where it assumes 1,000 rows per call of the latter
-        from unnest(string_to_array({{ normalise_phrase('fields.field_text') }}, ' '))
-            with ordinality as piece_token (token, position)
-        where piece_token.token <> ''
-        window piece_order as (order by piece_token.position)
-    ) as token
+        select array_remove(string_to_array({{ normalise_phrase('fields.field_text') }}, ' '), '') as words
+        offset 0
+    ) as piece_text
+    cross join lateral unnest(piece_text.words, piece_text.words[2:], piece_text.words[3:])
+        with ordinality as token (token, next_1, next_2, position)
 
 ),
 
@@ -132,7 +144,8 @@ ngrams as (
 
 ),
 
-alias_matches as (
+-- one hash join of every n-gram to the vocabulary (context words are single tokens)
+vocabulary_matches as (
 
     select
         ngrams.posting_id,
@@ -141,11 +154,21 @@ alias_matches as (
         ngrams.piece,
         ngrams.position,
         ngrams.end_position,
-        normalised_aliases.skill_slug,
-        normalised_aliases.tags_only
+        vocabulary.skill_slug,
+        vocabulary.tags_only,
+        vocabulary.context_of
     from ngrams
-    inner join normalised_aliases
-        on ngrams.phrase = normalised_aliases.alias_phrase
+    inner join vocabulary
+        on ngrams.phrase = vocabulary.phrase
+    where vocabulary.context_of is null or ngrams.end_position = ngrams.position
+
+),
+
+alias_matches as (
+
+    select *
+    from vocabulary_matches
+    where context_of is null
 
 ),
 
@@ -158,24 +181,15 @@ ambiguous_matches as (
 
 ),
 
--- the context words of those matches' skills in the same pieces, with their places (the
--- pieces tokenised again: a few, where keeping every token of the batch would be millions)
+-- the context words in the pieces that have such a match
 context_words as (
 
-    select
-        fields.posting_id,
-        fields.field,
-        fields.piece,
-        context.position,
-        skill_context_words.skill_slug
-    from fields
-    cross join lateral unnest(string_to_array({{ normalise_phrase('fields.field_text') }}, ' '))
-        with ordinality as context (word, position)
-    inner join skill_context_words
-        on context.word = skill_context_words.context_word
-    where (fields.posting_id, fields.field, fields.piece) in (
-        select posting_id, field, piece from ambiguous_matches
-    )
+    select posting_id, field, piece, position, context_of
+    from vocabulary_matches
+    where context_of is not null
+        and (posting_id, field, piece) in (
+            select posting_id, field, piece from ambiguous_matches
+        )
 
 ),
 
@@ -199,7 +213,7 @@ matches as (
         where context_words.posting_id = ambiguous_matches.posting_id
             and context_words.field = ambiguous_matches.field
             and context_words.piece = ambiguous_matches.piece
-            and context_words.skill_slug = ambiguous_matches.skill_slug
+            and ambiguous_matches.skill_slug = any(context_words.context_of)
             and context_words.position <> ambiguous_matches.position
             and abs(context_words.position - ambiguous_matches.position)
                 <= {{ var('skill_context_window') }}

@@ -17,8 +17,9 @@
         select array_remove(string_to_array(
             {{ normalise_phrase('left(documents.' ~ text_column ~ ', ' ~ var('legitimacy_text_max_chars') ~ ')') }},
             ' '), '') as words
-        -- offset 0: flattened, the text would be normalised once per use of words
-        offset 0
+        -- limit 1 (of one row) keeps the sub-select from being flattened, which would
+        -- normalise the text once per use of words
+        limit 1
     ) as text
     cross join lateral unnest(text.words, text.words[2:]) as pair (token, next_token)
     cross join lateral (

@@ -113,10 +113,11 @@ tokens as (
         token.next_1,
         token.next_2
     from fields
-    -- offset 0: flattened, the sub-select's expression would be normalised once per use
+    -- limit 1 (of one row) keeps the sub-select from being flattened, which would normalise
+    -- the text once per use of words
     cross join lateral (
         select array_remove(string_to_array({{ normalise_phrase('fields.field_text') }}, ' '), '') as words
-        offset 0
+        limit 1
     ) as piece_text
     cross join lateral unnest(piece_text.words, piece_text.words[2:], piece_text.words[3:])
         with ordinality as token (token, next_1, next_2, position)

@@ -110,7 +110,7 @@ skills as (
 -- tags_only alias is a common word ("architect") that says nothing about the stack
 skill_words as (
 
-    select array_agg(distinct lower(skill_aliases.alias)) as words
+    select distinct lower(skill_aliases.alias) as word
     from skill_aliases
     inner join skills
         on skill_aliases.skill_slug = skills.skill_slug
@@ -152,7 +152,7 @@ normalised_columns as (
             where word <> ''
                 and word <> all(noise.title_words)
                 -- every word of the company as written, legal form too ("Acme AS: Engineer")
-                and word <> all(regexp_split_to_array(plain_texts.company_text, '[^a-z0-9+#]+'))
+                and word <> all(company_as_written.words)
         ) as title_words,
         array(
             select distinct word
@@ -168,6 +168,11 @@ normalised_columns as (
         ) as description_words
     from plain_texts
     cross join noise
+    -- split once per posting, not once per title word (limit 1 keeps it from being flattened)
+    cross join lateral (
+        select regexp_split_to_array(plain_texts.company_text, '[^a-z0-9+#]+') as words
+        limit 1
+    ) as company_as_written
     cross join lateral (
         select coalesce(array_agg(company_word.word order by company_word.position), '{}') as words
         from regexp_split_to_table(plain_texts.company_text, '[^a-z0-9]+')
@@ -186,21 +191,31 @@ shingled as materialized (
         posting_id,
         {{ intarray('uniq') }}({{ intarray('sort') }}(array(
             select hashtext(word.word || ' ' || word.next_1 || ' ' || word.next_2)
-            -- lead(), not description_words[i]: a subscript walks the array from its start
-            from (
-                select
-                    description_word.word,
-                    lead(description_word.word, 1) over word_order as next_1,
-                    lead(description_word.word, 2) over word_order as next_2
-                from unnest(description_words) with ordinality as description_word (word, position)
-                window word_order as (order by description_word.position)
-            ) as word
+            -- the words zipped with themselves shifted: no window sort, and no
+            -- description_words[i], whose subscript walks the array from its start
+            from unnest(description_words, description_words[2:], description_words[3:])
+                as word (word, next_1, next_2)
             where word.next_2 is not null
         ))) as shingle_hashes,
         {{ intarray('uniq') }}({{ intarray('sort') }}(array(
             select hashtext(word) from unnest(description_words) as word where word <> ''
         ))) as word_hashes
     from normalised_columns
+
+),
+
+-- one hash join of every title word to the skill words (an INTERSECT per posting read the
+-- whole word list each time)
+title_skill_words as (
+
+    select
+        normalised_columns.posting_id,
+        array_agg(distinct title_word.word) as words
+    from normalised_columns
+    cross join lateral unnest(normalised_columns.title_words) as title_word (word)
+    inner join skill_words
+        on title_word.word = skill_words.word
+    group by normalised_columns.posting_id
 
 ),
 
@@ -211,11 +226,7 @@ final as (
         normalised_columns.company_key,
         normalised_columns.title_words,
         array_to_string(array(select unnest(normalised_columns.title_words) order by 1), ' ') as title_key,
-        array(
-            select unnest(normalised_columns.title_words)
-            intersect
-            select unnest(skill_words.words)
-        ) as title_skill_words,
+        coalesce(title_skill_words.words, '{}') as title_skill_words,
         normalised_columns.location_words,
         md5(array_to_string(normalised_columns.description_words, ' ')) as text_key,
         case when cardinality(normalised_columns.description_words) >= 20
@@ -230,7 +241,8 @@ final as (
     from normalised_columns
     inner join shingled
         on normalised_columns.posting_id = shingled.posting_id
-    cross join skill_words
+    left join title_skill_words
+        on normalised_columns.posting_id = title_skill_words.posting_id
 
 )
 

@@ -160,7 +160,7 @@ normalised_columns as (
             where length(word) >= {{ var('duplicate_location_min_word_length') }}
                 and word <> all(coalesce(noise.location_words, array[]::text[]))
                 and word !~ '^[0-9]+$'
-            order by 1
+            order by word
         ) as location_words,
         regexp_split_to_array(
             btrim(regexp_replace(plain_texts.description_text, '[^a-z0-9]+', ' ', 'g')),
@@ -225,7 +225,14 @@ final as (
         normalised_columns.posting_id,
         normalised_columns.company_key,
         normalised_columns.title_words,
-        array_to_string(array(select unnest(normalised_columns.title_words) order by 1), ' ') as title_key,
+        array_to_string(
+            array(
+                select title_word
+                from unnest(normalised_columns.title_words) as title_word
+                order by title_word
+            ),
+            ' '
+        ) as title_key,
         coalesce(title_skill_words.words, '{}') as title_skill_words,
         normalised_columns.location_words,
         md5(array_to_string(normalised_columns.description_words, ' ')) as text_key,
